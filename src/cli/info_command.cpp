@@ -1,0 +1,148 @@
+// `corrent info FILE.torrent [--json]`: what a .torrent holds, for people and scripts.
+#include <fmt/format.h>
+
+#include <boost/json.hpp>
+#include <ctime>
+#include <iostream>
+#include <map>
+#include <memory>
+
+#include "cli/commands.hpp"
+#include "cli/torrent_file.hpp"
+#include "cli/units.hpp"
+
+namespace corrent::cli {
+namespace {
+
+struct info_options {
+  std::string file;
+  bool json = false;
+};
+
+boost::json::object to_json(const metainfo::torrent& t) {
+  boost::json::object o;
+  o["name"] = t.name;
+  o["info_hash"] = t.info_hash_hex();
+  o["total_size"] = t.total_length;
+  o["piece_length"] = t.piece_length;
+  o["num_pieces"] = t.num_pieces();
+  o["private"] = t.is_private;
+  o["multi_file"] = t.multi_file;
+  o["hybrid"] = t.hybrid;
+  boost::json::array tiers;
+  for (const auto& tier : t.trackers) {
+    boost::json::array urls;
+    for (const auto& u : tier) urls.emplace_back(u);
+    tiers.emplace_back(std::move(urls));
+  }
+  o["trackers"] = std::move(tiers);
+  boost::json::array seeds;
+  for (const auto& u : t.url_list) seeds.emplace_back(u);
+  o["web_seeds"] = std::move(seeds);
+  if (t.creation_date) o["creation_date"] = *t.creation_date;
+  o["comment"] = t.comment;
+  o["created_by"] = t.created_by;
+  boost::json::array files;
+  for (const auto& f : t.files) {
+    boost::json::object jf;
+    jf["path"] = f.path;
+    jf["size"] = f.length;
+    jf["offset"] = f.offset;
+    if (f.pad) jf["pad"] = true;
+    if (f.executable) jf["executable"] = true;
+    if (f.hidden) jf["hidden"] = true;
+    if (f.symlink) jf["symlink_target"] = f.symlink_target;
+    files.emplace_back(std::move(jf));
+  }
+  o["files"] = std::move(files);
+  return o;
+}
+
+// Prints the files as an indented tree: directories once, files with their sizes.
+void print_tree(const metainfo::torrent& t) {
+  std::vector<std::string> open_dirs;
+  std::size_t shown = 0, pads = 0;
+  for (const auto& f : t.files) {
+    if (f.pad) {
+      ++pads;
+      continue;
+    }
+    std::vector<std::string> parts;
+    for (std::size_t start = 0;;) {
+      const auto slash = f.path.find('/', start);
+      parts.push_back(f.path.substr(start, slash - start));
+      if (slash == std::string::npos) break;
+      start = slash + 1;
+    }
+    std::size_t common = 0;
+    while (common < open_dirs.size() && common + 1 < parts.size() &&
+           open_dirs[common] == parts[common]) {
+      ++common;
+    }
+    open_dirs.resize(common);
+    for (std::size_t d = common; d + 1 < parts.size(); ++d) {
+      fmt::print("  {:>12}  {}{}/\n", "", std::string(2 * d, ' '), parts[d]);
+      open_dirs.push_back(parts[d]);
+    }
+    fmt::print("  {:>12}  {}{}\n", human_size(f.length), std::string(2 * (parts.size() - 1), ' '),
+               parts.back());
+    ++shown;
+  }
+  if (pads) fmt::print("  ({} pad files not shown)\n", pads);
+}
+
+void print_human(const metainfo::torrent& t) {
+  fmt::print("name:        {}\n", t.name);
+  fmt::print("info-hash:   {}{}\n", t.info_hash_hex(), t.hybrid ? " (v1 of a hybrid torrent)" : "");
+  fmt::print("size:        {} ({} bytes)\n", human_size(t.total_length), t.total_length);
+  fmt::print("pieces:      {} x {}", t.num_pieces(), human_size(t.piece_length));
+  if (t.num_pieces() > 0) fmt::print(" (last {})", human_size(t.piece_size(t.num_pieces() - 1)));
+  fmt::print("\n");
+  fmt::print("private:     {}\n", t.is_private ? "yes" : "no");
+  if (t.creation_date) {
+    std::time_t when = static_cast<std::time_t>(*t.creation_date);
+    std::tm tm{};
+    char buf[64] = "?";
+    if (gmtime_r(&when, &tm)) std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S UTC", &tm);
+    fmt::print("created:     {}\n", buf);
+  }
+  if (!t.created_by.empty()) fmt::print("created by:  {}\n", t.created_by);
+  if (!t.comment.empty()) fmt::print("comment:     {}\n", t.comment);
+  if (t.trackers.empty()) {
+    fmt::print("trackers:    none\n");
+  } else {
+    fmt::print("trackers:\n");
+    for (std::size_t i = 0; i < t.trackers.size(); ++i) {
+      for (const auto& url : t.trackers[i]) fmt::print("  tier {:<3} {}\n", i + 1, url);
+    }
+  }
+  if (!t.url_list.empty()) {
+    fmt::print("web seeds:\n");
+    for (const auto& u : t.url_list) fmt::print("  {}\n", u);
+  }
+  std::size_t content_files = 0;
+  for (const auto& f : t.files) content_files += f.pad ? 0 : 1;
+  fmt::print("files ({}):\n", content_files);
+  print_tree(t);
+}
+
+}  // namespace
+
+command_runner register_info(CLI::App& app) {
+  auto opts = std::make_shared<info_options>();
+  auto* cmd = app.add_subcommand("info", "Show what a .torrent file holds");
+  cmd->add_option("torrent", opts->file, "the .torrent file")->required();
+  cmd->add_flag("--json", opts->json, "print machine-readable JSON");
+  return [opts] {
+    auto t = load_torrent_file(opts->file);
+    if (!t) return static_cast<int>(exit_bad_input);
+    if (opts->json) {
+      std::cout << boost::json::serialize(to_json(*t)) << "\n";
+    } else {
+      print_human(*t);
+    }
+    return static_cast<int>(exit_ok);
+  };
+}
+
+}  // namespace corrent::cli

@@ -1,0 +1,162 @@
+#include "io/storage/piece_hasher.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <boost/asio/post.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <condition_variable>
+#include <cstring>
+#include <mutex>
+#include <thread>
+
+#include "core/crypto/sha1.hpp"
+
+namespace corrent::io {
+namespace {
+
+// One worker's open-file cache: reads are sequential, so the last file is kept open.
+class file_reader {
+ public:
+  ~file_reader() { close(); }
+  // Reads exactly n bytes at off of file `index`; false (and why) when it cannot.
+  bool read(std::size_t index, const hash_source& src, std::int64_t off, char* dst,
+            std::int64_t n, std::string& why) {
+    if (src.zeros) {
+      std::memset(dst, 0, static_cast<std::size_t>(n));
+      return true;
+    }
+    if (index != index_) {
+      close();
+      fd_ = ::open(src.path.c_str(), O_RDONLY | O_CLOEXEC);
+      if (fd_ < 0) {
+        why = src.path.string() + ": " + std::strerror(errno);
+        return false;
+      }
+      ::posix_fadvise(fd_, 0, 0, POSIX_FADV_SEQUENTIAL);
+      index_ = index;
+    }
+    while (n > 0) {
+      const ssize_t got = ::pread(fd_, dst, static_cast<std::size_t>(n), off);
+      if (got < 0 && errno == EINTR) continue;
+      if (got <= 0) {
+        why = src.path.string() + (got == 0 ? ": file is shorter than the torrent says"
+                                            : std::string(": ") + std::strerror(errno));
+        return false;
+      }
+      dst += got;
+      off += got;
+      n -= got;
+    }
+    return true;
+  }
+
+ private:
+  void close() {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = -1;
+    index_ = static_cast<std::size_t>(-1);
+  }
+  int fd_ = -1;
+  std::size_t index_ = static_cast<std::size_t>(-1);
+};
+
+}  // namespace
+
+hash_result hash_pieces(const std::vector<hash_source>& files, std::int64_t piece_length,
+                        unsigned threads, hash_progress* progress,
+                        const std::function<void()>& tick) {
+  std::vector<std::int64_t> starts;
+  std::int64_t total = 0;
+  for (const auto& f : files) {
+    starts.push_back(total);
+    total += f.length;
+  }
+  const std::int64_t num_pieces = total == 0 ? 0 : (total + piece_length - 1) / piece_length;
+  hash_result out;
+  out.digests.assign(static_cast<std::size_t>(num_pieces) * 20, '\0');
+  out.readable.assign(static_cast<std::size_t>(num_pieces), true);
+  if (num_pieces == 0) return out;
+
+  if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
+  threads = static_cast<unsigned>(std::min<std::int64_t>(threads, num_pieces));
+  // Claim about 4 MiB of consecutive pieces at a time.
+  const std::int64_t batch = std::max<std::int64_t>(1, (4 << 20) / piece_length);
+
+  std::atomic<std::int64_t> next{0};
+  std::mutex mu;
+  std::condition_variable cv;
+  unsigned running = threads;
+  std::vector<bool> readable(static_cast<std::size_t>(num_pieces), true);
+
+  auto worker = [&] {
+    std::vector<char> buf(static_cast<std::size_t>(piece_length));
+    crypto::sha1_hasher hasher;
+    file_reader reader;
+    std::string why;
+    while (true) {
+      const std::int64_t first = next.fetch_add(batch);
+      if (first >= num_pieces) break;
+      const std::int64_t last = std::min(num_pieces, first + batch);
+      for (std::int64_t p = first; p < last; ++p) {
+        const std::int64_t begin = p * piece_length;
+        const std::int64_t len = std::min(piece_length, total - begin);
+        // Walk the files that cover [begin, begin + len).
+        auto it = std::upper_bound(starts.begin(), starts.end(), begin);
+        std::size_t i = static_cast<std::size_t>(it - starts.begin()) - 1;
+        std::int64_t off = begin, left = len;
+        bool ok = true;
+        char* dst = buf.data();
+        for (; left > 0 && i < files.size(); ++i) {
+          const std::int64_t in_file = off - starts[i];
+          const std::int64_t n = std::min(left, files[i].length - in_file);
+          if (n <= 0) continue;
+          if (ok && !reader.read(i, files[i], in_file, dst, n, why)) ok = false;
+          dst += n;
+          off += n;
+          left -= n;
+        }
+        if (ok) {
+          hasher.update(buf.data(), static_cast<std::size_t>(len));
+          const auto d = hasher.finish();
+          std::memcpy(out.digests.data() + p * 20, d.data(), 20);
+        }
+        {
+          std::lock_guard lock(mu);
+          if (!ok) {
+            readable[static_cast<std::size_t>(p)] = false;
+            if (out.first_problem.empty()) out.first_problem = why;
+          }
+        }
+        if (progress) {
+          progress->pieces_done.fetch_add(1, std::memory_order_relaxed);
+          progress->bytes_done.fetch_add(len, std::memory_order_relaxed);
+        }
+      }
+    }
+    std::lock_guard lock(mu);
+    if (--running == 0) cv.notify_all();
+  };
+
+  boost::asio::thread_pool pool(threads);
+  for (unsigned t = 0; t < threads; ++t) boost::asio::post(pool, worker);
+  {
+    std::unique_lock lock(mu);
+    while (running > 0) {
+      cv.wait_for(lock, std::chrono::milliseconds(200));
+      if (tick && running > 0) {
+        lock.unlock();
+        tick();
+        lock.lock();
+      }
+    }
+  }
+  pool.join();
+  out.readable = std::move(readable);
+  return out;
+}
+
+}  // namespace corrent::io

@@ -1,0 +1,41 @@
+// io::hash_pieces — SHA-1 of every piece of a file list read from disk, on all cores.
+// Workers of an asio::thread_pool claim runs of consecutive pieces (so reads stay
+// sequential per worker), pread them across file boundaries and hash them. Used by
+// `corrent create` and, later, by recheck and `corrent verify`.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "core/error.hpp"
+
+namespace corrent::io {
+
+struct hash_source {
+  std::filesystem::path path;  // ignored when zeros is set
+  std::int64_t length = 0;
+  bool zeros = false;  // BEP 47 pad file: its bytes are zeros and never on disk
+};
+
+struct hash_progress {
+  std::atomic<std::int64_t> pieces_done{0};
+  std::atomic<std::int64_t> bytes_done{0};
+};
+
+struct hash_result {
+  std::string digests;               // 20 bytes per piece (zeros where unreadable)
+  std::vector<bool> readable;        // false: a file was missing or too short for the piece
+  std::string first_problem;         // the first read problem, for the message
+};
+
+// Hashes all pieces of the concatenation of `files`. `tick` (optional) is called about
+// every 200 ms on the calling thread while the workers run. threads == 0: all cores.
+hash_result hash_pieces(const std::vector<hash_source>& files, std::int64_t piece_length,
+                        unsigned threads, hash_progress* progress,
+                        const std::function<void()>& tick = {});
+
+}  // namespace corrent::io
