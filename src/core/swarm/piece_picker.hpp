@@ -1,0 +1,101 @@
+// swarm::piece_picker — which blocks to request from which peer (BEP 3).
+//
+// The torrent is cut into pieces, each piece into 16 KiB blocks (the last block of the
+// last piece may be shorter). Pieces that are neither complete nor in progress form the
+// work queue; get_piece_from_work_queue() hands out the rarest one a peer has (random
+// tie-break), put_piece_back_to_work_queue() returns a piece nobody is working on any
+// more (its peer choked us or disconnected). pick_blocks() is what the session calls:
+// it first finishes pieces already in progress, then starts new ones from the work queue.
+// When every missing block is already requested (endgame), pick_blocks() hands out
+// blocks requested from other peers too, and on_block_received() names the peers whose
+// duplicate requests should be cancelled.
+//
+// Invariants: a piece is in exactly one of {work queue, in progress, complete (have)};
+// no block is requested twice from the same peer; outside endgame no block is requested
+// from two peers. Deterministic: randomness is passed in. Costs: pick_blocks and
+// get_piece_from_work_queue are O(blocks returned + log pieces) amortized, never a scan
+// of all pieces, so 1,000,000-piece torrents stay cheap.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <vector>
+
+#include "core/swarm/bitfield.hpp"
+
+namespace corrent::swarm {
+
+using peer_key = std::uint32_t;  // the session's id for one connection
+
+struct block_ref {
+  std::uint32_t piece = 0;
+  std::uint32_t begin = 0;   // byte offset in the piece, a multiple of 16 KiB
+  std::uint32_t length = 0;  // 16 KiB except the last block of the last piece
+  friend bool operator==(const block_ref&, const block_ref&) = default;
+};
+
+class piece_picker {
+ public:
+  piece_picker(std::int64_t num_pieces, std::int64_t piece_length, std::int64_t total_length);
+  ~piece_picker();
+  piece_picker(piece_picker&&) noexcept;
+  piece_picker& operator=(piece_picker&&) noexcept;
+
+  std::uint32_t num_pieces() const;
+  std::uint32_t blocks_in_piece(std::uint32_t piece) const;
+  std::uint32_t piece_size(std::uint32_t piece) const;
+
+  // --- availability (how many connected peers have each piece) ---
+  void add_peer(const bitfield& peer_has);     // bitfield / have_all on connect
+  void remove_peer(const bitfield& peer_has);  // on disconnect
+  void add_have(std::uint32_t piece);          // a `have` message
+
+  // --- the work queue ---
+  // The rarest piece in the work queue that the peer has (ties broken by `random`),
+  // moved to "in progress"; nullopt when the peer has none we need.
+  std::optional<std::uint32_t> get_piece_from_work_queue(const bitfield& peer_has,
+                                                         std::uint64_t random);
+  // An in-progress piece goes back to the queue; its received blocks are forgotten.
+  void put_piece_back_to_work_queue(std::uint32_t piece);
+
+  // --- requests ---
+  // Appends up to `max` blocks to request from `who` to `out`.
+  void pick_blocks(peer_key who, const bitfield& peer_has, std::size_t max,
+                   std::uint64_t random, std::vector<block_ref>& out);
+
+  struct received {
+    bool wanted = false;          // false: not requested, already received, or piece done
+    bool piece_complete = false;  // every block of the piece is now in: hash it
+    std::vector<peer_key> cancel; // endgame: others who were asked for this block
+  };
+  received on_block_received(peer_key who, const block_ref& block);
+
+  // `who` will not deliver `block` (reject, choke, timeout): it becomes requestable again.
+  void on_request_dropped(peer_key who, const block_ref& block);
+  // Every request of `who` dropped (disconnect, choke). Pieces left with no received
+  // block and no requester go back to the work queue.
+  void on_peer_gone(peer_key who);
+
+  // --- verification ---
+  void on_piece_verified(std::uint32_t piece);  // now complete; also used at resume
+  void on_piece_failed(std::uint32_t piece);    // hash mismatch: back to the work queue
+  // Peers that sent blocks of `piece` (call before on_piece_failed to blame them).
+  std::vector<peer_key> contributors(std::uint32_t piece) const;
+
+  // --- state ---
+  bool have(std::uint32_t piece) const;
+  const bitfield& have_bitfield() const;
+  std::uint32_t have_count() const;
+  bool download_finished() const;  // every piece verified
+  bool in_endgame() const;         // no unrequested block remains
+  // Whether `peer_has` holds any piece we still need (drives `interested`).
+  bool is_interesting(const bitfield& peer_has) const;
+  std::uint32_t availability(std::uint32_t piece) const;
+
+ private:
+  struct impl;
+  std::unique_ptr<impl> impl_;
+};
+
+}  // namespace corrent::swarm
