@@ -15,6 +15,7 @@ int main(int argc, char** argv) {
   std::map<std::string, command_runner> runners;
   runners["info"] = register_info(app);
   runners["create"] = register_create(app);
+  runners["download"] = register_download(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

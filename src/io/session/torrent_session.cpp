@@ -1,0 +1,562 @@
+#include "io/session/torrent_session.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <cstring>
+
+#include "core/crypto/sha1.hpp"
+#include "core/wire/codec.hpp"
+
+namespace corrent::io {
+namespace asio = boost::asio;
+using asio::as_tuple;
+using asio::use_awaitable;
+using namespace std::chrono_literals;
+
+namespace {
+
+constexpr std::size_t max_pending_disk_bytes = 64 << 20;
+
+void log_exception(std::exception_ptr e) {
+  if (!e) return;
+  try {
+    std::rethrow_exception(e);
+  } catch (const std::exception& ex) {
+    spdlog::error("internal error: {}", ex.what());
+  }
+}
+
+wire::peer_id make_peer_id(std::mt19937_64& rng) {
+  wire::peer_id id{};
+  const char prefix[] = "-CR0010-";  // BEP 20 style: corrent 0.1.0
+  std::memcpy(id.data(), prefix, 8);
+  static constexpr char alphabet[] = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
+  for (std::size_t i = 8; i < id.size(); ++i) id[i] = static_cast<std::uint8_t>(alphabet[rng() % 62]);
+  return id;
+}
+
+std::string client_name(const wire::peer_id& id) {
+  std::string s;
+  for (std::size_t i = 0; i < 8; ++i) {
+    const char c = static_cast<char>(id[i]);
+    s += (c >= 0x20 && c < 0x7f) ? c : '.';
+  }
+  return s;
+}
+
+}  // namespace
+
+torrent_session::torrent_session(asio::io_context& ioc, const metainfo::torrent& t,
+                                 const download_options& opts,
+                                 std::function<void(const download_status&)> on_status)
+    : ioc_(ioc),
+      torrent_(t),
+      opts_(opts),
+      on_status_(std::move(on_status)),
+      picker_(t.num_pieces(), t.piece_length, t.total_length),
+      storage_(t, opts.output_dir),
+      acceptor_(ioc),
+      wake_connect_(ioc),
+      wake_announce_(ioc),
+      done_(ioc),
+      rng_(std::random_device{}()) {
+  peer_id_ = make_peer_id(rng_);
+  tracker_key_ = static_cast<std::uint32_t>(rng_());
+}
+
+torrent_session::~torrent_session() { disk_pool_.join(); }
+
+result<void> torrent_session::open_listener() {
+  boost::system::error_code ec;
+  const auto ip = asio::ip::make_address(opts_.listen_host, ec);
+  if (ec) return error{ec, "--listen address " + opts_.listen_host};
+  const int attempts = opts_.listen_port_fixed || opts_.listen_port == 0 ? 1 : 9;
+  for (int i = 0; i < attempts; ++i) {
+    asio::ip::tcp::endpoint ep(ip, static_cast<std::uint16_t>(opts_.listen_port + i));
+    acceptor_.close(ec);
+    acceptor_.open(ep.protocol(), ec);
+    if (ec) continue;
+    acceptor_.set_option(asio::socket_base::reuse_address(true), ec);
+    acceptor_.bind(ep, ec);
+    if (ec) continue;
+    acceptor_.listen(asio::socket_base::max_listen_connections, ec);
+    if (ec) continue;
+    listen_port_ = acceptor_.local_endpoint().port();
+    return {};
+  }
+  return error{ec, "cannot listen on " + opts_.listen_host + ":" + std::to_string(opts_.listen_port)};
+}
+
+asio::awaitable<void> torrent_session::run() {
+  started_at_ = std::chrono::steady_clock::now();
+  if (auto r = storage_.prepare(); !r) {
+    fail("cannot create files: " + r.error().message());
+    co_return;
+  }
+  if (auto r = open_listener(); !r) {
+    fail(r.error().message());
+    co_return;
+  }
+  spdlog::info("listening on {}:{}", opts_.listen_host, listen_port_);
+  add_peers(opts_.manual_peers);
+  check_finished();  // a torrent of only empty files is complete at once
+
+  auto ex = co_await asio::this_coro::executor;
+  asio::co_spawn(ex, accept_loop(), log_exception);
+  asio::co_spawn(ex, connect_loop(), log_exception);
+  asio::co_spawn(ex, announce_loop(), log_exception);
+  asio::co_spawn(ex, status_loop(), log_exception);
+
+  // Wait until complete, failed or stopped.
+  while (!stopping_) {
+    done_.expires_after(1h);
+    co_await done_.async_wait(as_tuple(use_awaitable));
+  }
+
+  // Shutdown: stop accepting and connecting, close peers, let disk jobs drain.
+  boost::system::error_code ignored;
+  acceptor_.close(ignored);
+  wake_connect_.cancel();
+  for (auto& [key, p] : peers_) p->close("shutting down");
+  asio::steady_timer t(ex);
+  for (int i = 0; i < 300 && (pending_disk_ > 0 || !peers_.empty()); ++i) {
+    t.expires_after(10ms);
+    co_await t.async_wait(as_tuple(use_awaitable));
+  }
+  if (complete_) {
+    if (auto r = storage_.sync(); !r) error_ = "cannot flush files: " + r.error().message();
+    if (error_.empty()) {
+      if (auto r = storage_.move_to_final(); !r) error_ = "cannot move files into place: " + r.error().message();
+    }
+    if (error_.empty()) {
+      spdlog::info("download complete: {}", (opts_.output_dir / torrent_.name).string());
+      co_await announce_once(tracker::event::completed, 3s);
+    }
+  } else {
+    (void)storage_.sync();
+  }
+  co_await announce_once(tracker::event::stopped, 2s);
+  wake_announce_.cancel();
+}
+
+void torrent_session::stop(bool interrupted) {
+  if (stopping_) return;
+  interrupted_ = interrupted_ || interrupted;
+  stopping_ = true;
+  done_.cancel();
+  wake_connect_.cancel();
+  wake_announce_.cancel();
+}
+
+void torrent_session::fail(std::string why) {
+  if (error_.empty()) error_ = std::move(why);
+  spdlog::error("{}", error_);
+  stop(false);
+}
+
+// ---------------------------------------------------------------- peers: discovery
+
+void torrent_session::add_peers(const std::vector<net::peer_address>& peers) {
+  bool added = false;
+  for (const auto& a : peers) {
+    if (!a.is_usable()) continue;
+    if (known_.size() >= 5000) break;
+    auto [it, inserted] = known_.try_emplace(a);
+    added = added || inserted;
+  }
+  if (added) wake_connect_.cancel();
+}
+
+asio::awaitable<void> torrent_session::connect_loop() {
+  while (!stopping_) {
+    const auto now = std::chrono::steady_clock::now();
+    for (auto& [addr, kp] : known_) {
+      if (static_cast<int>(peers_.size()) >= opts_.max_peers) break;
+      if (kp.connected || kp.banned || kp.next_attempt > now) continue;
+      connect_to(addr);
+    }
+    wake_connect_.expires_after(1s);
+    co_await wake_connect_.async_wait(as_tuple(use_awaitable));
+  }
+}
+
+void torrent_session::connect_to(const net::peer_address& addr) {
+  auto& kp = known_[addr];
+  kp.connected = true;
+  auto p = std::make_shared<peer_connection>(*this, asio::ip::tcp::socket(ioc_), addr, next_key_++, true);
+  peers_.emplace(p->key, p);
+  asio::co_spawn(ioc_, peer_connection::connect_and_run(p, 10s), log_exception);
+}
+
+asio::awaitable<void> torrent_session::accept_loop() {
+  while (!stopping_) {
+    auto [ec, socket] = co_await acceptor_.async_accept(as_tuple(use_awaitable));
+    if (ec) {
+      if (stopping_ || ec == asio::error::operation_aborted) co_return;
+      spdlog::warn("accept failed: {}", ec.message());
+      continue;
+    }
+    boost::system::error_code rec;
+    const auto remote = socket.remote_endpoint(rec);
+    if (rec) continue;
+    if (static_cast<int>(peers_.size()) >= opts_.max_peers) continue;  // socket closes
+    net::peer_address addr;
+    if (remote.address().is_v4()) {
+      addr = net::peer_address::v4(remote.address().to_v4().to_uint(), remote.port());
+    } else {
+      const auto b = remote.address().to_v6().to_bytes();
+      addr = net::peer_address::from_bytes(std::string_view(reinterpret_cast<const char*>(b.data()), 16),
+                                           remote.port());
+    }
+    if (auto it = known_.find(addr); it != known_.end() && it->second.banned) continue;
+    auto p = std::make_shared<peer_connection>(*this, std::move(socket), addr, next_key_++, false);
+    peers_.emplace(p->key, p);
+    asio::co_spawn(ioc_, peer_connection::run(p), log_exception);
+  }
+}
+
+// ---------------------------------------------------------------- peers: protocol
+
+void torrent_session::on_handshake(peer_connection& p) {
+  spdlog::debug("peer {} ({}) connected", p.address.to_string(), client_name(p.remote_id));
+  p.has = swarm::bitfield(static_cast<std::size_t>(torrent_.num_pieces()));
+  if (picker_.have_count() > 0) {
+    wire::encode_bitfield(p.out(), picker_.have_bitfield().to_wire());
+    p.flush();
+  }
+}
+
+bool torrent_session::on_message(peer_connection& p, const wire::message& m) {
+  using wire::message_type;
+  const auto num_pieces = static_cast<std::uint32_t>(torrent_.num_pieces());
+  switch (m.type) {
+    case message_type::keep_alive:
+    case message_type::unknown:
+    case message_type::port:
+    case message_type::suggest:
+    case message_type::allowed_fast:
+    case message_type::extended:
+      return true;
+    case message_type::choke:
+      p.peer_choking = true;
+      // BEP 3: a choke discards our pending requests.
+      picker_.on_peer_gone(p.key);
+      p.requests.clear();
+      return true;
+    case message_type::unchoke:
+      p.peer_choking = false;
+      return true;
+    case message_type::interested:
+      p.peer_interested = true;
+      return true;
+    case message_type::not_interested:
+      p.peer_interested = false;
+      return true;
+    case message_type::have:
+      if (m.piece >= num_pieces) {
+        p.close_reason = "have for piece out of range";
+        return false;
+      }
+      if (!p.has.test(m.piece)) {
+        p.has.set(m.piece);
+        picker_.add_have(m.piece);
+      }
+      p.has_bitfield = true;
+      return true;
+    case message_type::bitfield:
+    case message_type::have_all:
+    case message_type::have_none: {
+      if (p.has_bitfield) {
+        p.close_reason = "bitfield after other messages";
+        return false;
+      }
+      if (m.type == message_type::bitfield) {
+        auto bf = swarm::bitfield::from_wire(m.payload, num_pieces);
+        if (!bf) {
+          p.close_reason = "bad bitfield: " + bf.error().message();
+          return false;
+        }
+        p.has = std::move(*bf);
+      } else {
+        p.has = swarm::bitfield(num_pieces, m.type == message_type::have_all);
+      }
+      p.has_bitfield = true;
+      picker_.add_peer(p.has);
+      return true;
+    }
+    case message_type::request:
+    case message_type::cancel:
+      return true;  // uploading is not served yet: we never unchoke
+    case message_type::reject: {
+      swarm::block_ref b{m.piece, m.begin, m.length};
+      for (auto it = p.requests.begin(); it != p.requests.end(); ++it) {
+        if (*it == b) {
+          p.requests.erase(it);
+          picker_.on_request_dropped(p.key, b);
+          break;
+        }
+      }
+      return true;
+    }
+    case message_type::piece:
+      return on_block(p, m);
+  }
+  return true;
+}
+
+bool torrent_session::on_block(peer_connection& p, const wire::message& m) {
+  const auto num_pieces = static_cast<std::uint32_t>(torrent_.num_pieces());
+  if (m.piece >= num_pieces || m.begin + static_cast<std::uint64_t>(m.length) >
+                                   static_cast<std::uint64_t>(torrent_.piece_size(m.piece))) {
+    p.close_reason = "piece message out of range";
+    return false;
+  }
+  const swarm::block_ref b{m.piece, m.begin, m.length};
+  bool requested = false;
+  for (auto it = p.requests.begin(); it != p.requests.end(); ++it) {
+    if (*it == b) {
+      p.requests.erase(it);
+      requested = true;
+      break;
+    }
+  }
+  p.downloaded.total += m.length;
+  downloaded_bytes_ += m.length;
+  down_meter_.total += m.length;
+  p.last_block_at = std::chrono::steady_clock::now();
+  if (first_byte_s_ < 0) {
+    first_byte_s_ = std::chrono::duration<double>(p.last_block_at - started_at_).count();
+  }
+  if (!requested) return true;  // unrequested or cancelled: ignore the bytes
+  auto r = picker_.on_block_received(p.key, b);
+  if (!r.wanted) return true;
+  auto& buf = piece_buffers_[b.piece];
+  if (!buf) {
+    if (!spare_buffers_.empty()) {
+      buf = std::move(spare_buffers_.back());
+      spare_buffers_.pop_back();
+    } else {
+      buf = std::make_unique<char[]>(static_cast<std::size_t>(torrent_.piece_length));
+    }
+  }
+  std::memcpy(buf.get() + b.begin, m.payload.data(), m.length);
+  for (swarm::peer_key other : r.cancel) {
+    auto it = peers_.find(other);
+    if (it == peers_.end()) continue;
+    auto& q = it->second->requests;
+    for (auto rit = q.begin(); rit != q.end(); ++rit) {
+      if (*rit == b) {
+        q.erase(rit);
+        wire::encode_cancel(it->second->out(), b.piece, b.begin, b.length);
+        it->second->flush();
+        break;
+      }
+    }
+  }
+  if (r.piece_complete) submit_piece(b.piece);
+  return true;
+}
+
+void torrent_session::after_messages(peer_connection& p) {
+  update_interest(p);
+  fill_requests(p);
+}
+
+void torrent_session::update_interest(peer_connection& p) {
+  if (!p.has_bitfield) return;
+  const bool want = !picker_.download_finished() && picker_.is_interesting(p.has);
+  if (want != p.am_interested) {
+    p.am_interested = want;
+    if (want) {
+      wire::encode_interested(p.out());
+    } else {
+      wire::encode_not_interested(p.out());
+    }
+    p.flush();
+  }
+}
+
+std::size_t torrent_session::request_depth(const peer_connection& p) const {
+  // Enough requests to cover about half a second of this peer's rate.
+  const double blocks = p.downloaded.rate * 0.5 / wire::block_size;
+  return static_cast<std::size_t>(std::clamp(blocks, 64.0, 1024.0));
+}
+
+void torrent_session::fill_requests(peer_connection& p) {
+  if (p.peer_choking || !p.am_interested || stopping_) return;
+  if (pending_disk_ * static_cast<std::size_t>(torrent_.piece_length) > max_pending_disk_bytes) return;
+  const std::size_t depth = request_depth(p);
+  if (p.requests.size() >= depth) return;
+  pick_scratch_.clear();
+  picker_.pick_blocks(p.key, p.has, depth - p.requests.size(), rng_(), pick_scratch_);
+  if (pick_scratch_.empty()) return;
+  if (p.requests.empty()) p.last_block_at = std::chrono::steady_clock::now();
+  for (const auto& b : pick_scratch_) {
+    wire::encode_request(p.out(), b.piece, b.begin, b.length);
+    p.requests.push_back(b);
+  }
+  p.flush();
+}
+
+void torrent_session::on_snubbed(peer_connection& p) {
+  spdlog::debug("peer {} snubbed us", p.address.to_string());
+}
+
+void torrent_session::on_closed(peer_connection& p) {
+  auto it = peers_.find(p.key);
+  if (it == peers_.end()) return;
+  auto self = it->second;  // keep alive until the end of this function
+  peers_.erase(it);
+  if (p.has_bitfield) picker_.remove_peer(p.has);
+  picker_.on_peer_gone(p.key);
+  p.requests.clear();
+  auto& kp = known_[p.address];
+  kp.connected = false;
+  if (p.handshake_done) {
+    spdlog::debug("peer {} closed: {}", p.address.to_string(), p.close_reason);
+    kp.failures = 0;
+    kp.next_attempt = std::chrono::steady_clock::now() + 5s;
+    finished_peers_.push_back({p.address.to_string(), client_name(p.remote_id), p.downloaded.total,
+                               p.uploaded.total, p.hash_failures, kp.banned});
+  } else if (p.close_reason == "connected to ourselves") {
+    kp.banned = true;  // our own address, as the tracker reported it back
+  } else {
+    ++kp.failures;
+    kp.next_attempt = std::chrono::steady_clock::now() + std::chrono::seconds(5 << std::min(kp.failures, 6));
+    if (!p.outgoing) known_.erase(p.address);  // incoming ports are not listening ports
+  }
+  // Other peers may now be able to take over its blocks.
+  for (auto& [key, other] : peers_) fill_requests(*other);
+}
+
+void torrent_session::ban(peer_connection& p, const std::string& why) {
+  spdlog::warn("banning peer {}: {}", p.address.to_string(), why);
+  known_[p.address].banned = true;
+  p.close("banned: " + why);
+}
+
+// ---------------------------------------------------------------- disk
+
+void torrent_session::submit_piece(std::uint32_t piece) {
+  auto node = piece_buffers_.extract(piece);
+  if (node.empty()) return;
+  ++pending_disk_;
+  char* data = node.mapped().release();
+  const auto expected = torrent_.piece_hash(piece);
+  const auto size = static_cast<std::size_t>(torrent_.piece_size(piece));
+  asio::post(disk_pool_, [this, piece, data, expected, size] {
+    const bool ok = crypto::sha1(std::string_view(data, size)) == expected;
+    result<void> written;
+    if (ok) written = storage_.write_piece(piece, data);
+    asio::post(ioc_, [this, piece, data, ok, written] {
+      spare_buffers_.emplace_back(data);
+      if (spare_buffers_.size() > 16) spare_buffers_.pop_back();
+      on_piece_done(piece, ok, written);
+    });
+  });
+}
+
+void torrent_session::on_piece_done(std::uint32_t piece, bool hash_ok, result<void> written) {
+  --pending_disk_;
+  if (!hash_ok) {
+    ++hash_failures_;
+    const auto blamed = picker_.contributors(piece);
+    spdlog::warn("piece {} failed its hash check ({} peer(s) sent it)", piece, blamed.size());
+    picker_.on_piece_failed(piece);
+    for (auto key : blamed) {
+      auto it = peers_.find(key);
+      if (it == peers_.end()) continue;
+      auto& p = *it->second;
+      ++p.hash_failures;
+      if (blamed.size() == 1 || p.hash_failures >= 2) ban(p, "sent data that failed the hash check");
+    }
+  } else if (!written) {
+    fail("cannot write piece " + std::to_string(piece) + ": " + written.error().message());
+    return;
+  } else {
+    picker_.on_piece_verified(piece);
+    verified_bytes_ += torrent_.piece_size(piece);
+    for (auto& [key, p] : peers_) {
+      if (!p->handshake_done) continue;
+      wire::encode_have(p->out(), piece);
+      p->flush();
+    }
+    check_finished();
+  }
+  for (auto& [key, p] : peers_) fill_requests(*p);
+}
+
+void torrent_session::check_finished() {
+  if (complete_ || !picker_.download_finished() || pending_disk_ > 0) return;
+  complete_ = true;
+  stop(false);
+}
+
+// ---------------------------------------------------------------- status
+
+download_status torrent_session::status() const {
+  download_status s;
+  s.pieces_done = picker_.have_count();
+  s.pieces_total = torrent_.num_pieces();
+  s.bytes_done = verified_bytes_;
+  s.bytes_total = torrent_.total_length;
+  s.down_rate = down_meter_.rate;
+  s.up_rate = up_meter_.rate;
+  for (const auto& [key, p] : peers_) s.peers_connected += p->handshake_done ? 1 : 0;
+  s.peers_known = static_cast<int>(known_.size());
+  s.elapsed_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - started_at_).count();
+  s.hash_failures = hash_failures_;
+  s.tracker_state = tracker_state_;
+  return s;
+}
+
+asio::awaitable<void> torrent_session::status_loop() {
+  asio::steady_timer t(co_await asio::this_coro::executor);
+  auto last = std::chrono::steady_clock::now();
+  while (!stopping_) {
+    t.expires_after(1s);
+    co_await t.async_wait(as_tuple(use_awaitable));
+    const auto now = std::chrono::steady_clock::now();
+    const double dt = std::chrono::duration<double>(now - last).count();
+    last = now;
+    if (dt <= 0) continue;
+    down_meter_.tick(dt);
+    up_meter_.tick(dt);
+    for (auto& [key, p] : peers_) {
+      p->downloaded.tick(dt);
+      p->uploaded.tick(dt);
+    }
+    if (on_status_ && !stopping_) on_status_(status());
+  }
+}
+
+download_summary torrent_session::summary() const {
+  download_summary s;
+  s.complete = complete_ && error_.empty();
+  s.interrupted = interrupted_;
+  s.error = error_;
+  s.downloaded_bytes = downloaded_bytes_;
+  s.uploaded_bytes = uploaded_bytes_;
+  s.hash_failures = hash_failures_;
+  s.elapsed_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - started_at_).count();
+  s.first_byte_s = first_byte_s_;
+  s.peers = finished_peers_;
+  for (const auto& [key, p] : peers_) {
+    if (!p->handshake_done) continue;
+    s.peers.push_back({p->address.to_string(), client_name(p->remote_id), p->downloaded.total,
+                       p->uploaded.total, p->hash_failures, false});
+  }
+  for (auto& ps : s.peers) {
+    if (auto a = net::peer_address::parse(ps.address)) {
+      if (auto it = known_.find(*a); it != known_.end()) ps.banned = it->second.banned;
+    }
+  }
+  return s;
+}
+
+}  // namespace corrent::io

@@ -1,0 +1,127 @@
+// io::torrent_session — one torrent being downloaded: the piece picker (core), the peer
+// connections, the announce loop, the disk side (hash + write on a thread pool) and the
+// statistics. Everything here runs on the one io_context thread, so nothing is locked;
+// disk jobs run on the pool and post their results back.
+#pragma once
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <functional>
+#include <map>
+#include <memory>
+#include <random>
+#include <set>
+#include <unordered_map>
+#include <vector>
+
+#include "core/metainfo/torrent.hpp"
+#include "core/swarm/piece_picker.hpp"
+#include "core/tracker/announce.hpp"
+#include "core/wire/message.hpp"
+#include "io/peer/peer_connection.hpp"
+#include "io/session/download.hpp"
+#include "io/storage/torrent_storage.hpp"
+
+namespace corrent::io {
+
+class torrent_session {
+ public:
+  torrent_session(boost::asio::io_context& ioc, const metainfo::torrent& t,
+                  const download_options& opts,
+                  std::function<void(const download_status&)> on_status);
+  ~torrent_session();
+
+  // Runs until complete, failed or stop(); fills the summary.
+  boost::asio::awaitable<void> run();
+  void stop(bool interrupted);
+  download_summary summary() const;
+
+  // --- called by peer_connection (same thread) ---
+  const crypto::sha1_digest& info_hash() const { return torrent_.info_hash; }
+  const wire::peer_id& our_id() const { return peer_id_; }
+  void on_handshake(peer_connection& p);
+  // false: protocol violation, disconnect.
+  bool on_message(peer_connection& p, const wire::message& m);
+  void after_messages(peer_connection& p);
+  void on_closed(peer_connection& p);
+  void on_snubbed(peer_connection& p);
+
+ private:
+  struct known_peer {
+    std::chrono::steady_clock::time_point next_attempt{};
+    int failures = 0;
+    bool connected = false;
+    bool banned = false;
+  };
+
+  boost::asio::awaitable<void> accept_loop();
+  boost::asio::awaitable<void> connect_loop();
+  boost::asio::awaitable<void> announce_loop();
+  boost::asio::awaitable<void> status_loop();
+  boost::asio::awaitable<bool> announce_once(tracker::event ev, std::chrono::milliseconds timeout);
+  result<void> open_listener();
+
+  void add_peers(const std::vector<net::peer_address>& peers);
+  void connect_to(const net::peer_address& addr);
+  void update_interest(peer_connection& p);
+  void fill_requests(peer_connection& p);
+  bool on_block(peer_connection& p, const wire::message& m);
+  void submit_piece(std::uint32_t piece);
+  void on_piece_done(std::uint32_t piece, bool hash_ok, result<void> written);
+  void ban(peer_connection& p, const std::string& why);
+  void check_finished();
+  void fail(std::string why);
+  download_status status() const;
+  std::size_t request_depth(const peer_connection& p) const;
+
+  boost::asio::io_context& ioc_;
+  const metainfo::torrent& torrent_;
+  download_options opts_;
+  std::function<void(const download_status&)> on_status_;
+  swarm::piece_picker picker_;
+  torrent_storage storage_;
+  boost::asio::thread_pool disk_pool_{2};
+  boost::asio::ip::tcp::acceptor acceptor_;
+  boost::asio::steady_timer wake_connect_;
+  boost::asio::steady_timer wake_announce_;
+  boost::asio::steady_timer done_;
+  std::mt19937_64 rng_;
+  wire::peer_id peer_id_{};
+  std::uint32_t tracker_key_ = 0;
+  std::uint16_t listen_port_ = 0;
+  std::string tracker_id_;
+  std::string last_good_tracker_;
+  std::set<std::string> warned_schemes_;
+  std::chrono::seconds announce_interval_{1800};
+  std::chrono::seconds announce_min_interval_{15};
+
+  std::map<net::peer_address, known_peer> known_;
+  std::unordered_map<swarm::peer_key, std::shared_ptr<peer_connection>> peers_;
+  swarm::peer_key next_key_ = 1;
+  std::vector<peer_summary> finished_peers_;
+
+  // Piece data being assembled; handed to the disk pool when complete.
+  std::unordered_map<std::uint32_t, std::unique_ptr<char[]>> piece_buffers_;
+  std::vector<std::unique_ptr<char[]>> spare_buffers_;
+  std::size_t pending_disk_ = 0;
+  std::vector<swarm::block_ref> pick_scratch_;
+
+  std::chrono::steady_clock::time_point started_at_;
+  double first_byte_s_ = -1;
+  std::int64_t downloaded_bytes_ = 0;  // payload received
+  std::int64_t uploaded_bytes_ = 0;
+  std::int64_t verified_bytes_ = 0;
+  std::int64_t hash_failures_ = 0;
+  rate_meter down_meter_;
+  rate_meter up_meter_;
+  std::string tracker_state_;
+  bool stopping_ = false;
+  bool interrupted_ = false;
+  bool complete_ = false;
+  std::string error_;
+};
+
+}  // namespace corrent::io

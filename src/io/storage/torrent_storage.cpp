@@ -1,0 +1,171 @@
+#include "io/storage/torrent_storage.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+namespace corrent::io {
+namespace fs = std::filesystem;
+
+namespace {
+
+error errno_error(int err, const fs::path& p) {
+  return error{boost::system::error_code(err, boost::system::system_category()), p.string()};
+}
+
+error fs_error(const std::error_code& ec, const fs::path& p) {
+  return error{boost::system::error_code(ec.value(), boost::system::system_category()),
+               p.string()};
+}
+
+}  // namespace
+
+torrent_storage::torrent_storage(const metainfo::torrent& t, fs::path output_dir)
+    : torrent_(t),
+      layout_(t),
+      output_dir_(std::move(output_dir)),
+      parts_dir_(output_dir_ / ".corrent-parts" / t.info_hash_hex()),
+      fds_(t.files.size(), -1),
+      dirty_(t.files.size(), false) {}
+
+torrent_storage::~torrent_storage() {
+  for (int fd : fds_) {
+    if (fd >= 0) ::close(fd);
+  }
+}
+
+fs::path torrent_storage::part_path(std::size_t i) const { return parts_dir_ / torrent_.files[i].path; }
+
+result<void> torrent_storage::prepare() {
+  std::error_code ec;
+  fs::create_directories(parts_dir_, ec);
+  if (ec) return fs_error(ec, parts_dir_);
+  for (std::size_t i = 0; i < torrent_.files.size(); ++i) {
+    const auto& f = torrent_.files[i];
+    if (f.pad || f.symlink) continue;
+    const fs::path p = part_path(i);
+    fs::create_directories(p.parent_path(), ec);
+    if (ec) return fs_error(ec, p.parent_path());
+    const int fd = ::open(p.c_str(), O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
+    if (fd < 0) return errno_error(errno, p);
+    ::close(fd);
+  }
+  return {};
+}
+
+result<int> torrent_storage::fd_for(std::size_t i) {
+  std::lock_guard lock(mu_);
+  if (fds_[i] >= 0) return fds_[i];
+  const fs::path p = part_path(i);
+  const int fd = ::open(p.c_str(), O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
+  if (fd < 0) return errno_error(errno, p);
+  fds_[i] = fd;
+  return fd;
+}
+
+result<void> torrent_storage::write_piece(std::int64_t piece, const char* data) {
+  result<void> status;
+  const char* src = data;
+  layout_.for_each_span(piece * torrent_.piece_length, torrent_.piece_size(piece),
+                        [&](const metainfo::file_span& s) {
+                          const char* chunk = src;
+                          src += s.length;
+                          if (!status || torrent_.files[s.file_index].pad) return;
+                          auto fd = fd_for(s.file_index);
+                          if (!fd) {
+                            status = fd.error();
+                            return;
+                          }
+                          std::int64_t off = s.file_offset, left = s.length;
+                          while (left > 0) {
+                            const ssize_t n = ::pwrite(*fd, chunk, static_cast<std::size_t>(left), off);
+                            if (n < 0 && errno == EINTR) continue;
+                            if (n <= 0) {
+                              status = errno_error(n < 0 ? errno : EIO, part_path(s.file_index));
+                              return;
+                            }
+                            chunk += n;
+                            off += n;
+                            left -= n;
+                          }
+                          std::lock_guard lock(mu_);
+                          dirty_[s.file_index] = true;
+                        });
+  return status;
+}
+
+result<void> torrent_storage::read_piece(std::int64_t piece, char* data) {
+  result<void> status;
+  char* dst = data;
+  layout_.for_each_span(piece * torrent_.piece_length, torrent_.piece_size(piece),
+                        [&](const metainfo::file_span& s) {
+                          char* chunk = dst;
+                          dst += s.length;
+                          if (!status) return;
+                          if (torrent_.files[s.file_index].pad) {
+                            std::memset(chunk, 0, static_cast<std::size_t>(s.length));
+                            return;
+                          }
+                          auto fd = fd_for(s.file_index);
+                          if (!fd) {
+                            status = fd.error();
+                            return;
+                          }
+                          std::int64_t off = s.file_offset, left = s.length;
+                          while (left > 0) {
+                            const ssize_t n = ::pread(*fd, chunk, static_cast<std::size_t>(left), off);
+                            if (n < 0 && errno == EINTR) continue;
+                            if (n <= 0) {
+                              status = errno_error(n < 0 ? errno : ENODATA, part_path(s.file_index));
+                              return;
+                            }
+                            chunk += n;
+                            off += n;
+                            left -= n;
+                          }
+                        });
+  return status;
+}
+
+result<void> torrent_storage::sync() {
+  std::lock_guard lock(mu_);
+  for (std::size_t i = 0; i < fds_.size(); ++i) {
+    if (fds_[i] >= 0 && dirty_[i]) {
+      if (::fdatasync(fds_[i]) != 0) return errno_error(errno, part_path(i));
+      dirty_[i] = false;
+    }
+  }
+  return {};
+}
+
+result<void> torrent_storage::move_to_final() {
+  {
+    std::lock_guard lock(mu_);
+    for (int& fd : fds_) {
+      if (fd >= 0) ::close(fd);
+      fd = -1;
+    }
+  }
+  std::error_code ec;
+  for (std::size_t i = 0; i < torrent_.files.size(); ++i) {
+    const auto& f = torrent_.files[i];
+    if (f.pad || f.symlink) continue;
+    const fs::path from = part_path(i);
+    const fs::path to = output_dir_ / f.path;
+    fs::create_directories(to.parent_path(), ec);
+    if (ec) return fs_error(ec, to.parent_path());
+    // A symbolic link at the final path (or a parent) could point outside the output
+    // directory; refuse to move over or through one.
+    if (fs::is_symlink(fs::symlink_status(to, ec))) return errno_error(ELOOP, to);
+    if (::rename(from.c_str(), to.c_str()) != 0) return errno_error(errno, to);
+  }
+  fs::remove_all(parts_dir_, ec);
+  const fs::path root = output_dir_ / ".corrent-parts";
+  if (fs::is_empty(root, ec)) fs::remove(root, ec);
+  return {};
+}
+
+}  // namespace corrent::io

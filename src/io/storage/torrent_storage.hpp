@@ -1,0 +1,58 @@
+// io::torrent_storage — a torrent's files on disk while it downloads: created inside the
+// parts directory (<output>/.corrent-parts/<info-hash>/), written with pwrite at each
+// piece's file spans (a piece may span many files), read back with pread, and moved to
+// <output>/ when the download is complete. Thread-safe for concurrent reads and writes
+// from the disk thread pool; file descriptors are opened lazily and cached.
+//
+// Safety: every path is the torrent's checked relative path (metainfo/path_rules.hpp)
+// under a directory corrent created; files are opened with O_NOFOLLOW so a symbolic
+// link planted in the parts directory is never written through.
+#pragma once
+
+#include <filesystem>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "core/error.hpp"
+#include "core/metainfo/file_layout.hpp"
+#include "core/metainfo/torrent.hpp"
+
+namespace corrent::io {
+
+class torrent_storage {
+ public:
+  torrent_storage(const metainfo::torrent& t, std::filesystem::path output_dir);
+  ~torrent_storage();
+
+  const std::filesystem::path& parts_dir() const { return parts_dir_; }
+  const std::filesystem::path& output_dir() const { return output_dir_; }
+
+  // Creates the parts directory and every (non-pad) file in it, zero-length ones too.
+  result<void> prepare();
+
+  // Writes one whole piece (`data` is piece_size(piece) bytes). Pad-file spans are skipped.
+  result<void> write_piece(std::int64_t piece, const char* data);
+  // Reads one whole piece; pad spans read as zeros. Missing/short files are an error.
+  result<void> read_piece(std::int64_t piece, char* data);
+
+  // fsyncs every file written since the last sync.
+  result<void> sync();
+  // Closes files and moves each into <output>/<path>, then removes the parts directory.
+  result<void> move_to_final();
+
+ private:
+  result<int> fd_for(std::size_t file_index);
+  std::filesystem::path part_path(std::size_t file_index) const;
+
+  const metainfo::torrent& torrent_;
+  metainfo::file_layout layout_;
+  std::filesystem::path output_dir_;
+  std::filesystem::path parts_dir_;
+  std::mutex mu_;
+  std::vector<int> fds_;
+  std::vector<bool> dirty_;
+};
+
+}  // namespace corrent::io

@@ -1,0 +1,21 @@
+// io::http_get — a small HTTP/1.1 GET client for trackers (Beast): bounded body,
+// bounded redirects (http only, at most 5), one overall timeout.
+#pragma once
+
+#include <boost/asio/awaitable.hpp>
+#include <chrono>
+#include <string>
+
+#include "core/error.hpp"
+
+namespace corrent::io {
+
+struct http_limits {
+  std::chrono::milliseconds timeout{15000};
+  std::size_t max_body = 1 << 20;
+  int max_redirects = 5;
+};
+
+boost::asio::awaitable<result<std::string>> http_get(std::string url, http_limits limits = {});
+
+}  // namespace corrent::io
