@@ -22,6 +22,9 @@ struct peer_address {
   std::string to_string() const;
   // Parses "1.2.3.4:6881", "[::1]:6881", "localhost" is NOT resolved (nullopt).
   static std::optional<peer_address> parse(std::string_view text);
+  // A bare address ("1.2.3.4" or "::1", no brackets, no port) paired with `port`, as
+  // trackers send it in dictionary peer lists. Strict: no DNS names, no zone ids.
+  static std::optional<peer_address> parse_ip(std::string_view ip_text, std::uint16_t port);
 
   // False for port 0, unspecified (0.0.0.0, ::), multicast and broadcast addresses:
   // trackers that send them are ignored for those entries.

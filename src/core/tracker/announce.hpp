@@ -42,8 +42,8 @@ struct announce_response {
 };
 
 struct response_limits {
-  std::size_t max_peers = 2000;       // extra peers in one answer are dropped
-  std::size_t max_body = 1 << 20;     // bytes; larger bodies are refused
+  std::size_t max_peers = 2000;    // extra peers in one answer are dropped
+  std::size_t max_body = 1 << 20;  // bytes; larger bodies are refused
 };
 
 // The full GET URL: `announce_url` plus the BEP 3 query (appended with '&' when the URL
@@ -66,7 +66,9 @@ struct scrape_entry {
 // "announce", else nullopt (that tracker cannot scrape).
 std::optional<std::string> scrape_url(std::string_view announce_url,
                                       const crypto::sha1_digest& info_hash);
+// A `failure reason` here is errc::tracker_error with the reason as detail.
 result<scrape_entry> parse_scrape_response(std::string_view body,
-                                           const crypto::sha1_digest& info_hash);
+                                           const crypto::sha1_digest& info_hash,
+                                           const response_limits& limits = {});
 
 }  // namespace corrent::tracker

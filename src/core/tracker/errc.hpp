@@ -13,6 +13,7 @@ enum class errc {
   missing_field,         // neither failure reason nor peers/interval
   bad_packet,            // UDP: too short, wrong action or transaction id
   not_in_scrape,         // scrape answer lacks our info-hash
+  tracker_error,         // the tracker answered with an error (UDP action 3, scrape failure)
 };
 
 const boost::system::error_category& category() noexcept;

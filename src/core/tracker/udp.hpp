@@ -18,7 +18,8 @@ constexpr std::uint64_t protocol_id = 0x41727101980ULL;
 enum class action : std::uint32_t { connect = 0, announce = 1, scrape = 2, error = 3 };
 
 std::array<char, 16> encode_connect(std::uint32_t transaction_id);
-// The connection id, or errc::bad_packet / a failure (action 3 carries the message).
+// The connection id, or errc::bad_packet, or errc::tracker_error with an action-3 error
+// packet's message as detail (parse_scrape likewise).
 result<std::uint64_t> parse_connect(std::string_view packet, std::uint32_t transaction_id);
 
 std::array<char, 98> encode_announce(std::uint64_t connection_id, std::uint32_t transaction_id,
