@@ -4,11 +4,17 @@
 //   auto buf = d.prepare(64 * 1024);   // writable space
 //   n = socket.read_some(buf);         // io layer
 //   d.commit(n);
-//   while (auto m = d.next()) { ... } // result<optional<message>>
+//   for (;;) {
+//     auto m = d.next();               // result<optional<message>>
+//     if (!m) { /* protocol violation: close */ }
+//     if (!*m) break;                  // need more bytes
+//     handle(**m);
+//   }
 // The length prefix is checked against max_message_length *before* any payload is
 // buffered, so a hostile 4 GiB prefix costs nothing.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <span>
@@ -45,6 +51,8 @@ class decoder {
   result<std::optional<message>> next();
 
   std::size_t buffered() const { return end_ - begin_; }
+  // Bytes of buffer held (grows only when a message plus a read does not fit).
+  std::size_t capacity() const { return buf_.size(); }
 
  private:
   std::vector<char> buf_;
@@ -60,10 +68,15 @@ void encode_unchoke(std::string& out);
 void encode_interested(std::string& out);
 void encode_not_interested(std::string& out);
 void encode_have(std::string& out, std::uint32_t piece);
+void encode_suggest(std::string& out, std::uint32_t piece);       // BEP 6
+void encode_allowed_fast(std::string& out, std::uint32_t piece);  // BEP 6
 void encode_bitfield(std::string& out, std::string_view bits);
-void encode_request(std::string& out, std::uint32_t piece, std::uint32_t begin, std::uint32_t length);
-void encode_cancel(std::string& out, std::uint32_t piece, std::uint32_t begin, std::uint32_t length);
-void encode_reject(std::string& out, std::uint32_t piece, std::uint32_t begin, std::uint32_t length);
+void encode_request(std::string& out, std::uint32_t piece, std::uint32_t begin,
+                    std::uint32_t length);
+void encode_cancel(std::string& out, std::uint32_t piece, std::uint32_t begin,
+                   std::uint32_t length);
+void encode_reject(std::string& out, std::uint32_t piece, std::uint32_t begin,
+                   std::uint32_t length);
 void encode_have_all(std::string& out);
 void encode_have_none(std::string& out);
 void encode_port(std::string& out, std::uint16_t port);

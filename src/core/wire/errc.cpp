@@ -12,8 +12,10 @@ class category_impl final : public boost::system::error_category {
     switch (static_cast<errc>(ev)) {
       case errc::bad_protocol_string:
         return "peer wire: handshake is not 19 \"BitTorrent protocol\"";
-      case errc::message_too_large: return "peer wire: message length above the limit";
-      case errc::bad_message_length: return "peer wire: message length does not fit its id";
+      case errc::message_too_large:
+        return "peer wire: message length above the limit";
+      case errc::bad_message_length:
+        return "peer wire: message length does not fit its id";
     }
     return "peer wire: unknown error";
   }

@@ -23,6 +23,8 @@ struct handshake {
 
   bool supports_extensions() const { return reserved[5] & 0x10; }  // BEP 10
   bool supports_fast() const { return reserved[7] & 0x04; }        // BEP 6
+
+  friend bool operator==(const handshake&, const handshake&) = default;
 };
 
 enum class message_type : std::uint8_t {
@@ -50,13 +52,17 @@ enum class message_type : std::uint8_t {
 // only until the decoder is next written to (prepare/commit/feed).
 struct message {
   message_type type = message_type::keep_alive;
-  std::uint32_t piece = 0;   // have, request, piece, cancel, suggest, reject, allowed_fast
-  std::uint32_t begin = 0;   // request, piece, cancel, reject
-  std::uint32_t length = 0;  // request, cancel, reject; for piece: payload.size()
-  std::uint16_t port = 0;    // port
+  std::uint32_t piece = 0;       // have, request, piece, cancel, suggest, reject, allowed_fast
+  std::uint32_t begin = 0;       // request, piece, cancel, reject
+  std::uint32_t length = 0;      // request, cancel, reject; for piece: payload.size()
+  std::uint16_t port = 0;        // port
   std::uint8_t extended_id = 0;  // extended
   std::uint8_t raw_id = 0;       // the id byte as received (useful for unknown)
-  std::string_view payload;  // bitfield bytes, piece block data, extended payload
+  std::string_view payload;      // bitfield bytes, piece block data, extended payload; for
+                                 // unknown: everything after the id byte
+
+  // Field-wise; payloads compare by content.
+  friend bool operator==(const message&, const message&) = default;
 };
 
 }  // namespace corrent::wire
