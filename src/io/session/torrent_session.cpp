@@ -415,20 +415,25 @@ void torrent_session::on_closed(peer_connection& p) {
   if (p.has_bitfield) picker_.remove_peer(p.has);
   picker_.on_peer_gone(p.key);
   p.requests.clear();
-  auto& kp = known_[p.address];
-  kp.connected = false;
+  const bool banned = known_.count(p.address) && known_[p.address].banned;
   if (p.handshake_done) {
     spdlog::debug("peer {} closed: {}", p.address.to_string(), p.close_reason);
-    kp.failures = 0;
-    kp.next_attempt = std::chrono::steady_clock::now() + 5s;
     finished_peers_.push_back({p.address.to_string(), client_name(p.remote_id), p.downloaded.total,
-                               p.uploaded.total, p.hash_failures, kp.banned});
-  } else if (p.close_reason == "connected to ourselves") {
-    kp.banned = true;  // our own address, as the tracker reported it back
-  } else {
-    ++kp.failures;
-    kp.next_attempt = std::chrono::steady_clock::now() + std::chrono::seconds(5 << std::min(kp.failures, 6));
-    if (!p.outgoing) known_.erase(p.address);  // incoming ports are not listening ports
+                               p.uploaded.total, p.hash_failures, banned});
+  }
+  if (p.outgoing) {  // incoming peers' ports are not listening ports: never dial them
+    auto& kp = known_[p.address];
+    kp.connected = false;
+    if (p.handshake_done) {
+      kp.failures = 0;
+      kp.next_attempt = std::chrono::steady_clock::now() + 5s;
+    } else if (p.close_reason == "connected to ourselves") {
+      kp.banned = true;  // our own address, as the tracker reported it back
+    } else {
+      ++kp.failures;
+      kp.next_attempt =
+          std::chrono::steady_clock::now() + std::chrono::seconds(5 << std::min(kp.failures, 6));
+    }
   }
   // Other peers may now be able to take over its blocks.
   for (auto& [key, other] : peers_) fill_requests(*other);
@@ -545,16 +550,27 @@ download_summary torrent_session::summary() const {
   s.hash_failures = hash_failures_;
   s.elapsed_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - started_at_).count();
   s.first_byte_s = first_byte_s_;
-  s.peers = finished_peers_;
+  // One entry per address: reconnections add up.
+  std::vector<peer_summary> all = finished_peers_;
   for (const auto& [key, p] : peers_) {
     if (!p->handshake_done) continue;
-    s.peers.push_back({p->address.to_string(), client_name(p->remote_id), p->downloaded.total,
-                       p->uploaded.total, p->hash_failures, false});
+    all.push_back({p->address.to_string(), client_name(p->remote_id), p->downloaded.total,
+                   p->uploaded.total, p->hash_failures, false});
   }
-  for (auto& ps : s.peers) {
-    if (auto a = net::peer_address::parse(ps.address)) {
+  std::map<std::string, peer_summary> by_address;
+  for (const auto& ps : all) {
+    auto [it, fresh] = by_address.try_emplace(ps.address, ps);
+    if (!fresh) {
+      it->second.downloaded += ps.downloaded;
+      it->second.uploaded += ps.uploaded;
+      it->second.hash_failures += ps.hash_failures;
+    }
+  }
+  for (auto& [address, ps] : by_address) {
+    if (auto a = net::peer_address::parse(address)) {
       if (auto it = known_.find(*a); it != known_.end()) ps.banned = it->second.banned;
     }
+    s.peers.push_back(ps);
   }
   return s;
 }
