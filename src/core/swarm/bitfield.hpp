@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -28,6 +29,14 @@ class bitfield {
   std::size_t count() const { return count_; }
   bool all() const { return count_ == size_; }
   bool none() const { return count_ == 0; }
+
+  // The bits 64 at a time: bit i is bit (i % 64) of word i / 64; bits past size() are
+  // zero. For word-parallel scans (the picker) without a per-bit call.
+  std::span<const std::uint64_t> words() const { return words_; }
+
+  friend bool operator==(const bitfield& a, const bitfield& b) {
+    return a.size_ == b.size_ && a.words_ == b.words_;
+  }
 
  private:
   std::vector<std::uint64_t> words_;

@@ -12,9 +12,13 @@
 //
 // Invariants: a piece is in exactly one of {work queue, in progress, complete (have)};
 // no block is requested twice from the same peer; outside endgame no block is requested
-// from two peers. Deterministic: randomness is passed in. Costs: pick_blocks and
-// get_piece_from_work_queue are O(blocks returned + log pieces) amortized, never a scan
-// of all pieces, so 1,000,000-piece torrents stay cheap.
+// from two peers. Deterministic: randomness is passed in. Costs: pick_blocks is
+// O(blocks returned + open pieces with unrequested blocks + availability buckets); the
+// queue is kept bucketed by availability (work_queue.hpp), so a piece is found without a
+// scan of all pieces. The one exception is a peer that holds few or none of the rarest
+// queued pieces: after a bounded walk it costs one word-parallel pass over the words that
+// still hold queued pieces (at most pieces / 64 steps). Endgame picks and on_peer_gone
+// walk the open pieces. No allocation per block in the steady state.
 #pragma once
 
 #include <cstdint>
@@ -61,13 +65,13 @@ class piece_picker {
 
   // --- requests ---
   // Appends up to `max` blocks to request from `who` to `out`.
-  void pick_blocks(peer_key who, const bitfield& peer_has, std::size_t max,
-                   std::uint64_t random, std::vector<block_ref>& out);
+  void pick_blocks(peer_key who, const bitfield& peer_has, std::size_t max, std::uint64_t random,
+                   std::vector<block_ref>& out);
 
   struct received {
-    bool wanted = false;          // false: not requested, already received, or piece done
-    bool piece_complete = false;  // every block of the piece is now in: hash it
-    std::vector<peer_key> cancel; // endgame: others who were asked for this block
+    bool wanted = false;           // false: not requested, already received, or piece done
+    bool piece_complete = false;   // every block of the piece is now in: hash it
+    std::vector<peer_key> cancel;  // endgame: others who were asked for this block
   };
   received on_block_received(peer_key who, const block_ref& block);
 
@@ -89,9 +93,26 @@ class piece_picker {
   std::uint32_t have_count() const;
   bool download_finished() const;  // every piece verified
   bool in_endgame() const;         // no unrequested block remains
-  // Whether `peer_has` holds any piece we still need (drives `interested`).
+  // Whether `peer_has` holds any piece we still need (drives `interested`). O(1) when the
+  // peer has more pieces than we do, else up to pieces / 64 steps; after a `have`,
+  // !have(piece) answers for the new piece alone.
   bool is_interesting(const bitfield& peer_has) const;
   std::uint32_t availability(std::uint32_t piece) const;
+
+  // errc::piece_out_of_range / errc::block_out_of_range when a request or piece message
+  // does not fit the torrent: length 0 or over 16 KiB, or running past the piece's end.
+  boost::system::error_code check_block(const block_ref& block) const;
+
+  // --- introspection (progress display, tests) ---
+  enum class piece_state : std::uint8_t { queued, in_progress, have };
+  piece_state state(std::uint32_t piece) const;
+  std::uint32_t in_progress_count() const;
+  // Block `index` of `piece`, begin and length filled in.
+  block_ref block(std::uint32_t piece, std::uint32_t index) const;
+  // For a block of an in-progress piece: how many peers it is requested from right now,
+  // and whether it has been received. 0 / false for pieces not in progress.
+  std::uint32_t requesters(std::uint32_t piece, std::uint32_t index) const;
+  bool is_block_received(std::uint32_t piece, std::uint32_t index) const;
 
  private:
   struct impl;
