@@ -25,7 +25,8 @@ std::string make_metainfo(std::size_t target_bytes) {
     const std::int64_t len = 1000 + static_cast<std::int64_t>((i * 7919) % 300000);
     total += len;
     fw.begin_dict().key("length").integer(len).key("path").begin_list();
-    fw.string("directory-" + std::to_string(i % 97)).string("file-number-" + std::to_string(i) + ".dat");
+    fw.string("directory-" + std::to_string(i % 97))
+        .string("file-number-" + std::to_string(i) + ".dat");
     fw.end().end();
   }
   fw.end();

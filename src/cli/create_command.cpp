@@ -87,7 +87,7 @@ int run(const create_options& o) {
   if (!made) {
     fmt::print(stderr, "corrent: {}\n", made.error().message());
     return made.error().code.category() == boost::system::system_category() ? exit_failure
-                                                                             : exit_bad_input;
+                                                                            : exit_bad_input;
   }
   const double elapsed = seconds();
   for (const auto& s : made->skipped) fmt::print(stderr, "corrent: skipped {}\n", s);

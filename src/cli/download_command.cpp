@@ -71,12 +71,14 @@ int run(const download_cli_options& o) {
   if (!o.listen.empty()) {
     const auto colon = o.listen.rfind(':');
     std::int64_t port = 0;
-    if (colon == std::string::npos || !parse_size(o.listen.substr(colon + 1), port) || port > 65535) {
+    if (colon == std::string::npos || !parse_size(o.listen.substr(colon + 1), port) ||
+        port > 65535) {
       fmt::print(stderr, "corrent: --listen {}: expected HOST:PORT\n", o.listen);
       return exit_bad_input;
     }
     std::string host = o.listen.substr(0, colon);
-    if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+    if (host.size() >= 2 && host.front() == '[' && host.back() == ']')
+      host = host.substr(1, host.size() - 2);
     opts.listen_host = host.empty() ? "0.0.0.0" : host;
     opts.listen_port = static_cast<std::uint16_t>(port);
     opts.listen_port_fixed = true;
@@ -84,13 +86,16 @@ int run(const download_cli_options& o) {
   for (const auto& text : o.peers) {
     auto a = net::peer_address::parse(text);
     if (!a) {
-      fmt::print(stderr, "corrent: --peer {}: expected IP:PORT (e.g. 127.0.0.1:6881 or [::1]:6881)\n", text);
+      fmt::print(stderr,
+                 "corrent: --peer {}: expected IP:PORT (e.g. 127.0.0.1:6881 or [::1]:6881)\n",
+                 text);
       return exit_bad_input;
     }
     opts.manual_peers.push_back(*a);
   }
   if (t->trackers.empty() && opts.manual_peers.empty()) {
-    spdlog::warn("{} lists no trackers and no --peer was given: waiting for incoming peers", o.torrent);
+    spdlog::warn("{} lists no trackers and no --peer was given: waiting for incoming peers",
+                 o.torrent);
   }
 
   const bool tty = ::isatty(STDOUT_FILENO);
@@ -141,7 +146,8 @@ command_runner register_download(CLI::App& app) {
   cmd->add_option("-o,--out,--output", o->out, "output directory")->capture_default_str();
   cmd->add_option("--listen", o->listen, "listen address HOST:PORT (default 0.0.0.0:6881..6889)");
   cmd->add_option("--peer", o->peers, "connect to this peer too (IP:PORT, repeatable)");
-  cmd->add_option("--max-peers", o->max_peers, "connections at once")->capture_default_str()
+  cmd->add_option("--max-peers", o->max_peers, "connections at once")
+      ->capture_default_str()
       ->check(CLI::Range(1, 2000));
   cmd->add_flag("-q,--quiet", o->quiet, "print nothing but errors");
   cmd->add_flag("-v,--verbose", o->verbose, "log peers and trackers");

@@ -1,6 +1,6 @@
 // corrent — a BitTorrent client. Entry point: subcommand dispatch and exit codes.
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <CLI/CLI.hpp>
 
 #include <exception>
 #include <map>

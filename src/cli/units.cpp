@@ -41,11 +41,16 @@ bool parse_size(const std::string& text, std::int64_t& out) {
   std::string suffix(ptr, text.data() + text.size());
   for (auto& c : suffix) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   int shift = 0;
-  if (suffix.empty() || suffix == "b") shift = 0;
-  else if (suffix == "k" || suffix == "kib" || suffix == "kb") shift = 10;
-  else if (suffix == "m" || suffix == "mib" || suffix == "mb") shift = 20;
-  else if (suffix == "g" || suffix == "gib" || suffix == "gb") shift = 30;
-  else return false;
+  if (suffix.empty() || suffix == "b")
+    shift = 0;
+  else if (suffix == "k" || suffix == "kib" || suffix == "kb")
+    shift = 10;
+  else if (suffix == "m" || suffix == "mib" || suffix == "mb")
+    shift = 20;
+  else if (suffix == "g" || suffix == "gib" || suffix == "gb")
+    shift = 30;
+  else
+    return false;
   if (n > (INT64_MAX >> shift)) return false;
   out = n << shift;
   return true;

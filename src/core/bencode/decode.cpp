@@ -164,8 +164,7 @@ error make_error(errc e, std::size_t at) {
 
 }  // namespace
 
-result<value> decode(std::string_view input, const decode_limits& limits,
-                     decode_error_info* info) {
+result<value> decode(std::string_view input, const decode_limits& limits, decode_error_info* info) {
   auto fail = [&](errc e, std::size_t at) -> result<value> {
     if (info) *info = {e, at};
     return make_error(e, at);

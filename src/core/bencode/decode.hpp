@@ -13,8 +13,8 @@
 namespace corrent::bencode {
 
 struct decode_limits {
-  std::size_t max_depth = 100;            // nested lists/dicts
-  std::size_t max_tokens = 4'000'000;     // values of any kind
+  std::size_t max_depth = 100;              // nested lists/dicts
+  std::size_t max_tokens = 4'000'000;       // values of any kind
   std::size_t max_size = 64 * 1024 * 1024;  // input bytes
   // Strict BEP 3 wants dictionary keys sorted. Real .torrent files in the wild are not
   // always; with this off, unsorted keys are accepted (and sorted in the value tree so
@@ -32,8 +32,7 @@ struct decode_error_info {
 result<value> decode(std::string_view input, const decode_limits& limits = {});
 
 // Like decode() but also reports the failing offset without parsing the detail text.
-result<value> decode(std::string_view input, const decode_limits& limits,
-                     decode_error_info* info);
+result<value> decode(std::string_view input, const decode_limits& limits, decode_error_info* info);
 
 // Decodes one value from the front of `input` and reports how many bytes it used;
 // trailing bytes are allowed (used for a tracker reply followed by junk, or streams).

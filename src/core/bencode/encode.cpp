@@ -25,8 +25,12 @@ writer& writer::string(std::string_view s) {
 void encode(const value& v, std::string& out) {
   writer w(out);
   switch (v.kind()) {
-    case type::integer: w.integer(v.as_int()); break;
-    case type::string: w.string(v.as_string()); break;
+    case type::integer:
+      w.integer(v.as_int());
+      break;
+    case type::string:
+      w.string(v.as_string());
+      break;
     case type::list:
       w.begin_list();
       for (const auto& item : v.as_list()) encode(item, out);

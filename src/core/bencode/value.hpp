@@ -62,10 +62,20 @@ inline value::value(std::int64_t i, std::string_view raw) : data_(i), raw_(raw) 
 inline value::value(std::string_view s, std::string_view raw) : data_(s), raw_(raw) {}
 inline value::value(list l, std::string_view raw) : data_(std::move(l)), raw_(raw) {}
 inline value::value(dict d, std::string_view raw) : data_(std::move(d)), raw_(raw) {}
-inline type value::kind() const noexcept { return static_cast<type>(data_.index()); }
-inline std::int64_t value::as_int() const { return std::get<std::int64_t>(data_); }
-inline std::string_view value::as_string() const { return std::get<std::string_view>(data_); }
-inline const list& value::as_list() const { return std::get<bencode::list>(data_); }
-inline const dict& value::as_dict() const { return std::get<bencode::dict>(data_); }
+inline type value::kind() const noexcept {
+  return static_cast<type>(data_.index());
+}
+inline std::int64_t value::as_int() const {
+  return std::get<std::int64_t>(data_);
+}
+inline std::string_view value::as_string() const {
+  return std::get<std::string_view>(data_);
+}
+inline const list& value::as_list() const {
+  return std::get<bencode::list>(data_);
+}
+inline const dict& value::as_dict() const {
+  return std::get<bencode::dict>(data_);
+}
 
 }  // namespace corrent::bencode

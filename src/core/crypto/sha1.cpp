@@ -12,7 +12,9 @@ sha1_hasher::sha1_hasher() : ctx_(EVP_MD_CTX_new()) {
   }
 }
 
-sha1_hasher::~sha1_hasher() { EVP_MD_CTX_free(static_cast<EVP_MD_CTX*>(ctx_)); }
+sha1_hasher::~sha1_hasher() {
+  EVP_MD_CTX_free(static_cast<EVP_MD_CTX*>(ctx_));
+}
 
 void sha1_hasher::update(const void* data, std::size_t size) {
   EVP_DigestUpdate(static_cast<EVP_MD_CTX*>(ctx_), data, size);

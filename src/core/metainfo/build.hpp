@@ -17,10 +17,10 @@ struct build_file {
 
 struct build_input {
   std::string name;
-  bool multi_file = false;         // a directory torrent ("files") vs one file ("length")
-  std::vector<build_file> files;   // for single-file: exactly one, with an empty path
+  bool multi_file = false;        // a directory torrent ("files") vs one file ("length")
+  std::vector<build_file> files;  // for single-file: exactly one, with an empty path
   std::int64_t piece_length = 0;
-  std::string piece_hashes;        // 20 bytes per piece
+  std::string piece_hashes;  // 20 bytes per piece
   std::vector<std::vector<std::string>> tracker_tiers;
   std::vector<std::string> web_seeds;
   bool is_private = false;

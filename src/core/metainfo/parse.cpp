@@ -12,7 +12,9 @@ namespace {
 
 using bencode::value;
 
-error fail(errc e, std::string detail) { return error{make_error_code(e), std::move(detail)}; }
+error fail(errc e, std::string detail) {
+  return error{make_error_code(e), std::move(detail)};
+}
 
 // Optional typed lookups: a present key of the wrong type is an error, absence is not.
 result<const value*> get(const value& d, std::string_view key, bencode::type t) {
@@ -182,12 +184,12 @@ result<void> parse_info(const value& info, torrent& t, const parse_limits& limit
 
   if (auto r = parse_files(info, t, limits); !r) return r.error();
 
-  const std::int64_t expected = t.total_length / t.piece_length +
-                                (t.total_length % t.piece_length != 0 ? 1 : 0);
+  const std::int64_t expected =
+      t.total_length / t.piece_length + (t.total_length % t.piece_length != 0 ? 1 : 0);
   if (expected != num_pieces) {
     return fail(errc::piece_count_mismatch, std::to_string(num_pieces) + " pieces for " +
-                                                std::to_string(t.total_length) + " bytes, expected " +
-                                                std::to_string(expected));
+                                                std::to_string(t.total_length) +
+                                                " bytes, expected " + std::to_string(expected));
   }
   t.info_bytes = std::string(info.raw());
   t.info_hash = crypto::sha1(info.raw());

@@ -12,9 +12,9 @@ namespace corrent::metainfo {
 
 // Caps on what a .torrent may ask of us; documented in the README.
 struct parse_limits {
-  std::size_t max_file_size = 64 * 1024 * 1024;   // the whole .torrent, bytes
-  std::size_t max_info_size = 48 * 1024 * 1024;   // the info dictionary, bytes
-  std::int64_t max_piece_length = 1LL << 30;      // 1 GiB
+  std::size_t max_file_size = 64 * 1024 * 1024;  // the whole .torrent, bytes
+  std::size_t max_info_size = 48 * 1024 * 1024;  // the info dictionary, bytes
+  std::int64_t max_piece_length = 1LL << 30;     // 1 GiB
   std::int64_t max_pieces = 2'000'000;
   std::size_t max_files = 1'000'000;
   std::size_t max_path_depth = 64;

@@ -16,8 +16,8 @@
 namespace corrent::metainfo {
 
 struct file_entry {
-  std::string path;    // relative to the output directory, '/'-separated;
-                       // multi-file torrents start with the torrent name
+  std::string path;  // relative to the output directory, '/'-separated;
+                     // multi-file torrents start with the torrent name
   std::int64_t length = 0;
   std::int64_t offset = 0;  // in the concatenation of all files (the piece space)
   bool pad = false;         // BEP 47 'p': zeros that are never written to disk
@@ -48,9 +48,7 @@ struct torrent {
 
   std::string info_bytes;  // the raw `info` dictionary (for metadata exchange, resume)
 
-  std::int64_t num_pieces() const {
-    return static_cast<std::int64_t>(piece_hashes.size() / 20);
-  }
+  std::int64_t num_pieces() const { return static_cast<std::int64_t>(piece_hashes.size() / 20); }
   std::int64_t piece_size(std::int64_t piece) const {
     const std::int64_t start = piece * piece_length;
     return std::min(piece_length, total_length - start);

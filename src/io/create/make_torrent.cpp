@@ -12,8 +12,7 @@ namespace fs = std::filesystem;
 namespace {
 
 error io_error(const std::error_code& ec, const fs::path& p) {
-  return error{boost::system::error_code(ec.value(), boost::system::system_category()),
-               p.string()};
+  return error{boost::system::error_code(ec.value(), boost::system::system_category()), p.string()};
 }
 
 error invalid(std::string detail) {
@@ -59,15 +58,15 @@ result<void> scan(const fs::path& root, std::vector<scanned_file>& files,
     f.executable = (status.permissions() & fs::perms::owner_exec) != fs::perms::none;
     files.push_back(std::move(f));
   }
-  std::sort(files.begin(), files.end(),
-            [](const scanned_file& a, const scanned_file& b) { return a.components < b.components; });
+  std::sort(files.begin(), files.end(), [](const scanned_file& a, const scanned_file& b) {
+    return a.components < b.components;
+  });
   return {};
 }
 
 }  // namespace
 
-result<make_torrent_result> make_torrent(const make_torrent_options& opts,
-                                         hash_progress* progress,
+result<make_torrent_result> make_torrent(const make_torrent_options& opts, hash_progress* progress,
                                          const std::function<void(std::int64_t)>& tick) {
   std::error_code ec;
   const fs::path root = fs::absolute(opts.root, ec).lexically_normal();
@@ -106,8 +105,9 @@ result<make_torrent_result> make_torrent(const make_torrent_options& opts,
   out.piece_length =
       opts.piece_length > 0 ? opts.piece_length : metainfo::auto_piece_length(out.total_length);
 
-  auto hashed = hash_pieces(sources, out.piece_length, opts.threads, progress,
-                            [&] { if (tick) tick(out.total_length); });
+  auto hashed = hash_pieces(sources, out.piece_length, opts.threads, progress, [&] {
+    if (tick) tick(out.total_length);
+  });
   if (!hashed.first_problem.empty()) {
     return error{make_error_code(boost::system::errc::io_error),
                  hashed.first_problem + " (did a file change while hashing?)"};

@@ -59,8 +59,9 @@ asio::awaitable<void> peer_connection::connect_and_run(std::shared_ptr<peer_conn
   }
   asio::steady_timer timer(self->socket_.get_executor());
   timer.expires_after(timeout);
-  auto r = co_await (self->socket_.async_connect({ip, self->address.port}, as_tuple(use_awaitable)) ||
-                     timer.async_wait(as_tuple(use_awaitable)));
+  auto r =
+      co_await (self->socket_.async_connect({ip, self->address.port}, as_tuple(use_awaitable)) ||
+                timer.async_wait(as_tuple(use_awaitable)));
   if (r.index() == 1) {
     self->close("connect timed out");
   } else if (auto [ec] = std::get<0>(r); ec) {
@@ -109,7 +110,8 @@ asio::awaitable<bool> peer_connection::handshake() {
 
   auto exchange = [&]() -> asio::awaitable<boost::system::error_code> {
     if (outgoing) {
-      auto [ec, n] = co_await asio::async_write(socket_, asio::buffer(out), as_tuple(use_awaitable));
+      auto [ec, n] =
+          co_await asio::async_write(socket_, asio::buffer(out), as_tuple(use_awaitable));
       if (ec) co_return ec;
     }
     auto [ec, n] = co_await asio::async_read(socket_, asio::buffer(in), as_tuple(use_awaitable));
@@ -129,7 +131,8 @@ asio::awaitable<bool> peer_connection::handshake() {
     }
     remote_id = h->id;
     if (!outgoing) {
-      auto [wec, wn] = co_await asio::async_write(socket_, asio::buffer(out), as_tuple(use_awaitable));
+      auto [wec, wn] =
+          co_await asio::async_write(socket_, asio::buffer(out), as_tuple(use_awaitable));
       if (wec) co_return wec;
     }
     co_return boost::system::error_code{};
@@ -188,7 +191,8 @@ asio::awaitable<void> peer_connection::write_loop() {
     }
     writing_.swap(out_);
     out_.clear();
-    auto [ec, n] = co_await asio::async_write(socket_, asio::buffer(writing_), as_tuple(use_awaitable));
+    auto [ec, n] =
+        co_await asio::async_write(socket_, asio::buffer(writing_), as_tuple(use_awaitable));
     if (ec) {
       if (close_reason.empty()) close_reason = "write failed: " + ec.message();
       co_return;

@@ -69,12 +69,15 @@ asio::awaitable<bool> torrent_session::announce_once(tracker::event ev,
       spdlog::warn("tracker {} refused: {}", url, *resp->failure_reason);
       continue;
     }
-    if (!resp->warning_message.empty()) spdlog::warn("tracker {} warns: {}", url, resp->warning_message);
+    if (!resp->warning_message.empty())
+      spdlog::warn("tracker {} warns: {}", url, resp->warning_message);
     if (!resp->tracker_id.empty()) tracker_id_ = resp->tracker_id;
-    announce_interval_ = std::chrono::seconds(std::clamp<std::int64_t>(resp->interval, 30, 3600 * 4));
+    announce_interval_ =
+        std::chrono::seconds(std::clamp<std::int64_t>(resp->interval, 30, 3600 * 4));
     announce_min_interval_ =
-        resp->min_interval ? std::chrono::seconds(std::clamp<std::int64_t>(*resp->min_interval, 5, 3600))
-                           : std::chrono::seconds(low_peer_retry);
+        resp->min_interval
+            ? std::chrono::seconds(std::clamp<std::int64_t>(*resp->min_interval, 5, 3600))
+            : std::chrono::seconds(low_peer_retry);
     last_good_tracker_ = url;
     tracker_state_ = url + ": ok, " + std::to_string(resp->peers.size()) + " peers";
     spdlog::debug("tracker {}: {} peers, interval {} s", url, resp->peers.size(), resp->interval);

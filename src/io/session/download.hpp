@@ -36,21 +36,21 @@ struct peer_summary {
 struct download_status {
   std::int64_t pieces_done = 0;
   std::int64_t pieces_total = 0;
-  std::int64_t bytes_done = 0;   // verified bytes
+  std::int64_t bytes_done = 0;  // verified bytes
   std::int64_t bytes_total = 0;
-  double down_rate = 0;          // payload bytes/s
+  double down_rate = 0;  // payload bytes/s
   double up_rate = 0;
   int peers_connected = 0;
   int peers_known = 0;
   double elapsed_s = 0;
   std::int64_t hash_failures = 0;
-  std::string tracker_state;     // last announce outcome, for --verbose
+  std::string tracker_state;  // last announce outcome, for --verbose
 };
 
 struct download_summary {
   bool complete = false;
-  bool interrupted = false;      // stopped by a signal
-  std::string error;             // why it failed, when it did
+  bool interrupted = false;           // stopped by a signal
+  std::string error;                  // why it failed, when it did
   std::int64_t downloaded_bytes = 0;  // payload received (including discarded/failed)
   std::int64_t uploaded_bytes = 0;
   std::int64_t hash_failures = 0;

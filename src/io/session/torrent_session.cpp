@@ -35,8 +35,10 @@ wire::peer_id make_peer_id(std::mt19937_64& rng) {
   wire::peer_id id{};
   const char prefix[] = "-CR0010-";  // BEP 20 style: corrent 0.1.0
   std::memcpy(id.data(), prefix, 8);
-  static constexpr char alphabet[] = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
-  for (std::size_t i = 8; i < id.size(); ++i) id[i] = static_cast<std::uint8_t>(alphabet[rng() % 62]);
+  static constexpr char alphabet[] =
+      "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
+  for (std::size_t i = 8; i < id.size(); ++i)
+    id[i] = static_cast<std::uint8_t>(alphabet[rng() % 62]);
   return id;
 }
 
@@ -69,7 +71,9 @@ torrent_session::torrent_session(asio::io_context& ioc, const metainfo::torrent&
   tracker_key_ = static_cast<std::uint32_t>(rng_());
 }
 
-torrent_session::~torrent_session() { disk_pool_.join(); }
+torrent_session::~torrent_session() {
+  disk_pool_.join();
+}
 
 result<void> torrent_session::open_listener() {
   boost::system::error_code ec;
@@ -89,7 +93,8 @@ result<void> torrent_session::open_listener() {
     listen_port_ = acceptor_.local_endpoint().port();
     return {};
   }
-  return error{ec, "cannot listen on " + opts_.listen_host + ":" + std::to_string(opts_.listen_port)};
+  return error{ec,
+               "cannot listen on " + opts_.listen_host + ":" + std::to_string(opts_.listen_port)};
 }
 
 asio::awaitable<void> torrent_session::run() {
@@ -131,7 +136,8 @@ asio::awaitable<void> torrent_session::run() {
   if (complete_) {
     if (auto r = storage_.sync(); !r) error_ = "cannot flush files: " + r.error().message();
     if (error_.empty()) {
-      if (auto r = storage_.move_to_final(); !r) error_ = "cannot move files into place: " + r.error().message();
+      if (auto r = storage_.move_to_final(); !r)
+        error_ = "cannot move files into place: " + r.error().message();
     }
     if (error_.empty()) {
       spdlog::info("download complete: {}", (opts_.output_dir / torrent_.name).string());
@@ -188,7 +194,8 @@ asio::awaitable<void> torrent_session::connect_loop() {
 void torrent_session::connect_to(const net::peer_address& addr) {
   auto& kp = known_[addr];
   kp.connected = true;
-  auto p = std::make_shared<peer_connection>(*this, asio::ip::tcp::socket(ioc_), addr, next_key_++, true);
+  auto p = std::make_shared<peer_connection>(*this, asio::ip::tcp::socket(ioc_), addr, next_key_++,
+                                             true);
   peers_.emplace(p->key, p);
   asio::co_spawn(ioc_, peer_connection::connect_and_run(p, 10s), log_exception);
 }
@@ -210,8 +217,8 @@ asio::awaitable<void> torrent_session::accept_loop() {
       addr = net::peer_address::v4(remote.address().to_v4().to_uint(), remote.port());
     } else {
       const auto b = remote.address().to_v6().to_bytes();
-      addr = net::peer_address::from_bytes(std::string_view(reinterpret_cast<const char*>(b.data()), 16),
-                                           remote.port());
+      addr = net::peer_address::from_bytes(
+          std::string_view(reinterpret_cast<const char*>(b.data()), 16), remote.port());
     }
     if (auto it = known_.find(addr); it != known_.end() && it->second.banned) continue;
     auto p = std::make_shared<peer_connection>(*this, std::move(socket), addr, next_key_++, false);
@@ -389,7 +396,8 @@ std::size_t torrent_session::request_depth(const peer_connection& p) const {
 
 void torrent_session::fill_requests(peer_connection& p) {
   if (p.peer_choking || !p.am_interested || stopping_) return;
-  if (pending_disk_ * static_cast<std::size_t>(torrent_.piece_length) > max_pending_disk_bytes) return;
+  if (pending_disk_ * static_cast<std::size_t>(torrent_.piece_length) > max_pending_disk_bytes)
+    return;
   const std::size_t depth = request_depth(p);
   if (p.requests.size() >= depth) return;
   pick_scratch_.clear();
@@ -478,7 +486,8 @@ void torrent_session::on_piece_done(std::uint32_t piece, bool hash_ok, result<vo
       if (it == peers_.end()) continue;
       auto& p = *it->second;
       ++p.hash_failures;
-      if (blamed.size() == 1 || p.hash_failures >= 2) ban(p, "sent data that failed the hash check");
+      if (blamed.size() == 1 || p.hash_failures >= 2)
+        ban(p, "sent data that failed the hash check");
     }
   } else if (!written) {
     fail("cannot write piece " + std::to_string(piece) + ": " + written.error().message());
@@ -514,7 +523,8 @@ download_status torrent_session::status() const {
   s.up_rate = up_meter_.rate;
   for (const auto& [key, p] : peers_) s.peers_connected += p->handshake_done ? 1 : 0;
   s.peers_known = static_cast<int>(known_.size());
-  s.elapsed_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - started_at_).count();
+  s.elapsed_s =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started_at_).count();
   s.hash_failures = hash_failures_;
   s.tracker_state = tracker_state_;
   return s;
@@ -548,7 +558,8 @@ download_summary torrent_session::summary() const {
   s.downloaded_bytes = downloaded_bytes_;
   s.uploaded_bytes = uploaded_bytes_;
   s.hash_failures = hash_failures_;
-  s.elapsed_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - started_at_).count();
+  s.elapsed_s =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started_at_).count();
   s.first_byte_s = first_byte_s_;
   // One entry per address: reconnections add up.
   std::vector<peer_summary> all = finished_peers_;

@@ -3,9 +3,9 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <boost/asio/post.hpp>
 #include <boost/asio/thread_pool.hpp>
-#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <condition_variable>
@@ -23,8 +23,8 @@ class file_reader {
  public:
   ~file_reader() { close(); }
   // Reads exactly n bytes at off of file `index`; false (and why) when it cannot.
-  bool read(std::size_t index, const hash_source& src, std::int64_t off, char* dst,
-            std::int64_t n, std::string& why) {
+  bool read(std::size_t index, const hash_source& src, std::int64_t off, char* dst, std::int64_t n,
+            std::string& why) {
     if (src.zeros) {
       std::memset(dst, 0, static_cast<std::size_t>(n));
       return true;

@@ -27,9 +27,9 @@ struct hash_progress {
 };
 
 struct hash_result {
-  std::string digests;               // 20 bytes per piece (zeros where unreadable)
-  std::vector<bool> readable;        // false: a file was missing or too short for the piece
-  std::string first_problem;         // the first read problem, for the message
+  std::string digests;         // 20 bytes per piece (zeros where unreadable)
+  std::vector<bool> readable;  // false: a file was missing or too short for the piece
+  std::string first_problem;   // the first read problem, for the message
 };
 
 // Hashes all pieces of the concatenation of `files`. `tick` (optional) is called about

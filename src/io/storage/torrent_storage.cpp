@@ -17,8 +17,7 @@ error errno_error(int err, const fs::path& p) {
 }
 
 error fs_error(const std::error_code& ec, const fs::path& p) {
-  return error{boost::system::error_code(ec.value(), boost::system::system_category()),
-               p.string()};
+  return error{boost::system::error_code(ec.value(), boost::system::system_category()), p.string()};
 }
 
 }  // namespace
@@ -37,7 +36,9 @@ torrent_storage::~torrent_storage() {
   }
 }
 
-fs::path torrent_storage::part_path(std::size_t i) const { return parts_dir_ / torrent_.files[i].path; }
+fs::path torrent_storage::part_path(std::size_t i) const {
+  return parts_dir_ / torrent_.files[i].path;
+}
 
 result<void> torrent_storage::prepare() {
   std::error_code ec;
@@ -69,64 +70,64 @@ result<int> torrent_storage::fd_for(std::size_t i) {
 result<void> torrent_storage::write_piece(std::int64_t piece, const char* data) {
   result<void> status;
   const char* src = data;
-  layout_.for_each_span(piece * torrent_.piece_length, torrent_.piece_size(piece),
-                        [&](const metainfo::file_span& s) {
-                          const char* chunk = src;
-                          src += s.length;
-                          if (!status || torrent_.files[s.file_index].pad) return;
-                          auto fd = fd_for(s.file_index);
-                          if (!fd) {
-                            status = fd.error();
-                            return;
-                          }
-                          std::int64_t off = s.file_offset, left = s.length;
-                          while (left > 0) {
-                            const ssize_t n = ::pwrite(*fd, chunk, static_cast<std::size_t>(left), off);
-                            if (n < 0 && errno == EINTR) continue;
-                            if (n <= 0) {
-                              status = errno_error(n < 0 ? errno : EIO, part_path(s.file_index));
-                              return;
-                            }
-                            chunk += n;
-                            off += n;
-                            left -= n;
-                          }
-                          std::lock_guard lock(mu_);
-                          dirty_[s.file_index] = true;
-                        });
+  layout_.for_each_span(
+      piece * torrent_.piece_length, torrent_.piece_size(piece), [&](const metainfo::file_span& s) {
+        const char* chunk = src;
+        src += s.length;
+        if (!status || torrent_.files[s.file_index].pad) return;
+        auto fd = fd_for(s.file_index);
+        if (!fd) {
+          status = fd.error();
+          return;
+        }
+        std::int64_t off = s.file_offset, left = s.length;
+        while (left > 0) {
+          const ssize_t n = ::pwrite(*fd, chunk, static_cast<std::size_t>(left), off);
+          if (n < 0 && errno == EINTR) continue;
+          if (n <= 0) {
+            status = errno_error(n < 0 ? errno : EIO, part_path(s.file_index));
+            return;
+          }
+          chunk += n;
+          off += n;
+          left -= n;
+        }
+        std::lock_guard lock(mu_);
+        dirty_[s.file_index] = true;
+      });
   return status;
 }
 
 result<void> torrent_storage::read_piece(std::int64_t piece, char* data) {
   result<void> status;
   char* dst = data;
-  layout_.for_each_span(piece * torrent_.piece_length, torrent_.piece_size(piece),
-                        [&](const metainfo::file_span& s) {
-                          char* chunk = dst;
-                          dst += s.length;
-                          if (!status) return;
-                          if (torrent_.files[s.file_index].pad) {
-                            std::memset(chunk, 0, static_cast<std::size_t>(s.length));
-                            return;
-                          }
-                          auto fd = fd_for(s.file_index);
-                          if (!fd) {
-                            status = fd.error();
-                            return;
-                          }
-                          std::int64_t off = s.file_offset, left = s.length;
-                          while (left > 0) {
-                            const ssize_t n = ::pread(*fd, chunk, static_cast<std::size_t>(left), off);
-                            if (n < 0 && errno == EINTR) continue;
-                            if (n <= 0) {
-                              status = errno_error(n < 0 ? errno : ENODATA, part_path(s.file_index));
-                              return;
-                            }
-                            chunk += n;
-                            off += n;
-                            left -= n;
-                          }
-                        });
+  layout_.for_each_span(
+      piece * torrent_.piece_length, torrent_.piece_size(piece), [&](const metainfo::file_span& s) {
+        char* chunk = dst;
+        dst += s.length;
+        if (!status) return;
+        if (torrent_.files[s.file_index].pad) {
+          std::memset(chunk, 0, static_cast<std::size_t>(s.length));
+          return;
+        }
+        auto fd = fd_for(s.file_index);
+        if (!fd) {
+          status = fd.error();
+          return;
+        }
+        std::int64_t off = s.file_offset, left = s.length;
+        while (left > 0) {
+          const ssize_t n = ::pread(*fd, chunk, static_cast<std::size_t>(left), off);
+          if (n < 0 && errno == EINTR) continue;
+          if (n <= 0) {
+            status = errno_error(n < 0 ? errno : ENODATA, part_path(s.file_index));
+            return;
+          }
+          chunk += n;
+          off += n;
+          left -= n;
+        }
+      });
   return status;
 }
 

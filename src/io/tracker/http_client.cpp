@@ -43,7 +43,8 @@ asio::awaitable<result<std::string>> http_get(std::string url, http_limits limit
     if (u.has_query()) target += "?" + std::string(u.encoded_query());
 
     asio::ip::tcp::resolver resolver(ex);
-    auto [rec, endpoints] = co_await resolver.async_resolve(host, port, asio::as_tuple(asio::use_awaitable));
+    auto [rec, endpoints] =
+        co_await resolver.async_resolve(host, port, asio::as_tuple(asio::use_awaitable));
     if (rec) co_return net_error(rec, "resolving " + host);
 
     beast::tcp_stream stream(ex);
@@ -62,7 +63,8 @@ asio::awaitable<result<std::string>> http_get(std::string url, http_limits limit
     http::response_parser<http::string_body> parser;
     parser.body_limit(limits.max_body);
     parser.header_limit(16 * 1024);
-    auto [rdec, rn] = co_await http::async_read(stream, buffer, parser, asio::as_tuple(asio::use_awaitable));
+    auto [rdec, rn] =
+        co_await http::async_read(stream, buffer, parser, asio::as_tuple(asio::use_awaitable));
     beast::error_code ignored;
     stream.socket().shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
     if (rdec == http::error::body_limit) {
@@ -77,7 +79,8 @@ asio::awaitable<result<std::string>> http_get(std::string url, http_limits limit
       auto next = boost::urls::parse_uri_reference(loc);
       if (!next) co_return http_error("bad redirect Location");
       boost::urls::url resolved;
-      if (auto r = boost::urls::resolve(u, *next, resolved); !r) co_return http_error("bad redirect");
+      if (auto r = boost::urls::resolve(u, *next, resolved); !r)
+        co_return http_error("bad redirect");
       url = std::string(resolved.buffer());
       continue;
     }

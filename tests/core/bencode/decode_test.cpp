@@ -56,7 +56,9 @@ struct rejection {
   std::size_t offset;
 };
 
-void PrintTo(const rejection& r, std::ostream* os) { *os << '"' << r.input << '"'; }
+void PrintTo(const rejection& r, std::ostream* os) {
+  *os << '"' << r.input << '"';
+}
 
 class BencodeRejects : public ::testing::TestWithParam<rejection> {};
 
@@ -73,36 +75,35 @@ TEST_P(BencodeRejects, WithTheSpecificErrorAndOffset) {
 
 INSTANTIATE_TEST_SUITE_P(
     StrictBep3, BencodeRejects,
-    ::testing::Values(rejection{"i03e", errc::leading_zero, 0},
-                      rejection{"i-03e", errc::leading_zero, 0},
-                      rejection{"03:abc", errc::leading_zero, 0},
-                      rejection{"i-0e", errc::negative_zero, 0},
-                      rejection{"ie", errc::invalid_integer, 0},
-                      rejection{"i-e", errc::invalid_integer, 0},
-                      rejection{"i1x2e", errc::invalid_integer, 2},
-                      rejection{"i9223372036854775808e", errc::integer_overflow, 0},
-                      rejection{"i-9223372036854775809e", errc::integer_overflow, 0},
-                      rejection{"i99999999999999999999999e", errc::integer_overflow, 0},
-                      rejection{"-1:a", errc::unexpected_byte, 0},
-                      rejection{"1-:a", errc::invalid_string_length, 1},
-                      rejection{"99999999999999999999999:a", errc::invalid_string_length, 0},
-                      rejection{"5:abc", errc::string_out_of_bounds, 0},
-                      rejection{"i42", errc::unexpected_end, 3},
-                      rejection{"l4:spam", errc::unexpected_end, 7},
-                      rejection{"d3:foo", errc::unexpected_end, 6},
-                      rejection{"", errc::unexpected_end, 0},
-                      rejection{"4", errc::unexpected_end, 1},
-                      rejection{"x", errc::unexpected_byte, 0},
-                      rejection{"di1ei2ee", errc::key_not_string, 1},
-                      rejection{"d1:b0:1:a0:e", errc::unsorted_keys, 6},
-                      rejection{"d1:a0:1:a0:e", errc::duplicate_key, 6},
-                      rejection{"i1ei2e", errc::trailing_bytes, 3},
-                      rejection{"4:spamx", errc::trailing_bytes, 6}));
+    ::testing::Values(
+        rejection{"i03e", errc::leading_zero, 0}, rejection{"i-03e", errc::leading_zero, 0},
+        rejection{"03:abc", errc::leading_zero, 0}, rejection{"i-0e", errc::negative_zero, 0},
+        rejection{"ie", errc::invalid_integer, 0}, rejection{"i-e", errc::invalid_integer, 0},
+        rejection{"i1x2e", errc::invalid_integer, 2},
+        rejection{"i9223372036854775808e", errc::integer_overflow, 0},
+        rejection{"i-9223372036854775809e", errc::integer_overflow, 0},
+        rejection{"i99999999999999999999999e", errc::integer_overflow, 0},
+        rejection{"-1:a", errc::unexpected_byte, 0},
+        rejection{"1-:a", errc::invalid_string_length, 1},
+        rejection{"99999999999999999999999:a", errc::invalid_string_length, 0},
+        rejection{"5:abc", errc::string_out_of_bounds, 0},
+        rejection{"i42", errc::unexpected_end, 3}, rejection{"l4:spam", errc::unexpected_end, 7},
+        rejection{"d3:foo", errc::unexpected_end, 6}, rejection{"", errc::unexpected_end, 0},
+        rejection{"4", errc::unexpected_end, 1}, rejection{"x", errc::unexpected_byte, 0},
+        rejection{"di1ei2ee", errc::key_not_string, 1},
+        rejection{"d1:b0:1:a0:e", errc::unsorted_keys, 6},
+        rejection{"d1:a0:1:a0:e", errc::duplicate_key, 6},
+        rejection{"i1ei2e", errc::trailing_bytes, 3},
+        rejection{"4:spamx", errc::trailing_bytes, 6}));
 
 TEST(BencodeDecode, SortsKeysAsRawBytes) {
   // 0xff sorts after 'z' as an unsigned byte.
-  EXPECT_TRUE(decode("d1:z0:1:\xff" "0:e"));
-  EXPECT_FALSE(decode("d1:\xff" "0:1:z0:e"));
+  EXPECT_TRUE(
+      decode("d1:z0:1:\xff"
+             "0:e"));
+  EXPECT_FALSE(
+      decode("d1:\xff"
+             "0:1:z0:e"));
   EXPECT_TRUE(decode("d1:a0:2:aa0:e"));  // a prefix sorts first
 }
 
@@ -171,7 +172,8 @@ INSTANTIATE_TEST_SUITE_P(
     ::testing::Values("i0e", "i-1e", "i9223372036854775807e", "0:", "4:spam", "le", "de",
                       "l4:spami42ee", "d3:bar4:spam3:fooi42ee", "d1:ad1:bl1:ci-3eeee",
                       std::string("5:\0\x01\x02\xfe\xff", 7), "lli1eeli2eee",
-                      "d8:announce13:http://x/ann/4:infod6:lengthi3e4:name1:a12:piece lengthi16384e6:pieces20:aaaaaaaaaaaaaaaaaaaaee"));
+                      "d8:announce13:http://x/ann/4:infod6:lengthi3e4:name1:a12:piece "
+                      "lengthi16384e6:pieces20:aaaaaaaaaaaaaaaaaaaaee"));
 
 TEST(BencodeWriter, BuildsCanonicalBencode) {
   std::string out;

@@ -18,7 +18,8 @@ torrent make(std::int64_t piece_length, std::vector<std::int64_t> lengths) {
     t.files.push_back(f);
   }
   t.total_length = off;
-  t.piece_hashes.assign(static_cast<std::size_t>((off + piece_length - 1) / piece_length) * 20, 'h');
+  t.piece_hashes.assign(static_cast<std::size_t>((off + piece_length - 1) / piece_length) * 20,
+                        'h');
   return t;
 }
 

@@ -11,10 +11,11 @@ namespace corrent::metainfo {
 namespace {
 
 // 20 bytes of piece hash per piece, written out so the bytes are visible.
-std::string hashes(int n) { return std::string(static_cast<std::size_t>(n) * 20, 'h'); }
+std::string hashes(int n) {
+  return std::string(static_cast<std::size_t>(n) * 20, 'h');
+}
 
-std::string single(std::string_view extra_info = "", std::int64_t length = 40000,
-                   int pieces = 3) {
+std::string single(std::string_view extra_info = "", std::int64_t length = 40000, int pieces = 3) {
   std::string info = "d6:lengthi" + std::to_string(length) +
                      "e4:name5:a.bin12:piece lengthi16384e6:pieces" + std::to_string(pieces * 20) +
                      ":" + hashes(pieces) + std::string(extra_info) + "e";
@@ -98,7 +99,9 @@ struct bad_torrent {
   errc expected;
 };
 
-void PrintTo(const bad_torrent& b, std::ostream* os) { *os << b.name; }
+void PrintTo(const bad_torrent& b, std::ostream* os) {
+  *os << b.name;
+}
 
 class MetainfoRejects : public ::testing::TestWithParam<bad_torrent> {};
 
@@ -117,7 +120,8 @@ std::vector<bad_torrent> bad_torrents() {
       {"NoName", "d4:infod6:lengthi1e" + ok_pieces + "ee", errc::missing_field},
       {"NoPieceLength", "d4:infod6:lengthi1e4:name1:a6:pieces20:" + hashes(1) + "ee",
        errc::missing_field},
-      {"ZeroPieceLength", "d4:infod6:lengthi1e4:name1:a12:piece lengthi0e6:pieces20:" + hashes(1) + "ee",
+      {"ZeroPieceLength",
+       "d4:infod6:lengthi1e4:name1:a12:piece lengthi0e6:pieces20:" + hashes(1) + "ee",
        errc::invalid_piece_length},
       {"NegativePieceLength",
        "d4:infod6:lengthi1e4:name1:a12:piece lengthi-5e6:pieces20:" + hashes(1) + "ee",
@@ -125,16 +129,16 @@ std::vector<bad_torrent> bad_torrents() {
       {"HugePieceLength",
        "d4:infod6:lengthi1e4:name1:a12:piece lengthi4294967296e6:pieces20:" + hashes(1) + "ee",
        errc::invalid_piece_length},
-      {"PiecesNotMultipleOf20", "d4:infod6:lengthi1e4:name1:a12:piece lengthi16384e6:pieces19:" +
-                                    std::string(19, 'h') + "ee",
+      {"PiecesNotMultipleOf20",
+       "d4:infod6:lengthi1e4:name1:a12:piece lengthi16384e6:pieces19:" + std::string(19, 'h') +
+           "ee",
        errc::invalid_pieces},
       {"TooFewPieces", single("", 40000, 2), errc::piece_count_mismatch},
       {"TooManyPieces", single("", 40000, 4), errc::piece_count_mismatch},
       {"NegativeLength", single("", -1, 0), errc::invalid_length},
       {"NoLengthOrFiles", "d4:infod4:name1:a" + ok_pieces + "ee", errc::missing_field},
       {"NegativeFileLength", multi(file("1:a", -5), 0), errc::invalid_length},
-      {"LengthsOverflow",
-       multi(file("1:a", INT64_MAX) + file("1:b", 1), 0), errc::invalid_length},
+      {"LengthsOverflow", multi(file("1:a", INT64_MAX) + file("1:b", 1), 0), errc::invalid_length},
       {"DotDotComponent", multi(file("2:..6:passwd", 1), 1), errc::invalid_path},
       {"DotComponent", multi(file("1:.1:a", 1), 1), errc::invalid_path},
       {"EmptyComponent", multi(file("0:1:a", 1), 1), errc::invalid_path},
@@ -148,19 +152,22 @@ std::vector<bad_torrent> bad_torrents() {
       {"SlashName", "d4:infod6:lengthi1e4:name4:/etc" + ok_pieces + "ee", errc::invalid_path},
       {"EmptyName", "d4:infod6:lengthi1e4:name0:" + ok_pieces + "ee", errc::invalid_path},
       {"DuplicatePath", multi(file("1:a", 1) + file("1:a", 1), 2), errc::duplicate_path},
-      {"FileIsAlsoDirectory", multi(file("1:a", 1) + file("1:a1:b", 1), 2),
-       errc::duplicate_path},
-      {"PathTooDeep", multi(file([] {
-                              std::string p;
-                              for (int i = 0; i < 65; ++i) p += "1:d";
-                              return p;
-                            }(), 1), 1),
+      {"FileIsAlsoDirectory", multi(file("1:a", 1) + file("1:a1:b", 1), 2), errc::duplicate_path},
+      {"PathTooDeep",
+       multi(file(
+                 [] {
+                   std::string p;
+                   for (int i = 0; i < 65; ++i) p += "1:d";
+                   return p;
+                 }(),
+                 1),
+             1),
        errc::path_too_deep},
       {"V2Only", "d4:infod9:file treede12:meta versioni2e4:name1:a12:piece lengthi16384eee",
        errc::v2_not_supported},
       {"WrongTypeAnnounce", "d8:announcei1e" + single().substr(single().find("4:info")),
        errc::wrong_type},
-      
+
   };
 }
 
@@ -216,7 +223,8 @@ TEST(MetainfoParse, PadFilesAreMarkedAndExemptFromUniqueness) {
 TEST(MetainfoParse, PrefersUtf8VariantsOfNameAndPath) {
   const std::string bytes =
       "d4:infod5:filesld6:lengthi1e4:pathl1:xe10:path.utf-8l1:yeee4:name1:n10:name.utf-82:nn"
-      "12:piece lengthi16384e6:pieces20:" + hashes(1) + "ee";
+      "12:piece lengthi16384e6:pieces20:" +
+      hashes(1) + "ee";
   auto t = parse_torrent(bytes);
   ASSERT_TRUE(t) << t.error().message();
   EXPECT_EQ(t->name, "nn");
