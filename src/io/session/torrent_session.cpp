@@ -99,6 +99,11 @@ result<void> torrent_session::open_listener() {
 
 asio::awaitable<void> torrent_session::run() {
   started_at_ = std::chrono::steady_clock::now();
+  if (!restore_progress()) {
+    complete_ = true;
+    co_return;
+  }
+  if (!error_.empty()) co_return;
   if (auto r = storage_.prepare(); !r) {
     fail("cannot create files: " + r.error().message());
     co_return;
@@ -116,6 +121,7 @@ asio::awaitable<void> torrent_session::run() {
   asio::co_spawn(ex, connect_loop(), log_exception);
   asio::co_spawn(ex, announce_loop(), log_exception);
   asio::co_spawn(ex, status_loop(), log_exception);
+  asio::co_spawn(ex, checkpoint_loop(), log_exception);
 
   // Wait until complete, failed or stopped.
   while (!stopping_) {
@@ -144,7 +150,12 @@ asio::awaitable<void> torrent_session::run() {
       co_await announce_once(tracker::event::completed, 3s);
     }
   } else {
-    (void)storage_.sync();
+    for (int i = 0; i < 500 && checkpoint_running_; ++i) {
+      t.expires_after(10ms);
+      co_await t.async_wait(as_tuple(use_awaitable));
+    }
+    if (auto r = checkpoint_now(); !r)
+      spdlog::error("cannot save resume state: {}", r.error().message());
   }
   co_await announce_once(tracker::event::stopped, 2s);
   wake_announce_.cancel();

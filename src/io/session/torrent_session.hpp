@@ -63,6 +63,9 @@ class torrent_session {
   boost::asio::awaitable<void> status_loop();
   boost::asio::awaitable<bool> announce_once(tracker::event ev, std::chrono::milliseconds timeout);
   result<void> open_listener();
+  bool restore_progress();  // false: finished already (existing complete data)
+  boost::asio::awaitable<void> checkpoint_loop();
+  result<void> checkpoint_now();
 
   void add_peers(const std::vector<net::peer_address>& peers);
   void connect_to(const net::peer_address& addr);
@@ -118,6 +121,8 @@ class torrent_session {
   rate_meter down_meter_;
   rate_meter up_meter_;
   std::string tracker_state_;
+  std::uint32_t checkpointed_count_ = 0;
+  bool checkpoint_running_ = false;
   bool stopping_ = false;
   bool interrupted_ = false;
   bool complete_ = false;

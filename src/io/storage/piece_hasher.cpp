@@ -68,7 +68,7 @@ class file_reader {
 
 hash_result hash_pieces(const std::vector<hash_source>& files, std::int64_t piece_length,
                         unsigned threads, hash_progress* progress,
-                        const std::function<void()>& tick) {
+                        const std::function<void()>& tick, const std::vector<bool>* only) {
   std::vector<std::int64_t> starts;
   std::int64_t total = 0;
   for (const auto& f : files) {
@@ -102,6 +102,7 @@ hash_result hash_pieces(const std::vector<hash_source>& files, std::int64_t piec
       if (first >= num_pieces) break;
       const std::int64_t last = std::min(num_pieces, first + batch);
       for (std::int64_t p = first; p < last; ++p) {
+        if (only && !(*only)[static_cast<std::size_t>(p)]) continue;
         const std::int64_t begin = p * piece_length;
         const std::int64_t len = std::min(piece_length, total - begin);
         // Walk the files that cover [begin, begin + len).

@@ -32,10 +32,12 @@ struct hash_result {
   std::string first_problem;   // the first read problem, for the message
 };
 
-// Hashes all pieces of the concatenation of `files`. `tick` (optional) is called about
-// every 200 ms on the calling thread while the workers run. threads == 0: all cores.
+// Hashes the pieces of the concatenation of `files` — all of them, or those set in
+// `only` — on `threads` workers (0: all cores). `tick` (optional) is called about every
+// 200 ms on the calling thread while the workers run. Skipped pieces are left zeroed.
 hash_result hash_pieces(const std::vector<hash_source>& files, std::int64_t piece_length,
                         unsigned threads, hash_progress* progress,
-                        const std::function<void()>& tick = {});
+                        const std::function<void()>& tick = {},
+                        const std::vector<bool>* only = nullptr);
 
 }  // namespace corrent::io

@@ -36,6 +36,12 @@ torrent_storage::~torrent_storage() {
   }
 }
 
+fs::path torrent_storage::resume_path() const {
+  fs::path p = parts_dir_;
+  p += ".resume";
+  return p;
+}
+
 fs::path torrent_storage::part_path(std::size_t i) const {
   return parts_dir_ / torrent_.files[i].path;
 }
@@ -135,9 +141,29 @@ result<void> torrent_storage::sync() {
   std::lock_guard lock(mu_);
   for (std::size_t i = 0; i < fds_.size(); ++i) {
     if (fds_[i] >= 0 && dirty_[i]) {
-      if (::fdatasync(fds_[i]) != 0) return errno_error(errno, part_path(i));
+      // Cleared first: a write that lands during the flush marks the file dirty again.
       dirty_[i] = false;
+      if (::fdatasync(fds_[i]) != 0) {
+        dirty_[i] = true;
+        return errno_error(errno, part_path(i));
+      }
     }
+  }
+  return {};
+}
+
+result<void> torrent_storage::adopt_final_files() {
+  std::error_code ec;
+  for (std::size_t i = 0; i < torrent_.files.size(); ++i) {
+    const auto& f = torrent_.files[i];
+    if (f.pad || f.symlink) continue;
+    const fs::path from = output_dir_ / f.path;
+    const auto st = fs::symlink_status(from, ec);
+    if (ec || !fs::is_regular_file(st)) continue;  // missing, or a link we never follow
+    const fs::path to = part_path(i);
+    fs::create_directories(to.parent_path(), ec);
+    if (ec) return fs_error(ec, to.parent_path());
+    if (::rename(from.c_str(), to.c_str()) != 0) return errno_error(errno, from);
   }
   return {};
 }
@@ -164,6 +190,7 @@ result<void> torrent_storage::move_to_final() {
     if (::rename(from.c_str(), to.c_str()) != 0) return errno_error(errno, to);
   }
   fs::remove_all(parts_dir_, ec);
+  fs::remove(resume_path(), ec);
   const fs::path root = output_dir_ / ".corrent-parts";
   if (fs::is_empty(root, ec)) fs::remove(root, ec);
   return {};

@@ -28,6 +28,8 @@ class torrent_storage {
 
   const std::filesystem::path& parts_dir() const { return parts_dir_; }
   const std::filesystem::path& output_dir() const { return output_dir_; }
+  // The resume file, beside the parts directory (so no torrent file name can collide).
+  std::filesystem::path resume_path() const;
 
   // Creates the parts directory and every (non-pad) file in it, zero-length ones too.
   result<void> prepare();
@@ -39,7 +41,11 @@ class torrent_storage {
 
   // fsyncs every file written since the last sync.
   result<void> sync();
-  // Closes files and moves each into <output>/<path>, then removes the parts directory.
+  // Moves files found at their final paths (<output>/<path>) into the parts directory,
+  // to continue from data that is already there.
+  result<void> adopt_final_files();
+  // Closes files and moves each into <output>/<path>, then removes the parts directory
+  // and the resume file.
   result<void> move_to_final();
 
  private:
