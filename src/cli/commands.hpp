@@ -14,5 +14,6 @@ using command_runner = std::function<int()>;
 command_runner register_info(CLI::App& app);
 command_runner register_create(CLI::App& app);
 command_runner register_download(CLI::App& app);
+command_runner register_verify(CLI::App& app);
 
 }  // namespace corrent::cli

@@ -16,6 +16,7 @@ int main(int argc, char** argv) {
   runners["info"] = register_info(app);
   runners["create"] = register_create(app);
   runners["download"] = register_download(app);
+  runners["verify"] = register_verify(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

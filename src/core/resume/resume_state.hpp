@@ -3,8 +3,9 @@
 // data was written and flushed, and each file's size and mtime are recorded so that a file
 // changed behind our back is noticed (its pieces are then re-hashed, never trusted).
 //
-//   d 9:info-hash 20:<raw>  5:files l d 5:mtimei<ns>e 4:sizei<bytes>e e ... e
-//     10:downloadedi<n>e 6:piecesi<count>e 8:uploadedi<n>e 8:verified<bitfield> 7:versioni1e e
+// Keys in sorted order (strict bencode):
+//   d 10:downloadedi<n>e 5:filesl d5:mtimei<ns>e4:sizei<bytes>ee ... e 9:info-hash20:<raw>
+//     6:piecesi<count>e 8:uploadedi<n>e 8:verified<bitfield bytes> 7:versioni1e e
 #pragma once
 
 #include <cstdint>

@@ -3,6 +3,8 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <algorithm>
+#include <climits>
 
 #include "core/metainfo/file_layout.hpp"
 #include "io/storage/whole_file.hpp"
@@ -25,12 +27,28 @@ file_stat stat_file(const fs::path& p) {
           static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec};
 }
 
-// Whether [off, off + len) of the file holds data (not a hole, not past the end).
-bool has_data(int fd, std::int64_t off, std::int64_t len) {
-  const off_t data = ::lseek(fd, off, SEEK_DATA);
-  if (data != off) return false;
-  const off_t hole = ::lseek(fd, off, SEEK_HOLE);
-  return hole >= off + len;
+// The file's data extents [begin, end), found once with SEEK_DATA/SEEK_HOLE (one pair of
+// calls per extent: asking per piece would rescan the file from each offset).
+std::vector<std::pair<std::int64_t, std::int64_t>> data_extents(int fd, std::int64_t size) {
+  std::vector<std::pair<std::int64_t, std::int64_t>> out;
+  std::int64_t pos = 0;
+  while (pos < size) {
+    const off_t data = ::lseek(fd, pos, SEEK_DATA);
+    if (data < 0) break;  // ENXIO: no more data
+    off_t hole = ::lseek(fd, data, SEEK_HOLE);
+    if (hole < 0) hole = size;
+    out.emplace_back(data, hole);
+    pos = hole;
+  }
+  return out;
+}
+
+bool has_data(const std::vector<std::pair<std::int64_t, std::int64_t>>& extents, std::int64_t off,
+              std::int64_t len) {
+  auto it = std::upper_bound(extents.begin(), extents.end(), std::make_pair(off, INT64_MAX));
+  if (it == extents.begin()) return false;
+  --it;
+  return it->first <= off && it->second >= off + len;
 }
 
 }  // namespace
@@ -83,7 +101,8 @@ recheck_result recheck(const metainfo::torrent& t, const fs::path& root,
 
   // Pieces the resume file vouches for, and candidates to hash.
   const metainfo::file_layout layout(t);
-  std::vector<int> fds(t.files.size(), -1);
+  std::vector<std::optional<std::vector<std::pair<std::int64_t, std::int64_t>>>> extents(
+      t.files.size());
   std::vector<bool> to_hash(n, false);
   std::int64_t candidates = 0;
   for (std::size_t p = 0; p < n; ++p) {
@@ -99,9 +118,16 @@ recheck_result recheck(const metainfo::torrent& t, const fs::path& root,
             on_disk = false;
             return;
           }
-          int& fd = fds[s.file_index];
-          if (fd < 0) fd = ::open((root / f.path).c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-          on_disk = fd >= 0 && has_data(fd, s.file_offset, s.length);
+          auto& ext = extents[s.file_index];
+          if (!ext) {
+            ext.emplace();
+            const int fd = ::open((root / f.path).c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+            if (fd >= 0) {
+              *ext = data_extents(fd, st.size);
+              ::close(fd);
+            }
+          }
+          on_disk = has_data(*ext, s.file_offset, s.length);
         });
     if (state && state->verified.test(p) && all_trusted) {
       out.verified.set(p);
@@ -110,9 +136,6 @@ recheck_result recheck(const metainfo::torrent& t, const fs::path& root,
       to_hash[p] = true;
       ++candidates;
     }
-  }
-  for (int fd : fds) {
-    if (fd >= 0) ::close(fd);
   }
 
   if (candidates > 0) {
