@@ -74,6 +74,7 @@ result<int> torrent_storage::fd_for(std::size_t i) {
 }
 
 result<void> torrent_storage::write_piece(std::int64_t piece, const char* data) {
+  std::lock_guard serial(write_mu_);
   result<void> status;
   const char* src = data;
   layout_.for_each_span(

@@ -57,6 +57,9 @@ class torrent_storage {
   std::filesystem::path output_dir_;
   std::filesystem::path parts_dir_;
   std::mutex mu_;
+  // One writer at a time: concurrent pwrites to one file contend on the kernel's inode
+  // lock, and its adaptive spinning burned ~13% of the download's CPU (perf, w1).
+  std::mutex write_mu_;
   std::vector<int> fds_;
   std::vector<bool> dirty_;
 };
