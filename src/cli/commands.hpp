@@ -15,5 +15,6 @@ command_runner register_info(CLI::App& app);
 command_runner register_create(CLI::App& app);
 command_runner register_download(CLI::App& app);
 command_runner register_verify(CLI::App& app);
+command_runner register_seed(CLI::App& app);
 
 }  // namespace corrent::cli

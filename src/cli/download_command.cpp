@@ -25,9 +25,45 @@ struct download_cli_options {
   bool quiet = false;
   bool verbose = false;
   std::string stats_file;
+  bool seed = false;
+  bool seed_only = false;  // `corrent seed`
+  double seed_ratio = 0;
+  std::string seed_time;
 };
 
+// "90", "90s", "15m", "2h", "1d" -> seconds; false when malformed.
+bool parse_duration(const std::string& text, double& seconds) {
+  if (text.empty()) return false;
+  std::size_t used = 0;
+  double v = 0;
+  try {
+    v = std::stod(text, &used);
+  } catch (const std::exception&) {
+    return false;
+  }
+  const std::string unit = text.substr(used);
+  double mul = 0;
+  if (unit.empty() || unit == "s")
+    mul = 1;
+  else if (unit == "m")
+    mul = 60;
+  else if (unit == "h")
+    mul = 3600;
+  else if (unit == "d")
+    mul = 86400;
+  if (mul == 0 || v < 0) return false;
+  seconds = v * mul;
+  return true;
+}
+
 std::string status_line(const io::download_status& s) {
+  if (s.seeding) {
+    const double ratio = s.bytes_total ? static_cast<double>(s.uploaded_total) / s.bytes_total : 0;
+    return fmt::format("seeding {}  up {}  uploaded {}  ratio {:.2f}  peers {}/{}  for {}",
+                       human_size(s.bytes_total), human_rate(s.up_rate),
+                       human_size(s.uploaded_total), ratio, s.peers_connected, s.peers_known,
+                       human_duration(s.seeding_s));
+  }
   const double pct = s.bytes_total ? 100.0 * s.bytes_done / s.bytes_total : 100.0;
   const double eta = s.down_rate > 0 ? (s.bytes_total - s.bytes_done) / s.down_rate : -1;
   return fmt::format("{:5.1f}%  {}/{} pieces  down {}  up {}  peers {}/{}  ETA {}", pct,
@@ -68,6 +104,14 @@ int run(const download_cli_options& o) {
   io::download_options opts;
   opts.output_dir = o.out;
   opts.max_peers = o.max_peers;
+  opts.seed = o.seed || o.seed_only || o.seed_ratio > 0 || !o.seed_time.empty();
+  opts.seed_only = o.seed_only;
+  opts.seed_ratio = o.seed_ratio;
+  if (!o.seed_time.empty() && !parse_duration(o.seed_time, opts.seed_time_s)) {
+    fmt::print(stderr, "corrent: --seed-time {}: expected a duration like 90s, 15m or 2h\n",
+               o.seed_time);
+    return exit_bad_input;
+  }
   if (!o.listen.empty()) {
     const auto colon = o.listen.rfind(':');
     std::int64_t port = 0;
@@ -122,10 +166,17 @@ int run(const download_cli_options& o) {
 
   if (summary.complete) {
     if (!o.quiet) {
-      fmt::print("done: {} in {:.1f} s ({} average), {} hash failure(s), saved to {}\n",
-                 human_size(t->total_length), summary.elapsed_s,
-                 human_rate(t->total_length / std::max(summary.elapsed_s, 1e-3)),
-                 summary.hash_failures, o.out);
+      if (summary.downloaded_bytes > 0 || !opts.seed) {
+        fmt::print("done: {} in {:.1f} s ({} average), {} hash failure(s), saved to {}\n",
+                   human_size(t->total_length), summary.elapsed_s,
+                   human_rate(t->total_length / std::max(summary.elapsed_s, 1e-3)),
+                   summary.hash_failures, o.out);
+      }
+      if (opts.seed) {
+        fmt::print(
+            "uploaded {} (ratio {:.2f})\n", human_size(summary.uploaded_bytes),
+            t->total_length ? static_cast<double>(summary.uploaded_bytes) / t->total_length : 0.0);
+      }
     }
     return exit_ok;
   }
@@ -137,27 +188,49 @@ int run(const download_cli_options& o) {
   return exit_failure;
 }
 
-}  // namespace
-
-command_runner register_download(CLI::App& app) {
-  auto o = std::make_shared<download_cli_options>();
-  auto* cmd = app.add_subcommand("download", "Download a torrent into a directory");
-  cmd->add_option("torrent", o->torrent, "the .torrent file")->required();
-  cmd->add_option("-o,--out,--output", o->out, "output directory")->capture_default_str();
-  cmd->add_option("--listen", o->listen, "listen address HOST:PORT (default 0.0.0.0:6881..6889)");
-  cmd->add_option("--peer", o->peers, "connect to this peer too (IP:PORT, repeatable)");
-  cmd->add_option("--max-peers", o->max_peers, "connections at once")
+void add_session_options(CLI::App* cmd, download_cli_options& o) {
+  cmd->add_option("torrent", o.torrent, "the .torrent file")->required();
+  cmd->add_option("--listen", o.listen, "listen address HOST:PORT (default 0.0.0.0:6881..6889)");
+  cmd->add_option("--peer", o.peers, "connect to this peer too (IP:PORT, repeatable)");
+  cmd->add_option("--max-peers", o.max_peers, "connections at once")
       ->capture_default_str()
       ->check(CLI::Range(1, 2000));
-  cmd->add_flag("-q,--quiet", o->quiet, "print nothing but errors");
-  cmd->add_flag("-v,--verbose", o->verbose, "log peers and trackers");
-  cmd->add_option("--stats", o->stats_file, "write a JSON summary (bytes, peers) here at exit");
+  cmd->add_option("--seed-ratio", o.seed_ratio, "stop seeding at this upload/size ratio")
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("--seed-time", o.seed_time, "stop seeding after this long (90s, 15m, 2h)");
+  cmd->add_flag("-q,--quiet", o.quiet, "print nothing but errors");
+  cmd->add_flag("-v,--verbose", o.verbose, "log peers and trackers");
+  cmd->add_option("--stats", o.stats_file, "write a JSON summary (bytes, peers) here at exit");
+}
+
+command_runner session_runner(std::shared_ptr<download_cli_options> o) {
   return [o] {
     spdlog::set_pattern("%H:%M:%S %^%l%$ %v");
     spdlog::set_level(o->verbose ? spdlog::level::debug
                                  : (o->quiet ? spdlog::level::err : spdlog::level::info));
     return run(*o);
   };
+}
+
+}  // namespace
+
+command_runner register_download(CLI::App& app) {
+  auto o = std::make_shared<download_cli_options>();
+  auto* cmd = app.add_subcommand("download", "Download a torrent into a directory");
+  add_session_options(cmd, *o);
+  cmd->add_option("-o,--out,--output", o->out, "output directory")->capture_default_str();
+  cmd->add_flag("--seed", o->seed, "keep seeding after the download (until Ctrl-C, or a limit)");
+  return session_runner(o);
+}
+
+command_runner register_seed(CLI::App& app) {
+  auto o = std::make_shared<download_cli_options>();
+  o->seed_only = true;
+  auto* cmd = app.add_subcommand("seed", "Verify complete data and seed it");
+  add_session_options(cmd, *o);
+  cmd->add_option("-d,--dir,--data", o->out, "directory holding the torrent's files")
+      ->capture_default_str();
+  return session_runner(o);
 }
 
 }  // namespace corrent::cli

@@ -17,6 +17,7 @@ int main(int argc, char** argv) {
   runners["create"] = register_create(app);
   runners["download"] = register_download(app);
   runners["verify"] = register_verify(app);
+  runners["seed"] = register_seed(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

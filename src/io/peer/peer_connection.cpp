@@ -199,6 +199,7 @@ asio::awaitable<void> peer_connection::write_loop() {
     }
     writing_.clear();
     last_write = clock::now();
+    session_.on_write_done(*this);
   }
 }
 

@@ -66,6 +66,8 @@ class peer_connection : public std::enable_shared_from_this<peer_connection> {
   bool has_bitfield = false;
   swarm::bitfield has;
   std::deque<swarm::block_ref> requests;  // outstanding, oldest first
+  std::deque<swarm::block_ref> incoming;  // the peer's requests we have yet to serve
+  int reads_in_flight = 0;                // blocks being read from disk for it
   rate_meter downloaded;
   rate_meter uploaded;
   int hash_failures = 0;

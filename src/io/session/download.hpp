@@ -22,6 +22,10 @@ struct download_options {
   std::vector<net::peer_address> manual_peers;
   int max_peers = 50;
   int numwant = 80;
+  bool seed = false;       // keep seeding after the download completes
+  bool seed_only = false;  // `corrent seed`: the data must already be complete
+  double seed_ratio = 0;   // stop seeding at uploaded/size >= ratio (0: no limit)
+  double seed_time_s = 0;  // stop seeding after this long (0: no limit)
 };
 
 struct peer_summary {
@@ -44,6 +48,9 @@ struct download_status {
   int peers_known = 0;
   double elapsed_s = 0;
   std::int64_t hash_failures = 0;
+  std::int64_t uploaded_total = 0;
+  bool seeding = false;
+  double seeding_s = 0;
   std::string tracker_state;  // last announce outcome, for --verbose
 };
 

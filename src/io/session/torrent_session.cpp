@@ -66,6 +66,7 @@ torrent_session::torrent_session(asio::io_context& ioc, const metainfo::torrent&
       wake_connect_(ioc),
       wake_announce_(ioc),
       done_(ioc),
+      wake_choke_(ioc),
       rng_(std::random_device{}()) {
   peer_id_ = make_peer_id(rng_);
   tracker_key_ = static_cast<std::uint32_t>(rng_());
@@ -99,8 +100,17 @@ result<void> torrent_session::open_listener() {
 
 asio::awaitable<void> torrent_session::run() {
   started_at_ = std::chrono::steady_clock::now();
-  if (!restore_progress()) {
+  if (!restore_progress()) {  // the complete files are already at their final paths
     complete_ = true;
+    moved_ = true;
+    if (!opts_.seed) co_return;
+    storage_.use_final_location();
+    seeding_ = true;
+    seeding_since_ = std::chrono::steady_clock::now();
+  } else if (opts_.seed_only) {
+    fail("the data in " + opts_.output_dir.string() + " is incomplete or missing (" +
+         std::to_string(picker_.have_count()) + " of " + std::to_string(torrent_.num_pieces()) +
+         " pieces good): run `corrent download` to complete it");
     co_return;
   }
   if (!error_.empty()) co_return;
@@ -114,7 +124,7 @@ asio::awaitable<void> torrent_session::run() {
   }
   spdlog::info("listening on {}:{}", opts_.listen_host, listen_port_);
   add_peers(opts_.manual_peers);
-  check_finished();  // a torrent of only empty files is complete at once
+  if (!seeding_) check_finished();  // a torrent of only empty files is complete at once
 
   auto ex = co_await asio::this_coro::executor;
   asio::co_spawn(ex, accept_loop(), log_exception);
@@ -122,6 +132,7 @@ asio::awaitable<void> torrent_session::run() {
   asio::co_spawn(ex, announce_loop(), log_exception);
   asio::co_spawn(ex, status_loop(), log_exception);
   asio::co_spawn(ex, checkpoint_loop(), log_exception);
+  asio::co_spawn(ex, choke_loop(), log_exception);
 
   // Wait until complete, failed or stopped.
   while (!stopping_) {
@@ -139,7 +150,8 @@ asio::awaitable<void> torrent_session::run() {
     t.expires_after(10ms);
     co_await t.async_wait(as_tuple(use_awaitable));
   }
-  if (complete_) {
+  wake_choke_.cancel();
+  if (complete_ && !moved_) {
     if (auto r = storage_.sync(); !r) error_ = "cannot flush files: " + r.error().message();
     if (error_.empty()) {
       if (auto r = storage_.move_to_final(); !r)
@@ -149,7 +161,7 @@ asio::awaitable<void> torrent_session::run() {
       spdlog::info("download complete: {}", (opts_.output_dir / torrent_.name).string());
       co_await announce_once(tracker::event::completed, 3s);
     }
-  } else {
+  } else if (!complete_) {
     for (int i = 0; i < 500 && checkpoint_running_; ++i) {
       t.expires_after(10ms);
       co_await t.async_wait(as_tuple(use_awaitable));
@@ -168,6 +180,7 @@ void torrent_session::stop(bool interrupted) {
   done_.cancel();
   wake_connect_.cancel();
   wake_announce_.cancel();
+  wake_choke_.cancel();
 }
 
 void torrent_session::fail(std::string why) {
@@ -270,10 +283,12 @@ bool torrent_session::on_message(peer_connection& p, const wire::message& m) {
       p.peer_choking = false;
       return true;
     case message_type::interested:
+      if (!p.peer_interested) wake_choke_.cancel();  // a slot may be free: rechoke now
       p.peer_interested = true;
       return true;
     case message_type::not_interested:
       p.peer_interested = false;
+      if (!p.am_choking) wake_choke_.cancel();
       return true;
     case message_type::have:
       if (m.piece >= num_pieces) {
@@ -308,8 +323,17 @@ bool torrent_session::on_message(peer_connection& p, const wire::message& m) {
       return true;
     }
     case message_type::request:
-    case message_type::cancel:
-      return true;  // uploading is not served yet: we never unchoke
+      return on_request(p, m);
+    case message_type::cancel: {
+      const swarm::block_ref b{m.piece, m.begin, m.length};
+      for (auto it = p.incoming.begin(); it != p.incoming.end(); ++it) {
+        if (*it == b) {
+          p.incoming.erase(it);
+          break;
+        }
+      }
+      return true;
+    }
     case message_type::reject: {
       swarm::block_ref b{m.piece, m.begin, m.length};
       for (auto it = p.requests.begin(); it != p.requests.end(); ++it) {
@@ -383,6 +407,7 @@ bool torrent_session::on_block(peer_connection& p, const wire::message& m) {
 void torrent_session::after_messages(peer_connection& p) {
   update_interest(p);
   fill_requests(p);
+  serve_requests(p);
 }
 
 void torrent_session::update_interest(peer_connection& p) {
@@ -433,6 +458,8 @@ void torrent_session::on_closed(peer_connection& p) {
   peers_.erase(it);
   if (p.has_bitfield) picker_.remove_peer(p.has);
   picker_.on_peer_gone(p.key);
+  choker_.remove(p.key);
+  if (!p.am_choking) wake_choke_.cancel();  // its slot is free
   p.requests.clear();
   const bool banned = known_.count(p.address) && known_[p.address].banned;
   if (p.handshake_done) {
@@ -519,7 +546,11 @@ void torrent_session::on_piece_done(std::uint32_t piece, bool hash_ok, result<vo
 void torrent_session::check_finished() {
   if (complete_ || !picker_.download_finished() || pending_disk_ > 0) return;
   complete_ = true;
-  stop(false);
+  if (opts_.seed) {
+    asio::co_spawn(ioc_, finish_and_seed(), log_exception);
+  } else {
+    stop(false);
+  }
 }
 
 // ---------------------------------------------------------------- status
@@ -537,6 +568,12 @@ download_status torrent_session::status() const {
   s.elapsed_s =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started_at_).count();
   s.hash_failures = hash_failures_;
+  s.uploaded_total = uploaded_bytes_;
+  s.seeding = seeding_;
+  if (seeding_) {
+    s.seeding_s =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - seeding_since_).count();
+  }
   s.tracker_state = tracker_state_;
   return s;
 }
@@ -558,6 +595,17 @@ asio::awaitable<void> torrent_session::status_loop() {
       p->uploaded.tick(dt);
     }
     if (on_status_ && !stopping_) on_status_(status());
+    if (seeding_) {
+      const auto st = status();
+      if (opts_.seed_ratio > 0 && torrent_.total_length > 0 &&
+          static_cast<double>(uploaded_bytes_) >= opts_.seed_ratio * torrent_.total_length) {
+        spdlog::info("seed ratio {:.2f} reached", opts_.seed_ratio);
+        stop(false);
+      } else if (opts_.seed_time_s > 0 && st.seeding_s >= opts_.seed_time_s) {
+        spdlog::info("seeded for {:.0f} s", st.seeding_s);
+        stop(false);
+      }
+    }
   }
 }
 

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "core/metainfo/torrent.hpp"
+#include "core/swarm/choker.hpp"
 #include "core/swarm/piece_picker.hpp"
 #include "core/tracker/announce.hpp"
 #include "core/wire/message.hpp"
@@ -47,6 +48,7 @@ class torrent_session {
   bool on_message(peer_connection& p, const wire::message& m);
   void after_messages(peer_connection& p);
   void on_closed(peer_connection& p);
+  void on_write_done(peer_connection& p) { serve_requests(p); }
   void on_snubbed(peer_connection& p);
 
  private:
@@ -61,6 +63,8 @@ class torrent_session {
   boost::asio::awaitable<void> connect_loop();
   boost::asio::awaitable<void> announce_loop();
   boost::asio::awaitable<void> status_loop();
+  boost::asio::awaitable<void> choke_loop();
+  boost::asio::awaitable<void> finish_and_seed();
   boost::asio::awaitable<bool> announce_once(tracker::event ev, std::chrono::milliseconds timeout);
   result<void> open_listener();
   bool restore_progress();  // false: finished already (existing complete data)
@@ -73,6 +77,11 @@ class torrent_session {
   void fill_requests(peer_connection& p);
   bool on_block(peer_connection& p, const wire::message& m);
   void submit_piece(std::uint32_t piece);
+  bool on_request(peer_connection& p, const wire::message& m);
+  void serve_requests(peer_connection& p);
+  void on_block_read(swarm::peer_key key, swarm::block_ref b, std::shared_ptr<std::string> buf,
+                     result<void> r);
+  void rechoke();
   void on_piece_done(std::uint32_t piece, bool hash_ok, result<void> written);
   void ban(peer_connection& p, const std::string& why);
   void check_finished();
@@ -91,6 +100,8 @@ class torrent_session {
   boost::asio::steady_timer wake_connect_;
   boost::asio::steady_timer wake_announce_;
   boost::asio::steady_timer done_;
+  boost::asio::steady_timer wake_choke_;
+  swarm::choker choker_;
   std::mt19937_64 rng_;
   wire::peer_id peer_id_{};
   std::uint32_t tracker_key_ = 0;
@@ -123,6 +134,11 @@ class torrent_session {
   std::string tracker_state_;
   std::uint32_t checkpointed_count_ = 0;
   bool checkpoint_running_ = false;
+  std::size_t reads_in_flight_ = 0;
+  bool serving_paused_ = false;
+  bool seeding_ = false;
+  bool moved_ = false;  // files are at their final paths
+  std::chrono::steady_clock::time_point seeding_since_;
   bool stopping_ = false;
   bool interrupted_ = false;
   bool complete_ = false;

@@ -27,6 +27,7 @@ torrent_storage::torrent_storage(const metainfo::torrent& t, fs::path output_dir
       layout_(t),
       output_dir_(std::move(output_dir)),
       parts_dir_(output_dir_ / ".corrent-parts" / t.info_hash_hex()),
+      base_(parts_dir_),
       fds_(t.files.size(), -1),
       dirty_(t.files.size(), false) {}
 
@@ -43,7 +44,20 @@ fs::path torrent_storage::resume_path() const {
 }
 
 fs::path torrent_storage::part_path(std::size_t i) const {
-  return parts_dir_ / torrent_.files[i].path;
+  return base_ / torrent_.files[i].path;
+}
+
+void torrent_storage::close_files() {
+  std::lock_guard lock(mu_);
+  for (int& fd : fds_) {
+    if (fd >= 0) ::close(fd);
+    fd = -1;
+  }
+}
+
+void torrent_storage::use_final_location() {
+  close_files();
+  base_ = output_dir_;
 }
 
 result<void> torrent_storage::prepare() {
@@ -106,35 +120,43 @@ result<void> torrent_storage::write_piece(std::int64_t piece, const char* data) 
 }
 
 result<void> torrent_storage::read_piece(std::int64_t piece, char* data) {
+  return read_range(piece * torrent_.piece_length, torrent_.piece_size(piece), data);
+}
+
+result<void> torrent_storage::read_block(std::int64_t piece, std::int64_t begin,
+                                         std::int64_t length, char* data) {
+  return read_range(piece * torrent_.piece_length + begin, length, data);
+}
+
+result<void> torrent_storage::read_range(std::int64_t offset, std::int64_t length, char* data) {
   result<void> status;
   char* dst = data;
-  layout_.for_each_span(
-      piece * torrent_.piece_length, torrent_.piece_size(piece), [&](const metainfo::file_span& s) {
-        char* chunk = dst;
-        dst += s.length;
-        if (!status) return;
-        if (torrent_.files[s.file_index].pad) {
-          std::memset(chunk, 0, static_cast<std::size_t>(s.length));
-          return;
-        }
-        auto fd = fd_for(s.file_index);
-        if (!fd) {
-          status = fd.error();
-          return;
-        }
-        std::int64_t off = s.file_offset, left = s.length;
-        while (left > 0) {
-          const ssize_t n = ::pread(*fd, chunk, static_cast<std::size_t>(left), off);
-          if (n < 0 && errno == EINTR) continue;
-          if (n <= 0) {
-            status = errno_error(n < 0 ? errno : ENODATA, part_path(s.file_index));
-            return;
-          }
-          chunk += n;
-          off += n;
-          left -= n;
-        }
-      });
+  layout_.for_each_span(offset, length, [&](const metainfo::file_span& s) {
+    char* chunk = dst;
+    dst += s.length;
+    if (!status) return;
+    if (torrent_.files[s.file_index].pad) {
+      std::memset(chunk, 0, static_cast<std::size_t>(s.length));
+      return;
+    }
+    auto fd = fd_for(s.file_index);
+    if (!fd) {
+      status = fd.error();
+      return;
+    }
+    std::int64_t off = s.file_offset, left = s.length;
+    while (left > 0) {
+      const ssize_t n = ::pread(*fd, chunk, static_cast<std::size_t>(left), off);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) {
+        status = errno_error(n < 0 ? errno : ENODATA, part_path(s.file_index));
+        return;
+      }
+      chunk += n;
+      off += n;
+      left -= n;
+    }
+  });
   return status;
 }
 
@@ -170,13 +192,7 @@ result<void> torrent_storage::adopt_final_files() {
 }
 
 result<void> torrent_storage::move_to_final() {
-  {
-    std::lock_guard lock(mu_);
-    for (int& fd : fds_) {
-      if (fd >= 0) ::close(fd);
-      fd = -1;
-    }
-  }
+  close_files();
   std::error_code ec;
   for (std::size_t i = 0; i < torrent_.files.size(); ++i) {
     const auto& f = torrent_.files[i];
@@ -190,6 +206,7 @@ result<void> torrent_storage::move_to_final() {
     if (fs::is_symlink(fs::symlink_status(to, ec))) return errno_error(ELOOP, to);
     if (::rename(from.c_str(), to.c_str()) != 0) return errno_error(errno, to);
   }
+  base_ = output_dir_;
   fs::remove_all(parts_dir_, ec);
   fs::remove(resume_path(), ec);
   const fs::path root = output_dir_ / ".corrent-parts";

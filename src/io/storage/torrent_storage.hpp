@@ -36,8 +36,13 @@ class torrent_storage {
 
   // Writes one whole piece (`data` is piece_size(piece) bytes). Pad-file spans are skipped.
   result<void> write_piece(std::int64_t piece, const char* data);
-  // Reads one whole piece; pad spans read as zeros. Missing/short files are an error.
+  // Reads one whole piece, or `length` bytes at `begin` of a piece (a block to upload);
+  // pad spans read as zeros. Missing/short files are an error.
   result<void> read_piece(std::int64_t piece, char* data);
+  result<void> read_block(std::int64_t piece, std::int64_t begin, std::int64_t length, char* data);
+  // Serve and write the files at their final paths (<output>/<path>) from now on: for
+  // seeding data that is already complete.
+  void use_final_location();
 
   // fsyncs every file written since the last sync.
   result<void> sync();
@@ -50,12 +55,15 @@ class torrent_storage {
 
  private:
   result<int> fd_for(std::size_t file_index);
+  result<void> read_range(std::int64_t offset, std::int64_t length, char* data);
+  void close_files();
   std::filesystem::path part_path(std::size_t file_index) const;
 
   const metainfo::torrent& torrent_;
   metainfo::file_layout layout_;
   std::filesystem::path output_dir_;
   std::filesystem::path parts_dir_;
+  std::filesystem::path base_;  // where the files are now: parts_dir_, then output_dir_
   std::mutex mu_;
   // One writer at a time: concurrent pwrites to one file contend on the kernel's inode
   // lock, and its adaptive spinning burned ~13% of the download's CPU (perf, w1).

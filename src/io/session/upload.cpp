@@ -1,0 +1,157 @@
+// The torrent session's upload side (BEP 3): choking by swarm::choker, validating and
+// serving the peers' requests from disk on the thread pool, and — once the download is
+// complete — moving the files into place and carrying on as a seed.
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include "core/wire/codec.hpp"
+#include "io/session/torrent_session.hpp"
+
+namespace corrent::io {
+namespace asio = boost::asio;
+using asio::as_tuple;
+using asio::use_awaitable;
+using namespace std::chrono_literals;
+
+namespace {
+constexpr std::size_t max_queued_requests = 512;   // per peer; more is a flood: disconnect
+constexpr int max_reads_per_peer = 16;             // blocks being read for one peer
+constexpr std::size_t max_unsent_bytes = 4 << 20;  // per peer, before we stop reading
+constexpr auto rechoke_interval = 10s;
+}  // namespace
+
+bool torrent_session::on_request(peer_connection& p, const wire::message& m) {
+  const swarm::block_ref b{m.piece, m.begin, m.length};
+  if (picker_.check_block(b) || m.length == 0 || m.length > wire::block_size) {
+    p.close_reason = "request out of range";
+    return false;
+  }
+  if (p.am_choking || !picker_.have(m.piece)) return true;  // BEP 3: ignored
+  if (p.incoming.size() >= max_queued_requests) {
+    p.close_reason = "too many queued requests";
+    return false;
+  }
+  p.incoming.push_back(b);
+  return true;
+}
+
+void torrent_session::serve_requests(peer_connection& p) {
+  while (!serving_paused_ && !p.am_choking && !p.incoming.empty() &&
+         p.reads_in_flight < max_reads_per_peer && p.out().size() < max_unsent_bytes) {
+    const swarm::block_ref b = p.incoming.front();
+    p.incoming.pop_front();
+    ++p.reads_in_flight;
+    ++reads_in_flight_;
+    auto buf = std::make_shared<std::string>();
+    asio::post(disk_pool_, [this, key = p.key, b, buf] {
+      buf->reserve(13 + b.length);
+      wire::encode_piece_header(*buf, b.piece, b.begin, b.length);
+      buf->resize(13 + b.length);
+      auto r = storage_.read_block(b.piece, b.begin, b.length, buf->data() + 13);
+      asio::post(ioc_, [this, key, b, buf, r] { on_block_read(key, b, buf, r); });
+    });
+  }
+}
+
+void torrent_session::on_block_read(swarm::peer_key key, swarm::block_ref b,
+                                    std::shared_ptr<std::string> buf, result<void> r) {
+  --reads_in_flight_;
+  auto it = peers_.find(key);
+  if (it == peers_.end()) return;
+  auto& p = *it->second;
+  --p.reads_in_flight;
+  if (!r) {
+    spdlog::error("cannot read piece {} to upload: {}", b.piece, r.error().message());
+    p.close("local read error");
+    return;
+  }
+  if (p.am_choking) return;  // choked meanwhile: the request is void
+  p.out().append(*buf);
+  p.uploaded.total += b.length;
+  uploaded_bytes_ += b.length;
+  up_meter_.total += b.length;
+  p.flush();
+  serve_requests(p);
+}
+
+void torrent_session::rechoke() {
+  std::vector<swarm::choke_candidate> candidates;
+  candidates.reserve(peers_.size());
+  for (const auto& [key, p] : peers_) {
+    if (!p->handshake_done) continue;
+    candidates.push_back(
+        {key, p->peer_interested, !p->am_choking, p->downloaded.rate, p->uploaded.rate});
+  }
+  const double now_s =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started_at_).count();
+  const auto unchoke = choker_.rechoke(candidates, now_s, seeding_, rng_());
+  for (auto& [key, p] : peers_) {
+    if (!p->handshake_done) continue;
+    const bool want_unchoked = std::find(unchoke.begin(), unchoke.end(), key) != unchoke.end();
+    if (want_unchoked && p->am_choking) {
+      p->am_choking = false;
+      wire::encode_unchoke(p->out());
+      p->flush();
+    } else if (!want_unchoked && !p->am_choking) {
+      p->am_choking = true;
+      p->incoming.clear();  // BEP 3: a choke discards the peer's pending requests
+      wire::encode_choke(p->out());
+      p->flush();
+    }
+  }
+}
+
+asio::awaitable<void> torrent_session::choke_loop() {
+  auto last = std::chrono::steady_clock::now() - rechoke_interval;
+  while (!stopping_) {
+    // Woken early (interest changed, a peer left): rechoke at most once a second then.
+    const auto now = std::chrono::steady_clock::now();
+    if (now - last >= 1s) {
+      rechoke();
+      last = now;
+    }
+    wake_choke_.expires_after(rechoke_interval);
+    co_await wake_choke_.async_wait(as_tuple(use_awaitable));
+    if (std::chrono::steady_clock::now() - last < 1s) {
+      asio::steady_timer t(co_await asio::this_coro::executor);
+      t.expires_at(last + 1s);
+      co_await t.async_wait(as_tuple(use_awaitable));
+    }
+  }
+}
+
+asio::awaitable<void> torrent_session::finish_and_seed() {
+  // Let reads and writes in flight finish before the files move under them.
+  serving_paused_ = true;
+  asio::steady_timer t(co_await asio::this_coro::executor);
+  while ((reads_in_flight_ > 0 || pending_disk_ > 0 || checkpoint_running_) && !stopping_) {
+    t.expires_after(5ms);
+    co_await t.async_wait(as_tuple(use_awaitable));
+  }
+  if (stopping_) co_return;
+  if (auto r = storage_.sync(); !r) {
+    fail("cannot flush files: " + r.error().message());
+    co_return;
+  }
+  if (auto r = storage_.move_to_final(); !r) {
+    fail("cannot move files into place: " + r.error().message());
+    co_return;
+  }
+  moved_ = true;
+  seeding_ = true;
+  seeding_since_ = std::chrono::steady_clock::now();
+  serving_paused_ = false;
+  spdlog::info("download complete: {}; seeding", (opts_.output_dir / torrent_.name).string());
+  for (auto& [key, p] : peers_) {
+    update_interest(*p);
+    serve_requests(*p);
+  }
+  wake_choke_.cancel();
+  co_await announce_once(tracker::event::completed, 5s);
+}
+
+}  // namespace corrent::io
