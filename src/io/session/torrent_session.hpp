@@ -79,8 +79,8 @@ class torrent_session {
   void submit_piece(std::uint32_t piece);
   bool on_request(peer_connection& p, const wire::message& m);
   void serve_requests(peer_connection& p);
-  void on_block_read(swarm::peer_key key, swarm::block_ref b, std::shared_ptr<std::string> buf,
-                     result<void> r);
+  void on_block_read(swarm::peer_key key, const std::vector<swarm::block_ref>& batch,
+                     std::shared_ptr<std::string> buf, result<void> r);
   void rechoke();
   void on_piece_done(std::uint32_t piece, bool hash_ok, result<void> written);
   void ban(peer_connection& p, const std::string& why);

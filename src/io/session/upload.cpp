@@ -19,7 +19,8 @@ using namespace std::chrono_literals;
 
 namespace {
 constexpr std::size_t max_queued_requests = 512;   // per peer; more is a flood: disconnect
-constexpr int max_reads_per_peer = 16;             // blocks being read for one peer
+constexpr int max_batches_per_peer = 4;            // disk reads in flight for one peer
+constexpr std::size_t blocks_per_batch = 16;       // up to 256 KiB per read task
 constexpr std::size_t max_unsent_bytes = 4 << 20;  // per peer, before we stop reading
 constexpr auto rechoke_interval = 10s;
 }  // namespace
@@ -40,24 +41,36 @@ bool torrent_session::on_request(peer_connection& p, const wire::message& m) {
 }
 
 void torrent_session::serve_requests(peer_connection& p) {
+  // Requests are read in batches of consecutive queue entries, one pool task each, into
+  // one buffer of ready-to-send piece messages: one thread hand-off per batch, not per block.
   while (!serving_paused_ && !p.am_choking && !p.incoming.empty() &&
-         p.reads_in_flight < max_reads_per_peer && p.out().size() < max_unsent_bytes) {
-    const swarm::block_ref b = p.incoming.front();
-    p.incoming.pop_front();
+         p.reads_in_flight < max_batches_per_peer && p.out().size() < max_unsent_bytes) {
+    auto batch = std::make_shared<std::vector<swarm::block_ref>>();
+    while (!p.incoming.empty() && batch->size() < blocks_per_batch) {
+      batch->push_back(p.incoming.front());
+      p.incoming.pop_front();
+    }
     ++p.reads_in_flight;
     ++reads_in_flight_;
     auto buf = std::make_shared<std::string>();
-    asio::post(disk_pool_, [this, key = p.key, b, buf] {
-      buf->reserve(13 + b.length);
-      wire::encode_piece_header(*buf, b.piece, b.begin, b.length);
-      buf->resize(13 + b.length);
-      auto r = storage_.read_block(b.piece, b.begin, b.length, buf->data() + 13);
-      asio::post(ioc_, [this, key, b, buf, r] { on_block_read(key, b, buf, r); });
+    asio::post(disk_pool_, [this, key = p.key, batch, buf] {
+      std::size_t total = 0;
+      for (const auto& b : *batch) total += 13 + b.length;
+      buf->reserve(total);
+      result<void> r;
+      for (const auto& b : *batch) {
+        wire::encode_piece_header(*buf, b.piece, b.begin, b.length);
+        const std::size_t at = buf->size();
+        buf->resize(at + b.length);
+        r = storage_.read_block(b.piece, b.begin, b.length, buf->data() + at);
+        if (!r) break;
+      }
+      asio::post(ioc_, [this, key, batch, buf, r] { on_block_read(key, *batch, buf, r); });
     });
   }
 }
 
-void torrent_session::on_block_read(swarm::peer_key key, swarm::block_ref b,
+void torrent_session::on_block_read(swarm::peer_key key, const std::vector<swarm::block_ref>& batch,
                                     std::shared_ptr<std::string> buf, result<void> r) {
   --reads_in_flight_;
   auto it = peers_.find(key);
@@ -65,15 +78,17 @@ void torrent_session::on_block_read(swarm::peer_key key, swarm::block_ref b,
   auto& p = *it->second;
   --p.reads_in_flight;
   if (!r) {
-    spdlog::error("cannot read piece {} to upload: {}", b.piece, r.error().message());
+    spdlog::error("cannot read data to upload: {}", r.error().message());
     p.close("local read error");
     return;
   }
-  if (p.am_choking) return;  // choked meanwhile: the request is void
+  if (p.am_choking) return;  // choked meanwhile: the requests are void
+  std::int64_t bytes = 0;
+  for (const auto& b : batch) bytes += b.length;
   p.out().append(*buf);
-  p.uploaded.total += b.length;
-  uploaded_bytes_ += b.length;
-  up_meter_.total += b.length;
+  p.uploaded.total += bytes;
+  uploaded_bytes_ += bytes;
+  up_meter_.total += bytes;
   p.flush();
   serve_requests(p);
 }
