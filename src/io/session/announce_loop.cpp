@@ -1,10 +1,14 @@
-// The torrent session's tracker side: announce on start, re-announce on the tracker's
-// interval for the whole life of the download (sooner, respecting `min interval`, while
-// few peers are connected), `completed` and `stopped` at the end. Tiers are tried in
-// order (BEP 12); a tracker that answers is remembered for the final announces.
+// The torrent session's tracker side (BEP 3, 12, 15): one announce loop per tier for the
+// life of the torrent — `started` first, then again on the tracker's interval, sooner
+// (respecting `min interval`) while few peers are connected, with backoff when a whole
+// tier fails; `completed` and `stopped` go to the tracker that last answered in each tier.
+// Within a tier the URLs are shuffled once and tried in order; one that answers moves to
+// the front. HTTP trackers go through Beast, UDP trackers through udp_tracker_client.
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
 #include "io/session/torrent_session.hpp"
@@ -21,8 +25,7 @@ constexpr int low_peer_count = 5;
 constexpr auto low_peer_retry = 15s;  // when the tracker sets no min interval
 }  // namespace
 
-asio::awaitable<bool> torrent_session::announce_once(tracker::event ev,
-                                                     std::chrono::milliseconds timeout) {
+tracker::announce_request torrent_session::make_request(tracker::event ev) const {
   tracker::announce_request req;
   req.info_hash = torrent_.info_hash;
   req.peer_id = peer_id_;
@@ -34,34 +37,38 @@ asio::awaitable<bool> torrent_session::announce_once(tracker::event ev,
   req.numwant = ev == tracker::event::stopped ? 0 : opts_.numwant;
   req.key = tracker_key_;
   req.tracker_id = tracker_id_;
-  const bool final_event = ev == tracker::event::stopped || ev == tracker::event::completed;
+  return req;
+}
 
-  std::vector<std::string> urls;
-  if (final_event) {
-    if (last_good_tracker_.empty()) co_return false;
-    urls.push_back(last_good_tracker_);
-  } else {
-    for (const auto& tier : torrent_.trackers) urls.insert(urls.end(), tier.begin(), tier.end());
+asio::awaitable<result<tracker::announce_response>> torrent_session::announce_to(
+    const std::string& url, tracker::announce_request req, std::chrono::milliseconds timeout) {
+  if (url.rfind("udp://", 0) == 0) co_return co_await udp_.announce(url, req, timeout);
+  if (url.rfind("http://", 0) != 0) {
+    co_return error{make_error_code(boost::system::errc::protocol_not_supported),
+                    "only http:// and udp:// trackers are supported yet"};
   }
+  http_limits limits;
+  limits.timeout = timeout;
+  auto body = co_await http_get(tracker::build_announce_url(url, req), limits);
+  if (!body) co_return body.error();
+  co_return tracker::parse_announce_response(*body);
+}
+
+asio::awaitable<bool> torrent_session::announce_tier(std::size_t index, tracker::event ev,
+                                                     std::chrono::milliseconds timeout) {
+  auto& tier = tiers_[index];
+  const auto req = make_request(ev);
+  const auto urls = tier.urls;  // the tier may be reordered while we wait
   for (const auto& url : urls) {
-    if (url.rfind("http://", 0) != 0) {
-      if (warned_schemes_.insert(url).second) {
-        spdlog::warn("tracker {}: only http:// trackers are supported yet, skipped", url);
-      }
-      continue;
-    }
-    http_limits limits;
-    limits.timeout = timeout;
-    auto body = co_await http_get(tracker::build_announce_url(url, req), limits);
-    if (!body) {
-      tracker_state_ = url + ": " + body.error().message();
-      spdlog::warn("tracker {}: {}", url, body.error().message());
-      continue;
-    }
-    auto resp = tracker::parse_announce_response(*body);
+    auto resp = co_await announce_to(url, req, timeout);
     if (!resp) {
       tracker_state_ = url + ": " + resp.error().message();
-      spdlog::warn("tracker {}: bad reply: {}", url, resp.error().message());
+      if (resp.error().code == boost::system::errc::protocol_not_supported) {
+        if (warned_schemes_.insert(url).second)
+          spdlog::warn("tracker {}: {}", url, resp.error().message());
+      } else {
+        spdlog::warn("tracker {}: {}", url, resp.error().message());
+      }
       continue;
     }
     if (resp->failure_reason) {
@@ -72,33 +79,62 @@ asio::awaitable<bool> torrent_session::announce_once(tracker::event ev,
     if (!resp->warning_message.empty())
       spdlog::warn("tracker {} warns: {}", url, resp->warning_message);
     if (!resp->tracker_id.empty()) tracker_id_ = resp->tracker_id;
-    announce_interval_ =
-        std::chrono::seconds(std::clamp<std::int64_t>(resp->interval, 30, 3600 * 4));
-    announce_min_interval_ =
+    tier.interval = std::chrono::seconds(std::clamp<std::int64_t>(resp->interval, 30, 4 * 3600));
+    tier.min_interval =
         resp->min_interval
             ? std::chrono::seconds(std::clamp<std::int64_t>(*resp->min_interval, 5, 3600))
             : std::chrono::seconds(low_peer_retry);
-    last_good_tracker_ = url;
+    tier.last_good = url;
+    if (auto it = std::find(tier.urls.begin(), tier.urls.end(), url); it != tier.urls.end()) {
+      std::rotate(tier.urls.begin(), it, it + 1);  // BEP 12: the one that answered goes first
+    }
     tracker_state_ = url + ": ok, " + std::to_string(resp->peers.size()) + " peers";
     spdlog::debug("tracker {}: {} peers, interval {} s", url, resp->peers.size(), resp->interval);
-    if (!final_event) add_peers(resp->peers);
+    add_peers(resp->peers);
     co_return true;
   }
   co_return false;
 }
 
+asio::awaitable<bool> torrent_session::announce_once(tracker::event ev,
+                                                     std::chrono::milliseconds timeout) {
+  const auto req = make_request(ev);
+  bool any = false;
+  for (const auto& tier : tiers_) {
+    if (tier.last_good.empty()) continue;
+    auto resp = co_await announce_to(tier.last_good, req, timeout);
+    any = any || (resp && !resp->failure_reason);
+  }
+  co_return any;
+}
+
 asio::awaitable<void> torrent_session::announce_loop() {
-  if (torrent_.trackers.empty()) co_return;
-  auto ev = tracker::event::started;
+  for (const auto& urls : torrent_.trackers) {
+    tier_state tier;
+    tier.urls = urls;
+    std::shuffle(tier.urls.begin(), tier.urls.end(), rng_);
+    tiers_.push_back(std::move(tier));
+  }
+  auto ex = co_await asio::this_coro::executor;
+  for (std::size_t i = 0; i < tiers_.size(); ++i) {
+    asio::co_spawn(ex, tier_loop(i), [](std::exception_ptr e) {
+      if (e) spdlog::error("announce loop ended by an internal error");
+    });
+  }
+}
+
+asio::awaitable<void> torrent_session::tier_loop(std::size_t index) {
+  auto ev = seeding_ ? tracker::event::none : tracker::event::started;
   auto backoff = 15s;
   std::chrono::seconds wait{0};
+  asio::steady_timer timer(co_await asio::this_coro::executor);
   while (!stopping_) {
-    const bool ok = co_await announce_once(ev, 15s);
+    const bool ok = co_await announce_tier(index, ev, 15s);
     const auto announced_at = std::chrono::steady_clock::now();
     if (ok) {
       ev = tracker::event::none;
       backoff = 15s;
-      wait = announce_interval_;
+      wait = tiers_[index].interval;
     } else {
       wait = backoff;
       backoff = std::min<std::chrono::seconds>(backoff * 2, 300s);
@@ -110,9 +146,12 @@ asio::awaitable<void> torrent_session::announce_loop() {
       if (now - announced_at >= wait) break;
       int connected = 0;
       for (const auto& [key, p] : peers_) connected += p->handshake_done ? 1 : 0;
-      if (ok && connected < low_peer_count && now - announced_at >= announce_min_interval_) break;
-      wake_announce_.expires_after(1s);
-      co_await wake_announce_.async_wait(as_tuple(use_awaitable));
+      if (ok && !seeding_ && connected < low_peer_count &&
+          now - announced_at >= tiers_[index].min_interval) {
+        break;
+      }
+      timer.expires_after(1s);
+      co_await timer.async_wait(as_tuple(use_awaitable));
     }
   }
 }

@@ -25,6 +25,7 @@
 #include "io/peer/peer_connection.hpp"
 #include "io/session/download.hpp"
 #include "io/storage/torrent_storage.hpp"
+#include "io/tracker/udp_client.hpp"
 
 namespace corrent::io {
 
@@ -65,7 +66,14 @@ class torrent_session {
   boost::asio::awaitable<void> status_loop();
   boost::asio::awaitable<void> choke_loop();
   boost::asio::awaitable<void> finish_and_seed();
+  // `completed` / `stopped` to the tracker that last answered in each tier.
   boost::asio::awaitable<bool> announce_once(tracker::event ev, std::chrono::milliseconds timeout);
+  boost::asio::awaitable<void> tier_loop(std::size_t tier);
+  boost::asio::awaitable<bool> announce_tier(std::size_t tier, tracker::event ev,
+                                             std::chrono::milliseconds timeout);
+  boost::asio::awaitable<result<tracker::announce_response>> announce_to(
+      const std::string& url, tracker::announce_request req, std::chrono::milliseconds timeout);
+  tracker::announce_request make_request(tracker::event ev) const;
   result<void> open_listener();
   bool restore_progress();  // false: finished already (existing complete data)
   boost::asio::awaitable<void> checkpoint_loop();
@@ -107,10 +115,17 @@ class torrent_session {
   std::uint32_t tracker_key_ = 0;
   std::uint16_t listen_port_ = 0;
   std::string tracker_id_;
-  std::string last_good_tracker_;
+  // BEP 12 tiers: each has its own announce loop; URLs are shuffled once, and one that
+  // answers moves to the front of its tier.
+  struct tier_state {
+    std::vector<std::string> urls;
+    std::string last_good;
+    std::chrono::seconds interval{1800};
+    std::chrono::seconds min_interval{15};
+  };
+  std::vector<tier_state> tiers_;
+  udp_tracker_client udp_;
   std::set<std::string> warned_schemes_;
-  std::chrono::seconds announce_interval_{1800};
-  std::chrono::seconds announce_min_interval_{15};
 
   std::map<net::peer_address, known_peer> known_;
   std::unordered_map<swarm::peer_key, std::shared_ptr<peer_connection>> peers_;
