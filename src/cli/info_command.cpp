@@ -10,6 +10,7 @@
 #include "cli/commands.hpp"
 #include "cli/torrent_file.hpp"
 #include "cli/units.hpp"
+#include "io/tracker/scrape.hpp"
 
 namespace corrent::cli {
 namespace {
@@ -17,6 +18,7 @@ namespace {
 struct info_options {
   std::string file;
   bool json = false;
+  bool scrape = false;
 };
 
 boost::json::object to_json(const metainfo::torrent& t) {
@@ -133,13 +135,47 @@ command_runner register_info(CLI::App& app) {
   auto* cmd = app.add_subcommand("info", "Show what a .torrent file holds");
   cmd->add_option("torrent", opts->file, "the .torrent file")->required();
   cmd->add_flag("--json", opts->json, "print machine-readable JSON");
+  cmd->add_flag("--scrape", opts->scrape,
+                "ask every tracker for seeders/leechers/completed (BEP 48, HTTP and UDP)");
   return [opts] {
     auto t = load_torrent_file(opts->file);
     if (!t) return static_cast<int>(exit_bad_input);
+    std::vector<io::scrape_report> reports;
+    if (opts->scrape) reports = io::scrape_trackers(*t, std::chrono::seconds(10));
     if (opts->json) {
-      std::cout << boost::json::serialize(to_json(*t)) << "\n";
+      auto o = to_json(*t);
+      if (opts->scrape) {
+        boost::json::array arr;
+        for (const auto& r : reports) {
+          boost::json::object jr;
+          jr["url"] = r.url;
+          jr["ok"] = r.ok;
+          if (r.ok) {
+            jr["seeders"] = r.seeders;
+            jr["leechers"] = r.leechers;
+            jr["completed"] = r.completed;
+          } else {
+            jr["error"] = r.error;
+          }
+          arr.emplace_back(std::move(jr));
+        }
+        o["scrape"] = std::move(arr);
+      }
+      std::cout << boost::json::serialize(o) << "\n";
     } else {
       print_human(*t);
+      if (opts->scrape) {
+        fmt::print("scrape:\n");
+        if (reports.empty()) fmt::print("  no trackers\n");
+        for (const auto& r : reports) {
+          if (r.ok) {
+            fmt::print("  {}: {} seeders, {} leechers, {} completed\n", r.url, r.seeders,
+                       r.leechers, r.completed);
+          } else {
+            fmt::print("  {}: {}\n", r.url, r.error);
+          }
+        }
+      }
     }
     return static_cast<int>(exit_ok);
   };
