@@ -14,7 +14,7 @@ allowed), plus what the tests need:
   * --reannounce-every: re-announce periodically while no peer is connected;
   * the stats file of a leecher has the shape of corrent's --stats (complete,
     downloaded_bytes, hash_failures, peers[address, downloaded, banned, ...]).
-stdin: "connect HOST PORT" (127.0.0.1 only), "quit".
+stdin: "connect HOST PORT" (127.0.0.1 only), "upload-limit B" (B/s, 0 = none), "quit".
 Exit: leech 0 when complete, 3 on timeout; seed runs until SIGTERM/quit.
 """
 import argparse
@@ -64,11 +64,15 @@ def main():
         "user_agent": "corrent-interop-lt/" + lt.__version__,
     }
     ses = lt.session(settings, 0)
-    if a.upload_limit:
+
+    def set_upload_limit(limit):
         for cid in (ses.local_peer_class_id, ses.global_peer_class_id):
             pc = ses.get_peer_class(cid)
-            pc["upload_limit"] = a.upload_limit
+            pc["upload_limit"] = limit
             ses.set_peer_class(cid, pc)
+
+    if a.upload_limit:
+        set_upload_limit(a.upload_limit)
 
     atp = lt.add_torrent_params()
     atp.ti = lt.torrent_info(a.torrent)
@@ -145,6 +149,9 @@ def main():
                     parts = line.split()
                     if parts[:1] == ["connect"] and len(parts) == 3 and parts[1] in ("127.0.0.1", "::1"):
                         h.connect_peer((parts[1], int(parts[2])))
+                    elif parts[:1] == ["upload-limit"] and len(parts) == 2 and parts[1].isdigit():
+                        set_upload_limit(int(parts[1]))
+                        print(f"ltpeer: upload limit {parts[1]} B/s", file=sys.stderr, flush=True)
                     elif parts[:1] == ["quit"]:
                         break
         ses.wait_for_alert(50)

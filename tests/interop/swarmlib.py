@@ -20,6 +20,7 @@ Pieces:
     hundreds of files (0-byte files, nested dirs, pieces spanning many files);
   * torrents: pure v1 (libtorrent create_torrent v1_only, no pad files);
   * opentracker (whitelist, chroot dir, drops to nobody) with HTTP scrape;
+  * MiniTracker: a small in-process HTTP tracker with a chosen interval/min interval;
   * seeders: python3-libtorrent (../shared/swarm/lt_peer.py), aria2c (JSON-RPC for
     counters), transmission-daemon (RPC for counters), and ScriptedPeer, a tiny pure
     Python seeder that can corrupt chosen pieces;
@@ -72,7 +73,7 @@ def corrent_bin():
     p = os.environ.get("CORRENT") or os.path.join(REPO, "build", "release", "src", "cli", "corrent")
     if not os.access(p, os.X_OK):
         raise HarnessError(f"corrent binary not found at {p} (set CORRENT)")
-    return p
+    return os.path.abspath(p)  # children run in their own cwd: a relative CORRENT must still work
 
 
 def shared_dir():
@@ -433,6 +434,150 @@ class Tracker:
         return d
 
 
+class MiniTracker:
+    """A small HTTP tracker inside this process (threads; 127.0.0.1 only) for tests that
+    need tracker timing opentracker does not offer (it sends interval ~1800 s and
+    min interval ~900 s). /announce answers BEP 3/23 (compact or dict peers) with
+    {interval, min interval, complete, incomplete, peers} from an in-memory swarm per
+    info-hash (whitelist: the torrents given); 'stopped' removes the peer, 'completed'
+    counts a download. /scrape as usual. Every announce is recorded (self.announces())."""
+
+    def __init__(self, swarm, infohashes, interval=1800, min_interval=5):
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+        self.interval = int(interval)
+        self.min_interval = int(min_interval)
+        self.allowed = {bytes.fromhex(h) for h in infohashes}
+        self.lock = threading.Lock()
+        self.peers = {ih: {} for ih in self.allowed}  # ih -> {peer_id: dict(ip, port, left, seen)}
+        self.completed = {ih: 0 for ih in self.allowed}
+        self._log = []  # dict(t, info_hash, peer_id, ip, port, event, left, returned)
+        self.t0 = time.monotonic()
+        self._logf = open(os.path.join(swarm.logdir, "minitracker.log"), "a")
+        tracker = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.0"
+
+            def log_message(self, fmt, *args):
+                tracker._write_log(f"{self.client_address[0]} {fmt % args}")
+
+            def do_GET(self):
+                url = urllib.parse.urlsplit(self.path)
+                # latin-1 keeps every %XX byte of info_hash / peer_id as one character
+                q = urllib.parse.parse_qsl(url.query, keep_blank_values=True, encoding="latin-1")
+                try:
+                    if url.path == "/announce":
+                        body = tracker._announce(q, self.client_address[0])
+                    elif url.path == "/scrape":
+                        body = tracker._scrape(q)
+                    else:
+                        self.send_error(404)
+                        return
+                except (KeyError, ValueError) as e:
+                    body = bencode({"failure reason": f"bad request: {e}"})
+                try:
+                    self.send_response(200)
+                    self.send_header("Content-Type", "text/plain")
+                    self.send_header("Content-Length", str(len(body)))
+                    self.end_headers()
+                    self.wfile.write(body)
+                except OSError as e:  # the client gave up (e.g. a 'stopped' announce at exit)
+                    tracker._write_log(f"{self.client_address[0]} reply not sent: {e!r}")
+
+        self.server = ThreadingHTTPServer((LOOPBACK, 0), Handler)
+        self.server.daemon_threads = True
+        self.port = self.server.server_address[1]
+        self.http = f"http://{LOOPBACK}:{self.port}/announce"
+        self.udp = None
+        self._thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.1},
+                                        name="minitracker", daemon=True)
+        self._thread.start()
+        self._stopped = False
+        swarm.on_close(self.stop)
+        log(f"mini tracker on {self.http} (interval {self.interval}, min interval {self.min_interval})")
+
+    def _write_log(self, line):
+        try:
+            self._logf.write(f"{time.monotonic() - self.t0:9.3f} {line}\n")
+            self._logf.flush()
+        except (OSError, ValueError):
+            pass
+
+    @staticmethod
+    def _param(q, key, default=None):
+        for k, v in q:
+            if k == key:
+                return v
+        if default is None:
+            raise KeyError(key)
+        return default
+
+    def _announce(self, q, ip):
+        ih = self._param(q, "info_hash").encode("latin-1")
+        if ih not in self.allowed:
+            return bencode({"failure reason": "info_hash not whitelisted"})
+        pid = self._param(q, "peer_id").encode("latin-1")
+        port = int(self._param(q, "port"))
+        left = int(self._param(q, "left", "0"))
+        event = self._param(q, "event", "")
+        numwant = int(self._param(q, "numwant", "50"))
+        compact = self._param(q, "compact", "1") != "0"
+        now = time.monotonic()
+        with self.lock:
+            sw = self.peers[ih]
+            for k in [k for k, p in sw.items() if now - p["seen"] > self.interval + 120]:
+                del sw[k]
+            if event == "stopped":
+                sw.pop(pid, None)
+            else:
+                sw[pid] = dict(ip=ip, port=port, left=left, seen=now)
+                if event == "completed":
+                    self.completed[ih] += 1
+            others = [p for k, p in sw.items() if k != pid][:max(0, numwant)]
+            complete = sum(1 for p in sw.values() if p["left"] == 0)
+            incomplete = len(sw) - complete
+            rec = dict(t=now - self.t0, info_hash=ih.hex(), peer_id=pid, ip=ip, port=port, event=event,
+                       left=left, returned=[f"{p['ip']}:{p['port']}" for p in others])
+            self._log.append(rec)
+        self._write_log(f"announce {ih.hex()[:8]} {ip}:{port} event={event or '-'} left={left} "
+                        f"-> {rec['returned']}")
+        if compact:
+            peers = b"".join(socket.inet_aton(p["ip"]) + struct.pack(">H", p["port"]) for p in others)
+        else:
+            peers = [{"ip": p["ip"], "port": p["port"]} for p in others]
+        return bencode({"interval": self.interval, "min interval": self.min_interval, "complete": complete,
+                        "incomplete": incomplete, "peers": peers})
+
+    def _scrape(self, q):
+        want = [v.encode("latin-1") for k, v in q if k == "info_hash"] or sorted(self.allowed)
+        files = {}
+        with self.lock:
+            for ih in want:
+                if ih in self.peers:
+                    sw = self.peers[ih]
+                    c = sum(1 for p in sw.values() if p["left"] == 0)
+                    files[ih] = {"complete": c, "incomplete": len(sw) - c, "downloaded": self.completed[ih]}
+        return bencode({"files": files})
+
+    # the same client-side helpers as the opentracker wrapper (over HTTP)
+    scrape = Tracker.scrape
+    announce = Tracker.announce
+
+    def announces(self, port=None):
+        """Recorded announces (optionally only those of the peer listening on port), oldest first."""
+        with self.lock:
+            return [dict(r) for r in self._log if port is None or r["port"] == port]
+
+    def stop(self):
+        if self._stopped:
+            return
+        self._stopped = True
+        self.server.shutdown()
+        self.server.server_close()
+        self._thread.join(timeout=3)
+        self._logf.close()
+
+
 # ====================================================================== seeders
 class Seeder:
     kind = "?"
@@ -502,6 +647,10 @@ class LtSeeder(Seeder):
 
     def connect(self, port):
         self.proc.send(f"connect {LOOPBACK} {port}")
+
+    def set_upload_limit(self, limit):
+        """Change the upload cap (B/s, 0 = none) while it runs (applied within ~50 ms)."""
+        self.proc.send(f"upload-limit {int(limit)}")
 
     def check_alive(self):
         if not self.proc.alive():
@@ -972,8 +1121,12 @@ class Swarm:
         self.tracker = Tracker(self, [t.info_hash for t in torrents])
         return self.tracker
 
+    def start_mini_tracker(self, torrents, interval=1800, min_interval=5):
+        self.tracker = MiniTracker(self, [t.info_hash for t in torrents], interval, min_interval)
+        return self.tracker
+
     def announce_torrent(self, torrent, urls):
-        if isinstance(urls, Tracker):
+        if isinstance(urls, (Tracker, MiniTracker)):
             urls = [urls.http]
         return with_trackers(torrent, os.path.join(self.tmp, f"{torrent.name}.torrent"), list(urls))
 
