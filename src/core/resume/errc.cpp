@@ -22,6 +22,8 @@ class category_impl final : public boost::system::error_category {
         return "resume file: file count does not match the torrent";
       case errc::bad_bitfield:
         return "resume file: invalid verified-pieces bitfield";
+      case errc::bad_checksum:
+        return "resume file: checksum mismatch (corrupted)";
     }
     return "resume file: unknown error";
   }

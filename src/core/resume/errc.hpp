@@ -13,6 +13,7 @@ enum class errc {
   bad_field,             // a field is missing or of the wrong type/range
   file_count_mismatch,   // not one record per file of the torrent
   bad_bitfield,          // verified-pieces bitfield of the wrong length or with spare bits
+  bad_checksum,          // the content does not match its SHA-1 (bit rot, a torn write)
 };
 
 const boost::system::error_category& category() noexcept;

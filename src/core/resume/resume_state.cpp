@@ -24,6 +24,7 @@ std::string encode_resume(const resume_state& s) {
   std::string out;
   bencode::writer w(out);
   w.begin_dict();
+  // The checksum entry is spliced in front once the rest is known.
   w.key("downloaded").integer(s.downloaded);
   w.key("files").begin_list();
   for (const auto& f : s.files)
@@ -35,7 +36,11 @@ std::string encode_resume(const resume_state& s) {
   w.key("verified").string(s.verified.to_wire());
   w.key("version").integer(current_version);
   w.end();
-  return out;
+  const auto digest = crypto::sha1(out);
+  std::string checked = "d8:checksum20:";
+  checked += crypto::as_bytes(digest);
+  checked.append(out, 1);
+  return checked;
 }
 
 result<resume_state> decode_resume(std::string_view bytes, const metainfo::torrent& t) {
@@ -86,6 +91,21 @@ result<resume_state> decode_resume(std::string_view bytes, const metainfo::torre
   if (!uploaded) return uploaded.error();
   s.downloaded = *downloaded;
   s.uploaded = *uploaded;
+
+  // Optional for hand-written files; when present it must match the rest of the dict.
+  if (const auto* sum = root->find("checksum")) {
+    if (!sum->is_string() || sum->as_string().size() != 20)
+      return fail(errc::bad_field, "checksum");
+    const auto& entries = root->as_dict();
+    if (entries.empty() || entries.front().key != "checksum")
+      return fail(errc::bad_field, "checksum");
+    const char* rest = sum->raw().data() + sum->raw().size();
+    std::string body = "d";
+    body.append(rest, static_cast<std::size_t>(root->raw().data() + root->raw().size() - rest));
+    if (crypto::as_bytes(crypto::sha1(body)) != sum->as_string()) {
+      return fail(errc::bad_checksum, {});
+    }
+  }
   return s;
 }
 

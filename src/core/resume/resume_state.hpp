@@ -3,8 +3,10 @@
 // data was written and flushed, and each file's size and mtime are recorded so that a file
 // changed behind our back is noticed (its pieces are then re-hashed, never trusted).
 //
-// Keys in sorted order (strict bencode):
-//   d 10:downloadedi<n>e 5:filesl d5:mtimei<ns>e4:sizei<bytes>ee ... e 9:info-hash20:<raw>
+// Keys in sorted order (strict bencode); `checksum`, the SHA-1 of the same dictionary
+// without it, comes first, so a flipped bit or torn write is caught, not trusted:
+//   d 8:checksum20:<sha1> 10:downloadedi<n>e 5:filesl d5:mtimei<ns>e4:sizei<bytes>ee ... e
+//   9:info-hash20:<raw>
 //     6:piecesi<count>e 8:uploadedi<n>e 8:verified<bitfield bytes> 7:versioni1e e
 #pragma once
 

@@ -20,7 +20,7 @@ using namespace std::chrono_literals;
 
 namespace {
 
-constexpr std::size_t max_pending_disk_bytes = 64 << 20;
+constexpr std::size_t max_pending_disk_bytes = 16 << 20;
 
 void log_exception(std::exception_ptr e) {
   if (!e) return;
@@ -426,8 +426,8 @@ void torrent_session::update_interest(peer_connection& p) {
 
 std::size_t torrent_session::request_depth(const peer_connection& p) const {
   // Enough requests to cover about half a second of this peer's rate.
-  const double blocks = p.downloaded.rate * 0.5 / wire::block_size;
-  return static_cast<std::size_t>(std::clamp(blocks, 64.0, 1024.0));
+  const double blocks = p.downloaded.rate * 0.1 / wire::block_size;
+  return static_cast<std::size_t>(std::clamp(blocks, 32.0, 256.0));
 }
 
 void torrent_session::fill_requests(peer_connection& p) {
@@ -506,7 +506,7 @@ void torrent_session::submit_piece(std::uint32_t piece) {
     if (ok) written = storage_.write_piece(piece, data);
     asio::post(ioc_, [this, piece, data, ok, written] {
       spare_buffers_.emplace_back(data);
-      if (spare_buffers_.size() > 16) spare_buffers_.pop_back();
+      if (spare_buffers_.size() > 8) spare_buffers_.pop_back();
       on_piece_done(piece, ok, written);
     });
   });

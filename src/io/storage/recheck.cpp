@@ -129,7 +129,7 @@ recheck_result recheck(const metainfo::torrent& t, const fs::path& root,
           }
           on_disk = has_data(*ext, s.file_offset, s.length);
         });
-    if (state && state->verified.test(p) && all_trusted) {
+    if (state && state->verified.test(p) && all_trusted && on_disk) {
       out.verified.set(p);
       ++out.trusted;
     } else if (on_disk) {

@@ -161,7 +161,11 @@ TEST(ResumeState, EncodesSortedKeysByteForByte) {
   s.files = {{5, 1'700'000'000'000'000'000}, {0, -1}};
   s.downloaded = 123;
   s.uploaded = 45;
-  EXPECT_EQ(encode_resume(s),
+  const std::string encoded = encode_resume(s);
+  ASSERT_EQ(encoded.rfind("d8:checksum20:", 0), 0u);
+  const std::string body = "d" + encoded.substr(14 + 20);
+  EXPECT_EQ(encoded.substr(14, 20), std::string(crypto::as_bytes(crypto::sha1(body))));
+  EXPECT_EQ(body,
             "d10:downloadedi123e"
             "5:filesl"
             "d5:mtimei1700000000000000000e4:sizei5ee"
@@ -250,7 +254,21 @@ TEST(ResumeState, FixtureFieldsMakeAValidFile) {
   want.downloaded = 48;
   want.uploaded = 16;
   expect_same_state(*s, want);
-  EXPECT_EQ(encode_resume(*s), bytes);
+  // Re-encoding adds the checksum in front of the same fields.
+  const std::string encoded = encode_resume(*s);
+  EXPECT_EQ("d" + encoded.substr(14 + 20), bytes);
+}
+
+TEST(ResumeState, RejectsAFlippedPieceBitWhenChecksummed) {
+  const auto& t = two_files();
+  const std::string valid = encode_resume(state_for(t, {0}));
+  ASSERT_TRUE(decode_resume(valid, t));
+  const std::size_t at = valid.find("8:verified1:") + 12;
+  std::string bytes = valid;
+  bytes[at] = static_cast<char>(bytes[at] ^ 0x20);  // marks piece 2 verified
+  auto s = decode_resume(bytes, t);
+  ASSERT_FALSE(s) << "accepted a tampered bitfield";
+  EXPECT_EQ(s.error().code, make_error_code(errc::bad_checksum)) << s.error().message();
 }
 
 struct bad_resume {
