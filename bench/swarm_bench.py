@@ -1,0 +1,107 @@
+#!/usr/bin/python3
+"""Whole-client benchmark: corrent against libtorrent and aria2 on the swarm harness.
+
+Runs each workload with every client in the SAME harness run (the clients alternate, so a
+noisy machine hurts them alike), N runs each, and prints the medians and the ratios
+corrent/lt and corrent/aria2 for wall time, CPU seconds and peak anonymous memory.
+
+  /usr/bin/python3 bench/swarm_bench.py [--runs 5] [--workloads w1,w2,w3,w1-16k,w1-20,seed]
+                                        [--base /dev/shm/corrent-swarm] [--out results.jsonl]
+
+Workloads: w1 (1 GiB, 1 seeder), w2 (4 seeders), w3 (2,000 files, 565 MiB), w1-16k
+(w1 with 16 KiB pieces: 65,536 pieces), w1-20 (20 seeders), seed (corrent seeds w1 to a
+libtorrent leecher; compared with aria2 seeding, run after it), disk (w1 downloaded to a
+disk directory: --dl-base, default /var/tmp/corrent-bench-dl).
+Needs ../shared/swarm (the harness) beside the project, and a release build.
+"""
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+SWARM = os.environ.get("CORRENT_SWARM", os.path.join(ROOT, "..", "shared", "swarm", "swarm.py"))
+CORRENT = os.environ.get("CORRENT", os.path.join(ROOT, "build", "release", "src", "cli", "corrent"))
+LEECH = CORRENT + " download --quiet --listen 127.0.0.1:{port} --out {dir} {torrent}"
+SEED = CORRENT + " seed --quiet --listen 127.0.0.1:{port} --data {dir} {torrent}"
+
+WORKLOADS = {
+    "w1": ["--workload", "w1"],
+    "w2": ["--workload", "w2"],
+    "w3": ["--workload", "w3"],
+    "w1-16k": ["--layout", "single", "--size", "1GiB", "--piece", "16KiB", "--seeders", "1"],
+    "w1-20": ["--layout", "single", "--size", "1GiB", "--piece", "1MiB", "--seeders", "20"],
+}
+
+
+def run(args, out):
+    cmd = ["/usr/bin/python3", SWARM, "run", "--out", out] + args
+    print("$ " + " ".join(cmd), flush=True)
+    subprocess.run(cmd, check=False, stdout=subprocess.DEVNULL)
+
+
+def medians(path):
+    rows = {}
+    with open(path) as f:
+        for line in f:
+            r = json.loads(line)
+            if not r.get("ok"):
+                rows.setdefault(r.get("client", "?"), {"fail": 0}).setdefault("fail", 0)
+                rows[r.get("client", "?")]["fail"] = rows[r.get("client", "?")].get("fail", 0) + 1
+                continue
+            d = rows.setdefault(r["client"], {})
+            for k in ("wall_s", "cpu_s", "anon_peak_mib", "t_first_byte_s"):
+                if r.get(k) is not None:
+                    d.setdefault(k, []).append(r[k])
+    return {c: {k: (statistics.median(v) if isinstance(v, list) else v) for k, v in d.items()}
+            for c, d in rows.items()}
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--workloads", default="w1,w2,w3,w1-16k,w1-20,seed")
+    ap.add_argument("--base", default=None)
+    ap.add_argument("--dl-base", default="/var/tmp/corrent-bench-dl")
+    ap.add_argument("--out", default="/tmp/corrent-bench.jsonl")
+    a = ap.parse_args()
+    common = ["--runs", str(a.runs), "--timeout", "300"] + (["--base", a.base] if a.base else [])
+    table = []
+    for w in a.workloads.split(","):
+        out = f"{a.out}.{w}"
+        if os.path.exists(out):
+            os.remove(out)
+        if w == "seed":
+            run(["--mode", "seed", "--workload", "w1", "--leecher", "lt", "--label", "corrent",
+                 "--client", SEED] + common, out)
+            run(["--mode", "seed", "--workload", "w1", "--leecher", "lt", "--client", "aria2"] + common, out)
+        elif w == "disk":
+            os.makedirs(a.dl_base, exist_ok=True)
+            run(["--workload", "w1", "--dl-base", a.dl_base, "--label", "corrent", "--client", LEECH,
+                 "--client", "aria2"] + common, out)
+        else:
+            run(WORKLOADS[w] + ["--label", "corrent", "--client", LEECH, "--client", "lt",
+                                "--client", "aria2"] + common, out)
+        m = medians(out)
+        c = m.get("corrent", {})
+        for ref in ("lt", "aria2"):
+            if ref not in m:
+                continue
+            r = m[ref]
+            ratio = {k: (c[k] / r[k] if k in c and k in r and r[k] else float("nan"))
+                     for k in ("wall_s", "cpu_s", "anon_peak_mib")}
+            table.append((w, ref, c, r, ratio))
+    print(f"\n{'workload':8} {'vs':6} {'corrent wall/cpu/anon':>24} {'ref wall/cpu/anon':>24} "
+          f"{'ratio wall':>10} {'ratio cpu':>9} {'ratio anon':>10} {'1st_B':>6}")
+    for w, ref, c, r, ratio in table:
+        fmt = lambda d: f"{d.get('wall_s', float('nan')):6.2f}/{d.get('cpu_s', float('nan')):5.2f}/{d.get('anon_peak_mib', float('nan')):6.1f}"
+        print(f"{w:8} {ref:6} {fmt(c):>24} {fmt(r):>24} {ratio['wall_s']:10.2f} {ratio['cpu_s']:9.2f} "
+              f"{ratio['anon_peak_mib']:10.2f} {c.get('t_first_byte_s', float('nan')):6.2f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
