@@ -9,6 +9,7 @@
 
 #include "io/session/torrent_session.hpp"
 #include "io/storage/recheck.hpp"
+#include "io/storage/safe_path.hpp"
 #include "io/storage/whole_file.hpp"
 
 namespace corrent::io {
@@ -32,7 +33,8 @@ bool torrent_session::restore_progress() {
     bool any_final = false;
     for (const auto& f : torrent_.files) {
       if (!f.pad && !f.symlink && f.length > 0 &&
-          fs::is_regular_file(fs::symlink_status(opts_.output_dir / f.path, ec))) {
+          fs::is_regular_file(fs::symlink_status(opts_.output_dir / f.path, ec)) &&
+          exists_without_links(opts_.output_dir, f.path)) {
         any_final = true;
         break;
       }
@@ -46,7 +48,7 @@ bool torrent_session::restore_progress() {
       for (const auto& f : torrent_.files) {
         if (f.pad || f.symlink || f.length != 0) continue;
         const fs::path p = opts_.output_dir / f.path;
-        fs::create_directories(p.parent_path(), ec);
+        if (!make_dirs_inside(opts_.output_dir, fs::path(f.path).parent_path())) continue;
         if (!fs::exists(fs::symlink_status(p, ec))) replace_file_atomically(p, "");
       }
       verified_bytes_ = torrent_.total_length;

@@ -1,5 +1,7 @@
 #include "io/storage/torrent_storage.hpp"
 
+#include "io/storage/safe_path.hpp"
+
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -16,9 +18,6 @@ error errno_error(int err, const fs::path& p) {
   return error{boost::system::error_code(err, boost::system::system_category()), p.string()};
 }
 
-error fs_error(const std::error_code& ec, const fs::path& p) {
-  return error{boost::system::error_code(ec.value(), boost::system::system_category()), p.string()};
-}
 
 }  // namespace
 
@@ -61,15 +60,13 @@ void torrent_storage::use_final_location() {
 }
 
 result<void> torrent_storage::prepare() {
-  std::error_code ec;
-  fs::create_directories(parts_dir_, ec);
-  if (ec) return fs_error(ec, parts_dir_);
+  const fs::path parts_rel = parts_dir_.lexically_relative(output_dir_);
+  if (auto r = make_dirs_inside(output_dir_, parts_rel); !r) return r;
   for (std::size_t i = 0; i < torrent_.files.size(); ++i) {
     const auto& f = torrent_.files[i];
     if (f.pad || f.symlink) continue;
     const fs::path p = part_path(i);
-    fs::create_directories(p.parent_path(), ec);
-    if (ec) return fs_error(ec, p.parent_path());
+    if (auto r = make_dirs_inside(parts_dir_, fs::path(f.path).parent_path()); !r) return r;
     const int fd = ::open(p.c_str(), O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
     if (fd < 0) return errno_error(errno, p);
     ::close(fd);
@@ -182,10 +179,10 @@ result<void> torrent_storage::adopt_final_files() {
     if (f.pad || f.symlink) continue;
     const fs::path from = output_dir_ / f.path;
     const auto st = fs::symlink_status(from, ec);
-    if (ec || !fs::is_regular_file(st)) continue;  // missing, or a link we never follow
+    if (ec || !fs::is_regular_file(st)) continue;              // missing, or a link we never follow
+    if (!exists_without_links(output_dir_, f.path)) continue;  // reached through a link
     const fs::path to = part_path(i);
-    fs::create_directories(to.parent_path(), ec);
-    if (ec) return fs_error(ec, to.parent_path());
+    if (auto r = make_dirs_inside(parts_dir_, fs::path(f.path).parent_path()); !r) return r;
     if (::rename(from.c_str(), to.c_str()) != 0) return errno_error(errno, from);
   }
   return {};
@@ -199,11 +196,10 @@ result<void> torrent_storage::move_to_final() {
     if (f.pad || f.symlink) continue;
     const fs::path from = part_path(i);
     const fs::path to = output_dir_ / f.path;
-    fs::create_directories(to.parent_path(), ec);
-    if (ec) return fs_error(ec, to.parent_path());
     // A symbolic link at the final path (or a parent) could point outside the output
     // directory; refuse to move over or through one.
-    if (fs::is_symlink(fs::symlink_status(to, ec))) return errno_error(ELOOP, to);
+    if (auto r = make_dirs_inside(output_dir_, fs::path(f.path).parent_path()); !r) return r;
+    if (auto r = check_no_links(output_dir_, f.path); !r) return r;
     if (::rename(from.c_str(), to.c_str()) != 0) return errno_error(errno, to);
   }
   base_ = output_dir_;

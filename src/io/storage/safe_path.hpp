@@ -1,0 +1,24 @@
+// Walking a torrent's relative paths under a directory without ever following a symbolic
+// link that is already there: a planted link (DIR/name -> /etc) must not let a download
+// create, write or move anything outside DIR.
+#pragma once
+
+#include <filesystem>
+
+#include "core/error.hpp"
+
+namespace corrent::io {
+
+// Creates root/rel (each missing component as a directory). Fails with ELOOP naming the
+// path when a component is a symbolic link, ENOTDIR when it is not a directory. `root`
+// itself is the user's choice and may be anything that resolves to a directory.
+result<void> make_dirs_inside(const std::filesystem::path& root, const std::filesystem::path& rel);
+
+// True when root/rel exists and neither it nor any component below root is a symbolic
+// link (it may be a file or a directory).
+bool exists_without_links(const std::filesystem::path& root, const std::filesystem::path& rel);
+
+// ELOOP when root/rel or one of its components below root is a symbolic link.
+result<void> check_no_links(const std::filesystem::path& root, const std::filesystem::path& rel);
+
+}  // namespace corrent::io
