@@ -7,6 +7,7 @@
 #include <boost/json.hpp>
 #include <fstream>
 #include <memory>
+#include <tuple>
 
 #include "cli/commands.hpp"
 #include "cli/torrent_file.hpp"
@@ -29,6 +30,8 @@ struct download_cli_options {
   bool seed_only = false;  // `corrent seed`
   double seed_ratio = 0;
   std::string seed_time;
+  std::string max_down;
+  std::string max_up;
 };
 
 // "90", "90s", "15m", "2h", "1d" -> seconds; false when malformed.
@@ -107,6 +110,18 @@ int run(const download_cli_options& o) {
   opts.seed = o.seed || o.seed_only || o.seed_ratio > 0 || !o.seed_time.empty();
   opts.seed_only = o.seed_only;
   opts.seed_ratio = o.seed_ratio;
+  for (auto [text, out, flag] :
+       {std::tuple{&o.max_down, &opts.max_download_rate, "--max-download-rate"},
+        std::tuple{&o.max_up, &opts.max_upload_rate, "--max-upload-rate"}}) {
+    if (text->empty()) continue;
+    std::int64_t rate = 0;
+    if (!parse_size(*text, rate) || rate <= 0) {
+      fmt::print(stderr, "corrent: {} {}: expected bytes per second, e.g. 500K or 2M\n", flag,
+                 *text);
+      return exit_bad_input;
+    }
+    *out = static_cast<double>(rate);
+  }
   if (!o.seed_time.empty() && !parse_duration(o.seed_time, opts.seed_time_s)) {
     fmt::print(stderr, "corrent: --seed-time {}: expected a duration like 90s, 15m or 2h\n",
                o.seed_time);
@@ -198,6 +213,8 @@ void add_session_options(CLI::App* cmd, download_cli_options& o) {
   cmd->add_option("--seed-ratio", o.seed_ratio, "stop seeding at this upload/size ratio")
       ->check(CLI::PositiveNumber);
   cmd->add_option("--seed-time", o.seed_time, "stop seeding after this long (90s, 15m, 2h)");
+  cmd->add_option("--max-download-rate", o.max_down, "limit download, bytes/s (e.g. 500K, 2M)");
+  cmd->add_option("--max-upload-rate", o.max_up, "limit upload, bytes/s (e.g. 500K, 2M)");
   cmd->add_flag("-q,--quiet", o.quiet, "print nothing but errors");
   cmd->add_flag("-v,--verbose", o.verbose, "log peers and trackers");
   cmd->add_option("--stats", o.stats_file, "write a JSON summary (bytes, peers) here at exit");

@@ -26,6 +26,8 @@ struct download_options {
   bool seed_only = false;  // `corrent seed`: the data must already be complete
   double seed_ratio = 0;   // stop seeding at uploaded/size >= ratio (0: no limit)
   double seed_time_s = 0;  // stop seeding after this long (0: no limit)
+  double max_download_rate = 0;  // payload bytes/s (0: unlimited)
+  double max_upload_rate = 0;
 };
 
 struct peer_summary {

@@ -69,6 +69,16 @@ torrent_session::torrent_session(asio::io_context& ioc, const metainfo::torrent&
       wake_choke_(ioc),
       rng_(std::random_device{}()) {
   peer_id_ = make_peer_id(rng_);
+  // Burst: a fifth of a second of the rate, at least 4 blocks, so limits hold within a few
+  // percent over seconds without stalling single blocks.
+  if (opts_.max_download_rate > 0) {
+    down_bucket_ = swarm::token_bucket(
+        opts_.max_download_rate, std::max(opts_.max_download_rate * 0.2, 4.0 * wire::block_size));
+  }
+  if (opts_.max_upload_rate > 0) {
+    up_bucket_ = swarm::token_bucket(opts_.max_upload_rate,
+                                     std::max(opts_.max_upload_rate * 0.2, 4.0 * wire::block_size));
+  }
   tracker_key_ = static_cast<std::uint32_t>(rng_());
 }
 
@@ -133,6 +143,8 @@ asio::awaitable<void> torrent_session::run() {
   asio::co_spawn(ex, status_loop(), log_exception);
   asio::co_spawn(ex, checkpoint_loop(), log_exception);
   asio::co_spawn(ex, choke_loop(), log_exception);
+  if (down_bucket_.limited() || up_bucket_.limited())
+    asio::co_spawn(ex, rate_loop(), log_exception);
 
   // Wait until complete, failed or stopped.
   while (!stopping_) {
@@ -436,8 +448,19 @@ void torrent_session::fill_requests(peer_connection& p) {
     return;
   const std::size_t depth = request_depth(p);
   if (p.requests.size() >= depth) return;
+  std::size_t want = depth - p.requests.size();
+  if (down_bucket_.limited()) {
+    const double tokens = down_bucket_.available(now_s());
+    if (tokens < wire::block_size) return;  // rate_loop comes back when tokens accrue
+    want = std::min(want, static_cast<std::size_t>(tokens / wire::block_size));
+  }
   pick_scratch_.clear();
-  picker_.pick_blocks(p.key, p.has, depth - p.requests.size(), rng_(), pick_scratch_);
+  picker_.pick_blocks(p.key, p.has, want, rng_(), pick_scratch_);
+  if (down_bucket_.limited()) {
+    double bytes = 0;
+    for (const auto& b : pick_scratch_) bytes += b.length;
+    down_bucket_.consume(bytes, now_s());
+  }
   if (pick_scratch_.empty()) return;
   if (p.requests.empty()) p.last_block_at = std::chrono::steady_clock::now();
   for (const auto& b : pick_scratch_) {
@@ -554,6 +577,23 @@ void torrent_session::check_finished() {
 }
 
 // ---------------------------------------------------------------- status
+
+double torrent_session::now_s() const {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - started_at_).count();
+}
+
+asio::awaitable<void> torrent_session::rate_loop() {
+  asio::steady_timer t(co_await asio::this_coro::executor);
+  while (!stopping_) {
+    t.expires_after(20ms);
+    co_await t.async_wait(as_tuple(use_awaitable));
+    for (auto& [key, p] : peers_) {
+      if (!p->handshake_done) continue;
+      fill_requests(*p);
+      serve_requests(*p);
+    }
+  }
+}
 
 download_status torrent_session::status() const {
   download_status s;

@@ -20,6 +20,7 @@
 #include "core/metainfo/torrent.hpp"
 #include "core/swarm/choker.hpp"
 #include "core/swarm/piece_picker.hpp"
+#include "core/swarm/token_bucket.hpp"
 #include "core/tracker/announce.hpp"
 #include "core/wire/message.hpp"
 #include "io/peer/peer_connection.hpp"
@@ -110,6 +111,10 @@ class torrent_session {
   boost::asio::steady_timer done_;
   boost::asio::steady_timer wake_choke_;
   swarm::choker choker_;
+  swarm::token_bucket down_bucket_;
+  swarm::token_bucket up_bucket_;
+  double now_s() const;
+  boost::asio::awaitable<void> rate_loop();
   std::mt19937_64 rng_;
   wire::peer_id peer_id_{};
   std::uint32_t tracker_key_ = 0;

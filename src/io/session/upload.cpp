@@ -45,11 +45,20 @@ void torrent_session::serve_requests(peer_connection& p) {
   // one buffer of ready-to-send piece messages: one thread hand-off per batch, not per block.
   while (!serving_paused_ && !p.am_choking && !p.incoming.empty() &&
          p.reads_in_flight < max_batches_per_peer && p.out().size() < max_unsent_bytes) {
+    std::size_t limit = blocks_per_batch;
+    if (up_bucket_.limited()) {
+      const double tokens = up_bucket_.available(now_s());
+      if (tokens < wire::block_size) return;  // rate_loop comes back when tokens accrue
+      limit = std::min(limit, static_cast<std::size_t>(tokens / wire::block_size));
+    }
     auto batch = std::make_shared<std::vector<swarm::block_ref>>();
-    while (!p.incoming.empty() && batch->size() < blocks_per_batch) {
+    double bytes = 0;
+    while (!p.incoming.empty() && batch->size() < limit) {
       batch->push_back(p.incoming.front());
+      bytes += p.incoming.front().length;
       p.incoming.pop_front();
     }
+    up_bucket_.consume(bytes, now_s());
     ++p.reads_in_flight;
     ++reads_in_flight_;
     auto buf = std::make_shared<std::string>();
