@@ -43,9 +43,9 @@ tracker::announce_request torrent_session::make_request(tracker::event ev) const
 asio::awaitable<result<tracker::announce_response>> torrent_session::announce_to(
     const std::string& url, tracker::announce_request req, std::chrono::milliseconds timeout) {
   if (url.rfind("udp://", 0) == 0) co_return co_await udp_.announce(url, req, timeout);
-  if (url.rfind("http://", 0) != 0) {
+  if (url.rfind("http://", 0) != 0 && url.rfind("https://", 0) != 0) {
     co_return error{make_error_code(boost::system::errc::protocol_not_supported),
-                    "only http:// and udp:// trackers are supported yet"};
+                    "only http://, https:// and udp:// trackers are supported"};
   }
   http_limits limits;
   limits.timeout = timeout;

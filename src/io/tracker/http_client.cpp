@@ -2,10 +2,12 @@
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 #include <boost/url/parse.hpp>
 #include <boost/url/url.hpp>
 
@@ -24,6 +26,18 @@ error net_error(const boost::system::error_code& ec, const std::string& what) {
   return error{ec, what};
 }
 
+// Writes the request and reads the reply (within the stream's deadline).
+template <class Stream>
+asio::awaitable<boost::system::error_code> exchange(
+    Stream& stream, const http::request<http::empty_body>& req, beast::flat_buffer& buffer,
+    http::response_parser<http::string_body>& parser) {
+  auto [wec, wn] = co_await http::async_write(stream, req, asio::as_tuple(asio::use_awaitable));
+  if (wec) co_return wec;
+  auto [rec, rn] =
+      co_await http::async_read(stream, buffer, parser, asio::as_tuple(asio::use_awaitable));
+  co_return rec;
+}
+
 }  // namespace
 
 asio::awaitable<result<std::string>> http_get(std::string url, http_limits limits) {
@@ -33,11 +47,12 @@ asio::awaitable<result<std::string>> http_get(std::string url, http_limits limit
     auto parsed = boost::urls::parse_uri(url);
     if (!parsed) co_return http_error("bad URL " + url);
     const boost::urls::url u(*parsed);
-    if (u.scheme_id() != boost::urls::scheme::http) {
-      co_return http_error("only http:// trackers are supported yet: " + url);
+    const bool tls = u.scheme_id() == boost::urls::scheme::https;
+    if (u.scheme_id() != boost::urls::scheme::http && !tls) {
+      co_return http_error("only http://, https:// and udp:// trackers are supported: " + url);
     }
     const std::string host = u.encoded_host_address().decode();
-    const std::string port = u.has_port() ? std::string(u.port()) : "80";
+    const std::string port = u.has_port() ? std::string(u.port()) : (tls ? "443" : "80");
     std::string target = std::string(u.encoded_path());
     if (target.empty()) target = "/";
     if (u.has_query()) target += "?" + std::string(u.encoded_query());
@@ -47,26 +62,44 @@ asio::awaitable<result<std::string>> http_get(std::string url, http_limits limit
         co_await resolver.async_resolve(host, port, asio::as_tuple(asio::use_awaitable));
     if (rec) co_return net_error(rec, "resolving " + host);
 
-    beast::tcp_stream stream(ex);
-    stream.expires_at(deadline);
-    auto [cec, ep] = co_await stream.async_connect(endpoints, asio::as_tuple(asio::use_awaitable));
-    if (cec) co_return net_error(cec, "connecting to " + host + ":" + port);
-
     http::request<http::empty_body> req{http::verb::get, target, 11};
     req.set(http::field::host, u.has_port() ? host + ":" + port : host);
     req.set(http::field::user_agent, "corrent/0.1");
     req.set(http::field::connection, "close");
-    auto [wec, wn] = co_await http::async_write(stream, req, asio::as_tuple(asio::use_awaitable));
-    if (wec) co_return net_error(wec, "sending request to " + host);
-
     beast::flat_buffer buffer;
     http::response_parser<http::string_body> parser;
     parser.body_limit(limits.max_body);
     parser.header_limit(16 * 1024);
-    auto [rdec, rn] =
-        co_await http::async_read(stream, buffer, parser, asio::as_tuple(asio::use_awaitable));
-    beast::error_code ignored;
-    stream.socket().shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
+
+    boost::system::error_code rdec;
+    if (tls) {
+      // Certificates are verified against the system's trust store, for this host name.
+      asio::ssl::context ctx(asio::ssl::context::tls_client);
+      ctx.set_default_verify_paths();
+      ctx.set_verify_mode(asio::ssl::verify_peer);
+      beast::ssl_stream<beast::tcp_stream> stream(ex, ctx);
+      if (!SSL_set_tlsext_host_name(stream.native_handle(), host.c_str())) {
+        co_return http_error("cannot set TLS server name " + host);
+      }
+      stream.set_verify_callback(asio::ssl::host_name_verification(host));
+      beast::get_lowest_layer(stream).expires_at(deadline);
+      auto [cec, ep] = co_await beast::get_lowest_layer(stream).async_connect(
+          endpoints, asio::as_tuple(asio::use_awaitable));
+      if (cec) co_return net_error(cec, "connecting to " + host + ":" + port);
+      auto [hec] = co_await stream.async_handshake(asio::ssl::stream_base::client,
+                                                   asio::as_tuple(asio::use_awaitable));
+      if (hec) co_return net_error(hec, "TLS handshake with " + host);
+      rdec = co_await exchange(stream, req, buffer, parser);
+    } else {
+      beast::tcp_stream stream(ex);
+      stream.expires_at(deadline);
+      auto [cec, ep] =
+          co_await stream.async_connect(endpoints, asio::as_tuple(asio::use_awaitable));
+      if (cec) co_return net_error(cec, "connecting to " + host + ":" + port);
+      rdec = co_await exchange(stream, req, buffer, parser);
+      beast::error_code ignored;
+      stream.socket().shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
+    }
     if (rdec == http::error::body_limit) {
       co_return http_error("reply body larger than " + std::to_string(limits.max_body) + " bytes");
     }

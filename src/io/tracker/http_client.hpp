@@ -1,5 +1,6 @@
-// io::http_get — a small HTTP/1.1 GET client for trackers (Beast): bounded body,
-// bounded redirects (http only, at most 5), one overall timeout.
+// io::http_get — a small HTTP/1.1 GET client for trackers (Beast): http and https (TLS
+// with certificate and host name verification against the system trust store), bounded
+// body, bounded redirects (http/https only, at most 5), one overall timeout.
 #pragma once
 
 #include <boost/asio/awaitable.hpp>

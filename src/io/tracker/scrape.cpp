@@ -22,7 +22,7 @@ asio::awaitable<void> scrape_one(std::string url, crypto::sha1_digest info_hash,
   if (url.rfind("udp://", 0) == 0) {
     udp_tracker_client udp;
     entry = co_await udp.scrape(url, info_hash, timeout);
-  } else if (url.rfind("http://", 0) == 0) {
+  } else if (url.rfind("http://", 0) == 0 || url.rfind("https://", 0) == 0) {
     auto scrape = tracker::scrape_url(url, info_hash);
     if (!scrape) {
       out.error = "this tracker has no scrape URL (BEP 48)";
@@ -37,7 +37,7 @@ asio::awaitable<void> scrape_one(std::string url, crypto::sha1_digest info_hash,
     }
     entry = tracker::parse_scrape_response(*body, info_hash);
   } else {
-    out.error = "only http:// and udp:// trackers are supported yet";
+    out.error = "only http://, https:// and udp:// trackers are supported";
     co_return;
   }
   if (!entry) {

@@ -92,20 +92,21 @@ asio::awaitable<result<tracker::announce_response>> udp_tracker_client::announce
   if (conn.expires <= std::chrono::steady_clock::now()) {
     const std::uint32_t txid = rng_();
     std::optional<error> refused;
-    auto r = co_await transact(sock, std::string_view(tracker::udp::encode_connect(txid).data(), 16),
-                               deadline, [&](std::string_view reply) {
-                                 auto id = tracker::udp::parse_connect(reply, txid);
-                                 if (id) {
-                                   conn.id = *id;
-                                   conn.expires = std::chrono::steady_clock::now() + 60s;
-                                   return true;
-                                 }
-                                 if (id.error().code == tracker::errc::tracker_error) {
-                                   refused = id.error();
-                                   return true;
-                                 }
-                                 return false;
-                               });
+    auto r =
+        co_await transact(sock, std::string_view(tracker::udp::encode_connect(txid).data(), 16),
+                          deadline, [&](std::string_view reply) {
+                            auto id = tracker::udp::parse_connect(reply, txid);
+                            if (id) {
+                              conn.id = *id;
+                              conn.expires = std::chrono::steady_clock::now() + 60s;
+                              return true;
+                            }
+                            if (id.error().code == tracker::errc::tracker_error) {
+                              refused = id.error();
+                              return true;
+                            }
+                            return false;
+                          });
     if (!r) co_return r.error();
     if (refused) co_return *refused;
   }
@@ -144,7 +145,8 @@ asio::awaitable<result<tracker::scrape_entry>> udp_tracker_client::scrape(
                              deadline, [&](std::string_view reply) {
                                auto c = tracker::udp::parse_connect(reply, ctx);
                                if (c) id = *c;
-                               if (!c && c.error().code != tracker::errc::tracker_error) return false;
+                               if (!c && c.error().code != tracker::errc::tracker_error)
+                                 return false;
                                if (!c) refused = c.error();
                                return true;
                              });
