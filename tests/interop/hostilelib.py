@@ -1,0 +1,517 @@
+"""Hostile BitTorrent peers for corrent's interop tests (run by /usr/bin/python3).
+
+A HostilePeer listens on 127.0.0.1 and runs one *script* per accepted connection in a
+thread: script(conn) drives the wire by hand through a HostileConn (handshake, bitfield,
+raw bytes, serving requests with hooks) and everything that happens is recorded with
+monotonic timestamps, above all *who closed the connection and when* (conn.closed_by is
+"remote" when corrent hung up, "self" when the script did, "deadline" when it ran out of
+time). Every read has a deadline, every loop is bounded, stop() closes every socket.
+
+    peer = HostilePeer(torrent, content, script=my_script)   # peer.address = "127.0.0.1:P"
+    ... corrent download T --peer peer.address ...
+    peer.stop(); peer.conns[0].closed_by == "remote"
+
+It also has CorrentRun: corrent download with -v, --stats, one output dir, the exact
+exit time (a waiter thread), and the "peer X closed: reason" lines of its log.
+"""
+import json
+import os
+import random
+import re
+import select
+import socket
+import struct
+import subprocess
+import threading
+import time
+
+import swarmlib as sl
+
+PSTR = b"BitTorrent protocol"
+BLOCK = 16 * 1024
+
+# message ids
+CHOKE, UNCHOKE, INTERESTED, NOT_INTERESTED, HAVE, BITFIELD, REQUEST, PIECE, CANCEL, PORT = range(10)
+
+
+class RemoteClosed(Exception):
+    """corrent closed the connection (EOF or reset)."""
+
+
+class Deadline(Exception):
+    """The script's time ran out while waiting for bytes."""
+
+
+class Stopped(Exception):
+    """HostilePeer.stop() was called."""
+
+
+def full_bitfield(n):
+    bf = bytearray((n + 7) // 8)
+    for i in range(n):
+        bf[i // 8] |= 0x80 >> (i % 8)
+    return bytes(bf)
+
+
+class HostileConn:
+    """One accepted connection as the hostile peer sees it."""
+
+    def __init__(self, peer, sock, idx):
+        self.peer = peer
+        self.sock = sock
+        self.idx = idx
+        self.t_accept = time.monotonic()
+        self.t_closed = None
+        self.closed_by = None       # "remote" | "self" | "deadline" | "stopped" | "error: ..."
+        self.events = []            # (t, text)
+        self.received = {}          # message id -> count (keep-alive: -1)
+        self.requests = []          # (index, begin, length) in arrival order
+        self.blocks_sent = 0        # complete, correct piece messages
+        self.bytes_sent = 0         # block payload bytes in them
+        self.t_offence = None       # when the script did the thing under test
+        self.unchoked_us = False    # corrent sent unchoke
+        self.handshake = None       # corrent's handshake (dict)
+        sock.settimeout(30.0)  # bounds sendall; reads wait in select() first
+
+    # -- bookkeeping
+    def note(self, text):
+        self.events.append((time.monotonic() - self.peer.t0, text))
+
+    def offence(self, text):
+        self.t_offence = time.monotonic()
+        self.note("OFFENCE " + text)
+
+    def _closed(self, by):
+        if self.closed_by is None:
+            self.closed_by = by
+            self.t_closed = time.monotonic()
+            self.note(f"closed by {by}")
+
+    # -- raw I/O
+    def recv_exact(self, n, timeout):
+        end = time.monotonic() + timeout
+        buf = bytearray()
+        while len(buf) < n:
+            if self.peer.stopping.is_set():
+                raise Stopped()
+            if time.monotonic() > end:
+                raise Deadline(f"waited {timeout}s for {n} bytes, got {len(buf)}")
+            try:
+                ready, _, _ = select.select([self.sock], [], [], 0.2)
+                if not ready:
+                    continue
+                chunk = self.sock.recv(n - len(buf))
+            except (ConnectionResetError, BrokenPipeError):
+                self._closed("remote")
+                raise RemoteClosed()
+            if not chunk:
+                self._closed("remote")
+                raise RemoteClosed()
+            buf += chunk
+        return bytes(buf)
+
+    def send_raw(self, data):
+        if self.peer.stopping.is_set():
+            raise Stopped()
+        try:
+            self.sock.sendall(data)
+        except (ConnectionResetError, BrokenPipeError):
+            self._closed("remote")
+            raise RemoteClosed()
+        except socket.timeout:
+            raise Deadline("send blocked for 30 s")
+        except OSError:
+            if self.peer.stopping.is_set():
+                raise Stopped()
+            raise
+
+    def send_msg(self, mid, payload=b""):
+        self.send_raw(struct.pack(">IB", 1 + len(payload), mid) + payload)
+
+    def send_keep_alive(self, count=1):
+        self.send_raw(b"\0\0\0\0" * count)
+
+    # -- handshake
+    def recv_handshake(self, timeout=10):
+        hs = self.recv_exact(68, timeout)
+        self.handshake = dict(pstrlen=hs[0], pstr=hs[1:20], reserved=hs[20:28], info_hash=hs[28:48],
+                              peer_id=hs[48:68])
+        self.note(f"got handshake from {hs[48:56]!r}")
+        return self.handshake
+
+    def send_handshake(self, info_hash=None, pstr=PSTR, reserved=bytes(8), peer_id=None):
+        ih = info_hash if info_hash is not None else self.peer.info_hash
+        pid = peer_id if peer_id is not None else self.peer.peer_id
+        self.send_raw(bytes([len(pstr)]) + pstr + reserved + ih + pid)
+
+    def handshake_ok(self, timeout=10):
+        """Read corrent's handshake (it dials, so it speaks first), answer correctly."""
+        hs = self.recv_handshake(timeout)
+        if hs["info_hash"] != self.peer.info_hash:
+            raise sl.HarnessError(f"corrent sent info-hash {hs['info_hash'].hex()}")
+        self.send_handshake()
+
+    def send_bitfield(self, payload=None):
+        self.send_msg(BITFIELD, full_bitfield(self.peer.num_pieces) if payload is None else payload)
+
+    # -- messages
+    def recv_msg(self, timeout):
+        """(id, payload) of the next message, (None, b'') for a keep-alive. Counts it."""
+        (length,) = struct.unpack(">I", self.recv_exact(4, timeout))
+        if length == 0:
+            self.received[-1] = self.received.get(-1, 0) + 1
+            return None, b""
+        if length > (1 << 20) + 64:
+            raise sl.HarnessError(f"corrent sent a message of length {length}")
+        body = self.recv_exact(length, timeout)
+        mid = body[0]
+        self.received[mid] = self.received.get(mid, 0) + 1
+        if mid == UNCHOKE:
+            self.unchoked_us = True
+        elif mid == CHOKE:
+            self.unchoked_us = False
+        elif mid == REQUEST and len(body) == 13:
+            self.requests.append(struct.unpack(">III", body[1:]))
+        return mid, body[1:]
+
+    def wait_closed(self, timeout):
+        """Read (and count) whatever comes until corrent closes the connection (True) or
+        timeout seconds pass (False)."""
+        end = time.monotonic() + timeout
+        try:
+            while True:
+                left = end - time.monotonic()
+                if left <= 0:
+                    return False
+                self.recv_msg(left)
+        except RemoteClosed:
+            return True
+        except Deadline:
+            return False
+
+    def idle(self, timeout):
+        """Send nothing, read raw bytes (not parsed) until corrent closes the connection
+        (True) or timeout seconds pass (False)."""
+        end = time.monotonic() + timeout
+        try:
+            while time.monotonic() < end:
+                self.recv_exact(1, end - time.monotonic())
+        except RemoteClosed:
+            return True
+        except Deadline:
+            return False
+        return False
+
+    def wait_for(self, mid, timeout):
+        """Read messages until one with this id arrives (its payload) or timeout (None)."""
+        end = time.monotonic() + timeout
+        while True:
+            left = end - time.monotonic()
+            if left <= 0:
+                return None
+            try:
+                got, payload = self.recv_msg(left)
+            except Deadline:
+                return None
+            if got == mid:
+                return payload
+
+    # -- data
+    def block(self, index, begin, length):
+        return self.peer.read(index * self.peer.piece_length + begin, length)
+
+    def send_block(self, index, begin, data):
+        self.send_msg(PIECE, struct.pack(">II", index, begin) + data)
+
+    def serve(self, timeout, on_request=None, on_interested=None, unchoke=True):
+        """A seeder loop: unchoke on 'interested', answer each valid 'request' with the
+        block (or call on_request(conn, index, begin, length), which sends what it likes
+        and returns False to stop serving). Returns "remote" when corrent hangs up,
+        "deadline" after timeout seconds, "stopped" when on_request said so."""
+        end = time.monotonic() + timeout
+        choked = True
+        try:
+            while True:
+                left = end - time.monotonic()
+                if left <= 0:
+                    return "deadline"
+                try:
+                    mid, payload = self.recv_msg(min(left, 1.0))
+                except Deadline:
+                    continue
+                if mid == INTERESTED and choked and unchoke:
+                    choked = False
+                    if on_interested:
+                        on_interested(self)
+                    self.send_msg(UNCHOKE)
+                elif mid == REQUEST and len(payload) == 12:
+                    index, begin, length = struct.unpack(">III", payload)
+                    if choked or index >= self.peer.num_pieces or length == 0 or length > 128 * 1024 \
+                            or begin + length > self.peer.piece_size(index):
+                        continue
+                    if on_request is not None:
+                        if on_request(self, index, begin, length) is False:
+                            return "stopped"
+                    else:
+                        self.send_good_block(index, begin, length)
+        except RemoteClosed:
+            return "remote"
+
+    def send_good_block(self, index, begin, length):
+        self.send_block(index, begin, self.block(index, begin, length))
+        self.blocks_sent += 1
+        self.bytes_sent += length
+
+    def close(self):
+        self._closed("self")
+        try:
+            self.sock.close()
+        except OSError:
+            pass
+
+    def summary(self):
+        life = (self.t_closed or time.monotonic()) - self.t_accept
+        after = (self.t_closed - self.t_offence) if (self.t_closed and self.t_offence) else None
+        return dict(idx=self.idx, closed_by=self.closed_by, lifetime_s=round(life, 2),
+                    closed_after_offence_s=None if after is None else round(after, 3),
+                    requests=len(self.requests), blocks_sent=self.blocks_sent,
+                    unchoked_us=self.unchoked_us, received={str(k): v for k, v in sorted(self.received.items())})
+
+
+class HostilePeer:
+    """Listener on 127.0.0.1 that runs script(conn) for every accepted connection.
+    The script may raise RemoteClosed/Deadline/Stopped: they only end that connection."""
+
+    def __init__(self, torrent, content, script):
+        self.torrent = torrent
+        self.content = content
+        self.script = script
+        self.info_hash = bytes.fromhex(torrent.info_hash)
+        self.num_pieces = torrent.num_pieces
+        self.piece_length = torrent.piece_length
+        self.peer_id = b"-HO0001-" + os.urandom(6).hex().encode()
+        self.t0 = time.monotonic()
+        self.lock = threading.Lock()
+        self.conns = []
+        self.errors = []
+        self.stopping = threading.Event()
+        self._threads = []
+        self._fds = {}
+        self.listener = socket.socket()
+        self.listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.listener.bind((sl.LOOPBACK, 0))
+        self.port = self.listener.getsockname()[1]
+        self.listener.listen(16)
+        self.listener.settimeout(0.2)
+        t = threading.Thread(target=self._accept_loop, name="hostile-accept", daemon=True)
+        t.start()
+        self._threads.append(t)
+
+    @property
+    def address(self):
+        return f"{sl.LOOPBACK}:{self.port}"
+
+    def piece_size(self, i):
+        return self.torrent.piece_size(i)
+
+    def read(self, offset, length):
+        out = bytearray()
+        for path, size, foff in self.torrent.files:
+            if length <= 0:
+                break
+            if size == 0 or offset >= foff + size or offset + length <= foff:
+                continue
+            start = offset - foff
+            n = min(size - start, length)
+            with self.lock:
+                fd = self._fds.get(path)
+                if fd is None:
+                    fd = os.open(os.path.join(self.content.parent, path), os.O_RDONLY)
+                    self._fds[path] = fd
+            chunk = os.pread(fd, n, start)
+            if len(chunk) != n:
+                raise OSError(f"short read {path}")
+            out += chunk
+            offset += n
+            length -= n
+        return bytes(out)
+
+    def _accept_loop(self):
+        while not self.stopping.is_set():
+            try:
+                s, _ = self.listener.accept()
+            except socket.timeout:
+                continue
+            except OSError:
+                break
+            with self.lock:
+                c = HostileConn(self, s, len(self.conns))
+                self.conns.append(c)
+            c.note("accepted")
+            t = threading.Thread(target=self._run, args=(c,), name=f"hostile-conn{c.idx}", daemon=True)
+            t.start()
+            self._threads.append(t)
+
+    def _run(self, c):
+        try:
+            self.script(c)
+        except RemoteClosed:
+            pass
+        except Deadline as e:
+            c.note(f"deadline: {e}")
+            c._closed("deadline")
+        except Stopped:
+            c._closed("stopped")
+        except Exception as e:  # a harness bug: keep it for the report
+            c.note(f"error: {e!r}")
+            c._closed(f"error: {e!r}")
+            with self.lock:
+                self.errors.append(repr(e))
+        finally:
+            c.close()  # no-op for closed_by if already set
+
+    def dial_from_own_port(self, port, timeout=5.0):
+        """Close the listener, then connect to 127.0.0.1:port *from* this peer's address
+        (127.0.0.1:self.port, the one corrent knows it by) and send a correct handshake.
+        Returns "refused" (connect refused), "closed" (hung up without answering),
+        "answered" (a handshake came back) or "timeout"."""
+        try:
+            self.listener.close()
+        except OSError:
+            pass
+        self._threads[0].join(timeout=2)  # the accept loop lets go of the listening fd
+        s = socket.socket()
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        s.settimeout(timeout)
+        try:
+            s.bind((sl.LOOPBACK, self.port))
+            try:
+                s.connect((sl.LOOPBACK, port))
+            except ConnectionRefusedError:
+                return "refused"
+            try:
+                s.sendall(bytes([19]) + PSTR + bytes(8) + self.info_hash + self.peer_id)
+                got = s.recv(68)
+            except (ConnectionResetError, BrokenPipeError):
+                return "closed"
+            except socket.timeout:
+                return "timeout"
+            return "answered" if got else "closed"
+        finally:
+            s.close()
+
+    def first(self):
+        with self.lock:
+            return self.conns[0] if self.conns else None
+
+    def stop(self):
+        if self.stopping.is_set():
+            return
+        self.stopping.set()
+        try:
+            self.listener.close()
+        except OSError:
+            pass
+        with self.lock:
+            conns = list(self.conns)
+        for c in conns:  # wakes a thread blocked in sendall
+            try:
+                c.sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+        for t in self._threads:
+            t.join(timeout=5)
+        with self.lock:
+            for c in self.conns:
+                try:
+                    c.sock.close()
+                except OSError:
+                    pass
+            for fd in self._fds.values():
+                try:
+                    os.close(fd)
+                except OSError:
+                    pass
+            self._fds.clear()
+
+    def summary(self):
+        with self.lock:
+            return dict(connections=len(self.conns), conns=[c.summary() for c in self.conns],
+                        errors=list(self.errors))
+
+
+# ====================================================================== corrent runner
+_CLOSED_RE = re.compile(r"peer (\S+) closed: (.*)$")
+
+
+class CorrentRun:
+    """corrent download T -o DIR --peer ... --listen 127.0.0.1:P --stats S -v, in its own
+    session (swarm.start_proc, so Swarm.close() stops it). wait() records the exit time
+    from a waiter thread (t_exit, monotonic)."""
+
+    def __init__(self, swarm, torrent, peers, label, extra=()):
+        self.work = os.path.join(swarm.tmp, f"run-{label}")
+        self.out_dir = os.path.join(self.work, "out")
+        os.makedirs(self.out_dir)
+        self.stats_path = os.path.join(self.work, "stats.json")
+        self.port = sl.free_port()
+        self.argv = [sl.corrent_bin(), "download", torrent.path, "-o", self.out_dir,
+                     "--listen", f"{sl.LOOPBACK}:{self.port}", "--stats", self.stats_path, "-v"]
+        for p in peers:
+            self.argv += ["--peer", p]
+        self.argv += list(extra)
+        self.t_start = time.monotonic()
+        self.proc = swarm.start_proc(f"corrent-{label}", self.argv, cwd=self.work)
+        self.t_exit = None
+        self._waiter = threading.Thread(target=self._wait, daemon=True)
+        self._waiter.start()
+
+    def _wait(self):
+        try:
+            self.proc.p.wait(timeout=3600)
+        except subprocess.TimeoutExpired:
+            return
+        self.t_exit = time.monotonic()
+
+    def wait(self, timeout):
+        """Exit code, or None after timeout (then it is stopped)."""
+        self._waiter.join(timeout)
+        if self.t_exit is None:
+            self.proc.stop(grace=3)
+            self._waiter.join(5)
+            return None
+        return self.proc.rc
+
+    @property
+    def elapsed(self):
+        return (self.t_exit or time.monotonic()) - self.t_start
+
+    def stats(self):
+        try:
+            with open(self.stats_path) as f:
+                return json.load(f)
+        except (OSError, ValueError):
+            return None
+
+    def log_text(self):
+        try:
+            with open(self.proc.log_path, "rb") as f:
+                return f.read().decode(errors="replace")
+        except OSError:
+            return ""
+
+    def close_reasons(self, address):
+        """Reasons of the 'peer ADDRESS closed: ...' lines of the -v log, in order."""
+        out = []
+        for line in self.log_text().splitlines():
+            m = _CLOSED_RE.search(line)
+            if m and m.group(1) == address:
+                out.append(m.group(2).strip())
+        return out
+
+    def log_lines(self, needle, n=8):
+        return [ln for ln in self.log_text().splitlines() if needle in ln][:n]
+
+
+def garbage(length, seed):
+    return random.Random(seed).randbytes(length)
