@@ -1,5 +1,7 @@
 #include "io/tracker/http_client.hpp"
 
+#include "io/tracker/gzip.hpp"
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl.hpp>
@@ -66,6 +68,7 @@ asio::awaitable<result<std::string>> http_get(std::string url, http_limits limit
     req.set(http::field::host, u.has_port() ? host + ":" + port : host);
     req.set(http::field::user_agent, "corrent/0.1");
     req.set(http::field::connection, "close");
+    req.set(http::field::accept_encoding, "gzip");
     beast::flat_buffer buffer;
     http::response_parser<http::string_body> parser;
     parser.body_limit(limits.max_body);
@@ -118,6 +121,9 @@ asio::awaitable<result<std::string>> http_get(std::string url, http_limits limit
       continue;
     }
     if (status != 200) co_return http_error("HTTP status " + std::to_string(status));
+    if (beast::iequals(res[http::field::content_encoding], "gzip")) {
+      co_return gunzip(res.body(), limits.max_body);
+    }
     co_return std::move(res.body());
   }
   co_return http_error("more than " + std::to_string(limits.max_redirects) + " redirects");
