@@ -115,6 +115,7 @@ def main():
             p["uploaded"] = max(p["uploaded"], pi.total_upload)
 
     stdin_open = True
+    stdin_buf = b""
     while not STOP:
         now = time.monotonic()
         if now - t0 > a.timeout:
@@ -140,20 +141,27 @@ def main():
             write_stats()
             last_stats = now
         if stdin_open:
+            # Raw reads, not readline(): a buffered readline would hold back a second
+            # command that arrived in the same read until a third one came.
             r, _, _ = select.select([sys.stdin], [], [], 0)
             if r:
-                line = sys.stdin.readline()
-                if not line:
+                chunk = os.read(sys.stdin.fileno(), 4096)
+                if not chunk:
                     stdin_open = False
-                else:
-                    parts = line.split()
-                    if parts[:1] == ["connect"] and len(parts) == 3 and parts[1] in ("127.0.0.1", "::1"):
-                        h.connect_peer((parts[1], int(parts[2])))
-                    elif parts[:1] == ["upload-limit"] and len(parts) == 2 and parts[1].isdigit():
-                        set_upload_limit(int(parts[1]))
-                        print(f"ltpeer: upload limit {parts[1]} B/s", file=sys.stderr, flush=True)
-                    elif parts[:1] == ["quit"]:
-                        break
+                stdin_buf += chunk
+            quit_now = False
+            while b"\n" in stdin_buf:
+                line, stdin_buf = stdin_buf.split(b"\n", 1)
+                parts = line.decode(errors="replace").split()
+                if parts[:1] == ["connect"] and len(parts) == 3 and parts[1] in ("127.0.0.1", "::1"):
+                    h.connect_peer((parts[1], int(parts[2])))
+                elif parts[:1] == ["upload-limit"] and len(parts) == 2 and parts[1].isdigit():
+                    set_upload_limit(int(parts[1]))
+                    print(f"ltpeer: upload limit {parts[1]} B/s", file=sys.stderr, flush=True)
+                elif parts[:1] == ["quit"]:
+                    quit_now = True
+            if quit_now:
+                break
         ses.wait_for_alert(50)
     sample_peers()
     write_stats(final=True)
