@@ -48,6 +48,7 @@ def medians(path):
     with open(path) as f:
         for line in f:
             r = json.loads(line)
+            r["client"] = r.get("client", "?").replace(" (seeding)", "")
             if not r.get("ok"):
                 rows.setdefault(r.get("client", "?"), {"fail": 0}).setdefault("fail", 0)
                 rows[r.get("client", "?")]["fail"] = rows[r.get("client", "?")].get("fail", 0) + 1
