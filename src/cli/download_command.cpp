@@ -193,7 +193,9 @@ int run(const download_cli_options& o) {
             t->total_length ? static_cast<double>(summary.uploaded_bytes) / t->total_length : 0.0);
       }
     }
-    return exit_ok;
+    // Seeding stopped by Ctrl-C/SIGTERM rather than a limit: the data is fine, but the
+    // run did not end by itself.
+    return summary.interrupted ? exit_failure : exit_ok;
   }
   if (!summary.error.empty()) {
     fmt::print(stderr, "corrent: {}\n", summary.error);

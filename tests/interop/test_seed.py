@@ -16,7 +16,7 @@
    Variants with `corrent seed --seed-ratio 1.0`: the seed leaves by itself (exit 0),
    the leechers all complete and at least two got data from other leechers (from
    the leechers' and the seed's per-peer counters); at full speed the seed must also
-   stop near one copy (<= 1.25); a second variant caps the seed with
+   stop near one copy (<= 1.6: it stays until every block went out once); a second variant caps the seed with
    --max-upload-rate 8M (skipped if the option is missing) to check trading alone.
 3. HostilePeer: a pure-Python leecher (seedlib.WireClient, plain BEP 3) against
    `corrent seed`: a request at/beyond the piece end, past the last piece, crossing
@@ -265,9 +265,11 @@ class CorrentSwarm(SeedTest):
         self.assert_no_error_lines(leechers + [seed])
 
     def test_seed_leaves_after_one_copy(self):
-        """--seed-ratio 1.0 seed, full speed: it must stop near one copy (the ratio is
-        a limit, not a hint), and the leechers finish among themselves."""
-        self._seed_left_early(max_copies=1.25)
+        """--seed-ratio 1.0 seed, full speed: it must stop near one copy, and the
+        leechers finish among themselves. corrent keeps seeding past the ratio only until
+        every block has gone out once while a peer is still interested (duplicates sent
+        in endgame must not strand the swarm short of a full copy), so allow up to 1.6."""
+        self._seed_left_early(max_copies=1.6)
 
     def test_leechers_trade_behind_a_slow_seed(self):
         """The same with the seed capped at 8 MB/s (--max-upload-rate): however the

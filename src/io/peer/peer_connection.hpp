@@ -51,6 +51,8 @@ class peer_connection : public std::enable_shared_from_this<peer_connection> {
   // Queues an encoded message (wire::encode_*) and wakes the writer.
   std::string& out() { return out_; }
   void flush() { wake_.cancel(); }
+  // Nothing queued or being written (or the connection is closed).
+  bool output_idle() const { return closed_ || (out_.empty() && writing_.empty()); }
   void close(std::string reason);
 
   // --- state read and written by the session ---
@@ -63,7 +65,7 @@ class peer_connection : public std::enable_shared_from_this<peer_connection> {
   bool am_interested = false;
   bool peer_choking = true;
   bool peer_interested = false;
-  bool has_bitfield = false;
+  bool has_bitfield = false;  // we know its pieces (bitfield, have_all/none, or haves)
   swarm::bitfield has;
   std::deque<swarm::block_ref> requests;  // outstanding, oldest first
   std::deque<swarm::block_ref> incoming;  // the peer's requests we have yet to serve

@@ -124,7 +124,7 @@ asio::awaitable<void> torrent_session::announce_loop() {
 }
 
 asio::awaitable<void> torrent_session::tier_loop(std::size_t index) {
-  auto ev = seeding_ ? tracker::event::none : tracker::event::started;
+  auto ev = tracker::event::started;
   auto backoff = 15s;
   std::chrono::seconds wait{0};
   asio::steady_timer timer(co_await asio::this_coro::executor);

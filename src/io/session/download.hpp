@@ -22,10 +22,10 @@ struct download_options {
   std::vector<net::peer_address> manual_peers;
   int max_peers = 50;
   int numwant = 80;
-  bool seed = false;       // keep seeding after the download completes
-  bool seed_only = false;  // `corrent seed`: the data must already be complete
-  double seed_ratio = 0;   // stop seeding at uploaded/size >= ratio (0: no limit)
-  double seed_time_s = 0;  // stop seeding after this long (0: no limit)
+  bool seed = false;             // keep seeding after the download completes
+  bool seed_only = false;        // `corrent seed`: the data must already be complete
+  double seed_ratio = 0;         // stop seeding at uploaded/size >= ratio (0: no limit)
+  double seed_time_s = 0;        // stop seeding after this long (0: no limit)
   double max_download_rate = 0;  // payload bytes/s (0: unlimited)
   double max_upload_rate = 0;
 };

@@ -24,21 +24,25 @@ constexpr auto checkpoint_interval = 2s;
 bool torrent_session::restore_progress() {
   std::error_code ec;
   recheck_result rr;
-  if (fs::exists(storage_.parts_dir(), ec)) {
+  // A parts directory without a resume file, next to complete final files, is an empty
+  // shell (e.g. left by an older version): the final files decide.
+  bool any_final = false;
+  for (const auto& f : torrent_.files) {
+    if (!f.pad && !f.symlink && f.length > 0 &&
+        fs::is_regular_file(fs::symlink_status(opts_.output_dir / f.path, ec)) &&
+        exists_without_links(opts_.output_dir, f.path)) {
+      any_final = true;
+      break;
+    }
+  }
+  const bool use_parts = fs::exists(storage_.parts_dir(), ec) &&
+                         (fs::exists(storage_.resume_path(), ec) || !any_final);
+  if (use_parts) {
     rr = recheck(torrent_, storage_.parts_dir(), storage_.resume_path(), 0);
     spdlog::info("resuming: {} of {} pieces verified ({} from the resume file, {} re-hashed){}",
                  rr.verified.count(), torrent_.num_pieces(), rr.trusted, rr.hashed,
                  rr.note.empty() ? "" : "; " + rr.note);
   } else {
-    bool any_final = false;
-    for (const auto& f : torrent_.files) {
-      if (!f.pad && !f.symlink && f.length > 0 &&
-          fs::is_regular_file(fs::symlink_status(opts_.output_dir / f.path, ec)) &&
-          exists_without_links(opts_.output_dir, f.path)) {
-        any_final = true;
-        break;
-      }
-    }
     if (!any_final) return true;
     rr = recheck(torrent_, opts_.output_dir, std::nullopt, 0);
     spdlog::info("found existing files: {} of {} pieces verified", rr.verified.count(),
@@ -83,7 +87,10 @@ asio::awaitable<void> torrent_session::checkpoint_loop() {
   while (!stopping_) {
     t.expires_after(checkpoint_interval);
     co_await t.async_wait(asio::as_tuple(asio::use_awaitable));
-    if (stopping_ || checkpoint_running_ || picker_.have_count() == checkpointed_count_) continue;
+    if (stopping_ || complete_ || checkpoint_running_ ||
+        picker_.have_count() == checkpointed_count_) {
+      continue;  // once complete the parts (and resume file) are gone
+    }
     // Snapshot on this thread: only pieces already written are in the bitfield.
     checkpoint_running_ = true;
     const std::uint32_t count = picker_.have_count();

@@ -69,6 +69,14 @@ torrent_session::torrent_session(asio::io_context& ioc, const metainfo::torrent&
       wake_choke_(ioc),
       rng_(std::random_device{}()) {
   peer_id_ = make_peer_id(rng_);
+  blocks_per_piece_ =
+      static_cast<std::size_t>((t.piece_length + wire::block_size - 1) / wire::block_size);
+  if (t.num_pieces() > 0) {
+    const auto last = static_cast<std::size_t>(
+        (t.piece_size(t.num_pieces() - 1) + wire::block_size - 1) / wire::block_size);
+    total_blocks_ = static_cast<std::size_t>(t.num_pieces() - 1) * blocks_per_piece_ + last;
+    sent_blocks_.assign(static_cast<std::size_t>(t.num_pieces()) * blocks_per_piece_, false);
+  }
   // Burst: a fifth of a second of the rate, at least 4 blocks, so limits hold within a few
   // percent over seconds without stalling single blocks.
   if (opts_.max_download_rate > 0) {
@@ -124,7 +132,7 @@ asio::awaitable<void> torrent_session::run() {
     co_return;
   }
   if (!error_.empty()) co_return;
-  if (auto r = storage_.prepare(); !r) {
+  if (auto r = moved_ ? result<void>{} : storage_.prepare(); !r) {
     fail("cannot create files: " + r.error().message());
     co_return;
   }
@@ -156,8 +164,18 @@ asio::awaitable<void> torrent_session::run() {
   boost::system::error_code ignored;
   acceptor_.close(ignored);
   wake_connect_.cancel();
-  for (auto& [key, p] : peers_) p->close("shutting down");
   asio::steady_timer t(ex);
+  // A seed that reached its limit first sends what it already read for its peers (that
+  // data counts as uploaded); up to 10 s. Ctrl-C does not wait.
+  serving_paused_ = true;
+  for (int i = 0; i < 1000 && !interrupted_; ++i) {
+    bool busy = reads_in_flight_ > 0;
+    for (const auto& [key, p] : peers_) busy = busy || !p->output_idle();
+    if (!busy) break;
+    t.expires_after(10ms);
+    co_await t.async_wait(as_tuple(use_awaitable));
+  }
+  for (auto& [key, p] : peers_) p->close("shutting down");
   for (int i = 0; i < 300 && (pending_disk_ > 0 || !peers_.empty()); ++i) {
     t.expires_after(10ms);
     co_await t.async_wait(as_tuple(use_awaitable));
@@ -316,20 +334,27 @@ bool torrent_session::on_message(peer_connection& p, const wire::message& m) {
     case message_type::bitfield:
     case message_type::have_all:
     case message_type::have_none: {
-      if (p.has_bitfield) {
-        p.close_reason = "bitfield after other messages";
-        return false;
-      }
+      // BEP 3 wants the bitfield first and once, but aria2 sends `have`s before it and
+      // a bitfield more than once: a later one is merged with what we know (pieces are
+      // never un-had), as libtorrent does.
+      swarm::bitfield bf;
       if (m.type == message_type::bitfield) {
-        auto bf = swarm::bitfield::from_wire(m.payload, num_pieces);
-        if (!bf) {
-          p.close_reason = "bad bitfield: " + bf.error().message();
+        auto parsed = swarm::bitfield::from_wire(m.payload, num_pieces);
+        if (!parsed) {
+          p.close_reason = "bad bitfield: " + parsed.error().message();
           return false;
         }
-        p.has = std::move(*bf);
+        bf = std::move(*parsed);
       } else {
-        p.has = swarm::bitfield(num_pieces, m.type == message_type::have_all);
+        bf = swarm::bitfield(num_pieces, m.type == message_type::have_all);
       }
+      if (p.has_bitfield) {  // haves came first: replace their availability
+        picker_.remove_peer(p.has);
+        for (std::size_t i = 0; i < p.has.size(); ++i) {
+          if (p.has.test(i)) bf.set(i);
+        }
+      }
+      p.has = std::move(bf);
       p.has_bitfield = true;
       picker_.add_peer(p.has);
       return true;
@@ -637,9 +662,7 @@ asio::awaitable<void> torrent_session::status_loop() {
     if (on_status_ && !stopping_) on_status_(status());
     if (seeding_) {
       const auto st = status();
-      if (opts_.seed_ratio > 0 && torrent_.total_length > 0 &&
-          static_cast<double>(uploaded_bytes_) >= opts_.seed_ratio * torrent_.total_length) {
-        spdlog::info("seed ratio {:.2f} reached", opts_.seed_ratio);
+      if (seed_ratio_reached()) {
         stop(false);
       } else if (opts_.seed_time_s > 0 && st.seeding_s >= opts_.seed_time_s) {
         spdlog::info("seeded for {:.0f} s", st.seeding_s);

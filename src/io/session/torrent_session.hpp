@@ -91,6 +91,7 @@ class torrent_session {
   void on_block_read(swarm::peer_key key, const std::vector<swarm::block_ref>& batch,
                      std::shared_ptr<std::string> buf, result<void> r);
   void rechoke();
+  bool seed_ratio_reached();
   void on_piece_done(std::uint32_t piece, bool hash_ok, result<void> written);
   void ban(peer_connection& p, const std::string& why);
   void check_finished();
@@ -155,6 +156,11 @@ class torrent_session {
   std::uint32_t checkpointed_count_ = 0;
   bool checkpoint_running_ = false;
   std::size_t reads_in_flight_ = 0;
+  // Blocks uploaded at least once (for --seed-ratio: do not leave short of a full copy).
+  std::vector<bool> sent_blocks_;
+  std::size_t sent_block_count_ = 0;
+  std::size_t total_blocks_ = 0;
+  std::size_t blocks_per_piece_ = 1;
   bool serving_paused_ = false;
   bool seeding_ = false;
   bool moved_ = false;  // files are at their final paths

@@ -18,7 +18,7 @@ using asio::use_awaitable;
 using namespace std::chrono_literals;
 
 namespace {
-constexpr std::size_t max_queued_requests = 512;   // per peer; more is a flood: disconnect
+constexpr std::size_t max_queued_requests = 2048;  // per peer; more is a flood: disconnect
 constexpr int max_batches_per_peer = 4;            // disk reads in flight for one peer
 constexpr std::size_t blocks_per_batch = 16;       // up to 256 KiB per read task
 constexpr std::size_t max_unsent_bytes = 4 << 20;  // per peer, before we stop reading
@@ -98,8 +98,33 @@ void torrent_session::on_block_read(swarm::peer_key key, const std::vector<swarm
   p.uploaded.total += bytes;
   uploaded_bytes_ += bytes;
   up_meter_.total += bytes;
+  for (const auto& b : batch) {
+    const std::size_t index = b.piece * blocks_per_piece_ + b.begin / wire::block_size;
+    if (index < sent_blocks_.size() && !sent_blocks_[index]) {
+      sent_blocks_[index] = true;
+      ++sent_block_count_;
+    }
+  }
   p.flush();
+  if (seed_ratio_reached()) {
+    stop(false);
+    return;
+  }
   serve_requests(p);
+}
+
+bool torrent_session::seed_ratio_reached() {
+  if (!seeding_ || opts_.seed_ratio <= 0 || torrent_.total_length <= 0) return false;
+  if (static_cast<double>(uploaded_bytes_) < opts_.seed_ratio * torrent_.total_length) return false;
+  // Do not leave while an interested peer may still need a block nobody got from us:
+  // a ratio reached with duplicates must not strand the swarm short of a full copy.
+  if (sent_block_count_ < total_blocks_) {
+    for (const auto& [key, p] : peers_) {
+      if (p->handshake_done && p->peer_interested) return false;
+    }
+  }
+  spdlog::info("seed ratio {:.2f} reached", opts_.seed_ratio);
+  return true;
 }
 
 void torrent_session::rechoke() {
