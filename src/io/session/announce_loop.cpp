@@ -58,7 +58,7 @@ asio::awaitable<bool> torrent_session::announce_tier(std::size_t index, tracker:
                                                      std::chrono::milliseconds timeout) {
   auto& tier = tiers_[index];
   const auto req = make_request(ev);
-  const auto urls = tier.urls;  // the tier may be reordered while we wait
+  const auto urls = tier.urls.urls();  // the tier may be reordered while we wait
   for (const auto& url : urls) {
     auto resp = co_await announce_to(url, req, timeout);
     if (!resp) {
@@ -79,15 +79,14 @@ asio::awaitable<bool> torrent_session::announce_tier(std::size_t index, tracker:
     if (!resp->warning_message.empty())
       spdlog::warn("tracker {} warns: {}", url, resp->warning_message);
     if (!resp->tracker_id.empty()) tracker_id_ = resp->tracker_id;
-    tier.interval = std::chrono::seconds(std::clamp<std::int64_t>(resp->interval, 30, 4 * 3600));
-    tier.min_interval =
+    tier.schedule.interval_s =
+        static_cast<double>(std::clamp<std::int64_t>(resp->interval, 30, 4 * 3600));
+    tier.schedule.min_interval_s =
         resp->min_interval
-            ? std::chrono::seconds(std::clamp<std::int64_t>(*resp->min_interval, 5, 3600))
-            : std::chrono::seconds(low_peer_retry);
+            ? static_cast<double>(std::clamp<std::int64_t>(*resp->min_interval, 5, 3600))
+            : static_cast<double>(low_peer_retry.count());
     tier.last_good = url;
-    if (auto it = std::find(tier.urls.begin(), tier.urls.end(), url); it != tier.urls.end()) {
-      std::rotate(tier.urls.begin(), it, it + 1);  // BEP 12: the one that answered goes first
-    }
+    tier.urls.on_success(url);  // BEP 12: the one that answered goes first
     tracker_state_ = url + ": ok, " + std::to_string(resp->peers.size()) + " peers";
     spdlog::debug("tracker {}: {} peers, interval {} s", url, resp->peers.size(), resp->interval);
     add_peers(resp->peers);
@@ -109,12 +108,8 @@ asio::awaitable<bool> torrent_session::announce_once(tracker::event ev,
 }
 
 asio::awaitable<void> torrent_session::announce_loop() {
-  for (const auto& urls : torrent_.trackers) {
-    tier_state tier;
-    tier.urls = urls;
-    std::shuffle(tier.urls.begin(), tier.urls.end(), rng_);
-    tiers_.push_back(std::move(tier));
-  }
+  for (const auto& urls : torrent_.trackers)
+    tiers_.push_back({tracker::tier(urls, rng_()), {}, {}});
   auto ex = co_await asio::this_coro::executor;
   for (std::size_t i = 0; i < tiers_.size(); ++i) {
     asio::co_spawn(ex, tier_loop(i), [](std::exception_ptr e) {
@@ -125,31 +120,20 @@ asio::awaitable<void> torrent_session::announce_loop() {
 
 asio::awaitable<void> torrent_session::tier_loop(std::size_t index) {
   auto ev = tracker::event::started;
-  auto backoff = 15s;
-  std::chrono::seconds wait{0};
   asio::steady_timer timer(co_await asio::this_coro::executor);
   while (!stopping_) {
     const bool ok = co_await announce_tier(index, ev, 15s);
+    if (ok) ev = tracker::event::none;
+    auto& schedule = tiers_[index].schedule;
+    schedule.on_round(ok);
     const auto announced_at = std::chrono::steady_clock::now();
-    if (ok) {
-      ev = tracker::event::none;
-      backoff = 15s;
-      wait = tiers_[index].interval;
-    } else {
-      wait = backoff;
-      backoff = std::min<std::chrono::seconds>(backoff * 2, 300s);
-    }
-    // Sleep until the interval is over, checking once a second whether we ran low on
-    // peers (then re-announce as soon as `min interval` allows).
+    // Check once a second whether the next announce is due (core/tracker/tier.hpp).
     while (!stopping_) {
-      const auto now = std::chrono::steady_clock::now();
-      if (now - announced_at >= wait) break;
       int connected = 0;
       for (const auto& [key, p] : peers_) connected += p->handshake_done ? 1 : 0;
-      if (ok && !seeding_ && connected < low_peer_count &&
-          now - announced_at >= tiers_[index].min_interval) {
-        break;
-      }
+      const double since =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - announced_at).count();
+      if (schedule.due(since, connected, seeding_, low_peer_count)) break;
       timer.expires_after(1s);
       co_await timer.async_wait(as_tuple(use_awaitable));
     }

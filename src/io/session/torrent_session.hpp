@@ -22,6 +22,7 @@
 #include "core/swarm/piece_picker.hpp"
 #include "core/swarm/token_bucket.hpp"
 #include "core/tracker/announce.hpp"
+#include "core/tracker/tier.hpp"
 #include "core/wire/message.hpp"
 #include "io/peer/peer_connection.hpp"
 #include "io/session/download.hpp"
@@ -124,10 +125,9 @@ class torrent_session {
   // BEP 12 tiers: each has its own announce loop; URLs are shuffled once, and one that
   // answers moves to the front of its tier.
   struct tier_state {
-    std::vector<std::string> urls;
+    tracker::tier urls;  // order (core/tracker/tier.hpp)
+    tracker::announce_schedule schedule;
     std::string last_good;
-    std::chrono::seconds interval{1800};
-    std::chrono::seconds min_interval{15};
   };
   std::vector<tier_state> tiers_;
   udp_tracker_client udp_;
