@@ -93,6 +93,13 @@ asio::awaitable<result<std::string>> http_get(std::string url, http_limits limit
                                                    asio::as_tuple(asio::use_awaitable));
       if (hec) co_return net_error(hec, "TLS handshake with " + host);
       rdec = co_await exchange(stream, req, buffer, parser);
+      // Many servers close TLS without close_notify; a reply that is complete (or ends at
+      // EOF by its framing) is still good.
+      if (rdec == asio::ssl::error::stream_truncated) {
+        beast::error_code eof_ec;
+        if (!parser.is_done() && parser.need_eof()) parser.put_eof(eof_ec);
+        if (parser.is_done() && !eof_ec) rdec = {};
+      }
     } else {
       beast::tcp_stream stream(ex);
       stream.expires_at(deadline);
