@@ -49,7 +49,8 @@ BENCHMARK(BM_ResumeEncode)->Unit(benchmark::kMicrosecond);
 
 void BM_ResumeDecode(benchmark::State& state) {
   const auto bytes = corrent::resume::encode_resume(make_state());
-  for (auto _ : state) benchmark::DoNotOptimize(corrent::resume::decode_resume(bytes, big_torrent()));
+  for (auto _ : state)
+    benchmark::DoNotOptimize(corrent::resume::decode_resume(bytes, big_torrent()));
   state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * bytes.size()));
 }
 BENCHMARK(BM_ResumeDecode)->Unit(benchmark::kMicrosecond);

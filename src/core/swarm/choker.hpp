@@ -27,10 +27,10 @@ namespace corrent::swarm {
 
 struct choke_candidate {
   peer_key key = 0;
-  bool interested = false;     // the peer is interested in us
-  bool unchoked = false;       // we currently unchoke it
-  double download_rate = 0;    // bytes/s from the peer to us
-  double upload_rate = 0;      // bytes/s from us to the peer
+  bool interested = false;   // the peer is interested in us
+  bool unchoked = false;     // we currently unchoke it
+  double download_rate = 0;  // bytes/s from the peer to us
+  double upload_rate = 0;    // bytes/s from us to the peer
 };
 
 struct choker_config {

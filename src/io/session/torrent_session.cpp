@@ -22,15 +22,6 @@ namespace {
 
 constexpr std::size_t max_pending_disk_bytes = 16 << 20;
 
-void log_exception(std::exception_ptr e) {
-  if (!e) return;
-  try {
-    std::rethrow_exception(e);
-  } catch (const std::exception& ex) {
-    spdlog::error("internal error: {}", ex.what());
-  }
-}
-
 wire::peer_id make_peer_id(std::mt19937_64& rng) {
   wire::peer_id id{};
   const char prefix[] = "-CR0010-";  // BEP 20 style: corrent 0.1.0
@@ -42,6 +33,17 @@ wire::peer_id make_peer_id(std::mt19937_64& rng) {
   return id;
 }
 
+}  // namespace
+
+void log_exception(std::exception_ptr e) {
+  if (!e) return;
+  try {
+    std::rethrow_exception(e);
+  } catch (const std::exception& ex) {
+    spdlog::error("internal error: {}", ex.what());
+  }
+}
+
 std::string client_name(const wire::peer_id& id) {
   std::string s;
   for (std::size_t i = 0; i < 8; ++i) {
@@ -50,8 +52,6 @@ std::string client_name(const wire::peer_id& id) {
   }
   return s;
 }
-
-}  // namespace
 
 torrent_session::torrent_session(asio::io_context& ioc, const metainfo::torrent& t,
                                  const download_options& opts,
@@ -537,175 +537,6 @@ void torrent_session::ban(peer_connection& p, const std::string& why) {
   spdlog::warn("banning peer {}: {}", p.address.to_string(), why);
   known_[p.address].banned = true;
   p.close("banned: " + why);
-}
-
-// ---------------------------------------------------------------- disk
-
-void torrent_session::submit_piece(std::uint32_t piece) {
-  auto node = piece_buffers_.extract(piece);
-  if (node.empty()) return;
-  ++pending_disk_;
-  char* data = node.mapped().release();
-  const auto expected = torrent_.piece_hash(piece);
-  const auto size = static_cast<std::size_t>(torrent_.piece_size(piece));
-  asio::post(disk_pool_, [this, piece, data, expected, size] {
-    const bool ok = crypto::sha1(std::string_view(data, size)) == expected;
-    result<void> written;
-    if (ok) written = storage_.write_piece(piece, data);
-    asio::post(ioc_, [this, piece, data, ok, written] {
-      spare_buffers_.emplace_back(data);
-      if (spare_buffers_.size() > 8) spare_buffers_.pop_back();
-      on_piece_done(piece, ok, written);
-    });
-  });
-}
-
-void torrent_session::on_piece_done(std::uint32_t piece, bool hash_ok, result<void> written) {
-  --pending_disk_;
-  if (!hash_ok) {
-    ++hash_failures_;
-    const auto blamed = picker_.contributors(piece);
-    spdlog::warn("piece {} failed its hash check ({} peer(s) sent it)", piece, blamed.size());
-    picker_.on_piece_failed(piece);
-    for (auto key : blamed) {
-      auto it = peers_.find(key);
-      if (it == peers_.end()) continue;
-      auto& p = *it->second;
-      ++p.hash_failures;
-      if (blamed.size() == 1 || p.hash_failures >= 2)
-        ban(p, "sent data that failed the hash check");
-    }
-  } else if (!written) {
-    fail("cannot write piece " + std::to_string(piece) + ": " + written.error().message());
-    return;
-  } else {
-    picker_.on_piece_verified(piece);
-    verified_bytes_ += torrent_.piece_size(piece);
-    for (auto& [key, p] : peers_) {
-      if (!p->handshake_done) continue;
-      wire::encode_have(p->out(), piece);
-      p->flush();
-    }
-    check_finished();
-  }
-  for (auto& [key, p] : peers_) fill_requests(*p);
-}
-
-void torrent_session::check_finished() {
-  if (complete_ || !picker_.download_finished() || pending_disk_ > 0) return;
-  complete_ = true;
-  if (opts_.seed) {
-    asio::co_spawn(ioc_, finish_and_seed(), log_exception);
-  } else {
-    stop(false);
-  }
-}
-
-// ---------------------------------------------------------------- status
-
-double torrent_session::now_s() const {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - started_at_).count();
-}
-
-asio::awaitable<void> torrent_session::rate_loop() {
-  asio::steady_timer t(co_await asio::this_coro::executor);
-  while (!stopping_) {
-    t.expires_after(20ms);
-    co_await t.async_wait(as_tuple(use_awaitable));
-    for (auto& [key, p] : peers_) {
-      if (!p->handshake_done) continue;
-      fill_requests(*p);
-      serve_requests(*p);
-    }
-  }
-}
-
-download_status torrent_session::status() const {
-  download_status s;
-  s.pieces_done = picker_.have_count();
-  s.pieces_total = torrent_.num_pieces();
-  s.bytes_done = verified_bytes_;
-  s.bytes_total = torrent_.total_length;
-  s.down_rate = down_meter_.rate;
-  s.up_rate = up_meter_.rate;
-  for (const auto& [key, p] : peers_) s.peers_connected += p->handshake_done ? 1 : 0;
-  s.peers_known = static_cast<int>(known_.size());
-  s.elapsed_s =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - started_at_).count();
-  s.hash_failures = hash_failures_;
-  s.uploaded_total = uploaded_bytes_;
-  s.seeding = seeding_;
-  if (seeding_) {
-    s.seeding_s =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - seeding_since_).count();
-  }
-  s.tracker_state = tracker_state_;
-  return s;
-}
-
-asio::awaitable<void> torrent_session::status_loop() {
-  asio::steady_timer t(co_await asio::this_coro::executor);
-  auto last = std::chrono::steady_clock::now();
-  while (!stopping_) {
-    t.expires_after(1s);
-    co_await t.async_wait(as_tuple(use_awaitable));
-    const auto now = std::chrono::steady_clock::now();
-    const double dt = std::chrono::duration<double>(now - last).count();
-    last = now;
-    if (dt <= 0) continue;
-    down_meter_.tick(dt);
-    up_meter_.tick(dt);
-    for (auto& [key, p] : peers_) {
-      p->downloaded.tick(dt);
-      p->uploaded.tick(dt);
-    }
-    if (on_status_ && !stopping_) on_status_(status());
-    if (seeding_) {
-      const auto st = status();
-      if (seed_ratio_reached()) {
-        stop(false);
-      } else if (opts_.seed_time_s > 0 && st.seeding_s >= opts_.seed_time_s) {
-        spdlog::info("seeded for {:.0f} s", st.seeding_s);
-        stop(false);
-      }
-    }
-  }
-}
-
-download_summary torrent_session::summary() const {
-  download_summary s;
-  s.complete = complete_ && error_.empty();
-  s.interrupted = interrupted_;
-  s.error = error_;
-  s.downloaded_bytes = downloaded_bytes_;
-  s.uploaded_bytes = uploaded_bytes_;
-  s.hash_failures = hash_failures_;
-  s.elapsed_s =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - started_at_).count();
-  s.first_byte_s = first_byte_s_;
-  // One entry per address: reconnections add up.
-  std::vector<peer_summary> all = finished_peers_;
-  for (const auto& [key, p] : peers_) {
-    if (!p->handshake_done) continue;
-    all.push_back({p->address.to_string(), client_name(p->remote_id), p->downloaded.total,
-                   p->uploaded.total, p->hash_failures, false});
-  }
-  std::map<std::string, peer_summary> by_address;
-  for (const auto& ps : all) {
-    auto [it, fresh] = by_address.try_emplace(ps.address, ps);
-    if (!fresh) {
-      it->second.downloaded += ps.downloaded;
-      it->second.uploaded += ps.uploaded;
-      it->second.hash_failures += ps.hash_failures;
-    }
-  }
-  for (auto& [address, ps] : by_address) {
-    if (auto a = net::peer_address::parse(address)) {
-      if (auto it = known_.find(*a); it != known_.end()) ps.banned = it->second.banned;
-    }
-    s.peers.push_back(ps);
-  }
-  return s;
 }
 
 }  // namespace corrent::io

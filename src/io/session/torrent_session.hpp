@@ -31,6 +31,11 @@
 
 namespace corrent::io {
 
+// The printable prefix of a peer id (e.g. "-LT2080-"), for logs and summaries.
+std::string client_name(const wire::peer_id& id);
+// Completion handler for spawned session coroutines: logs an escaped exception.
+void log_exception(std::exception_ptr e);
+
 class torrent_session {
  public:
   torrent_session(boost::asio::io_context& ioc, const metainfo::torrent& t,

@@ -18,7 +18,6 @@ error errno_error(int err, const fs::path& p) {
   return error{boost::system::error_code(err, boost::system::system_category()), p.string()};
 }
 
-
 }  // namespace
 
 torrent_storage::torrent_storage(const metainfo::torrent& t, fs::path output_dir)
