@@ -85,54 +85,30 @@ result<int> torrent_storage::fd_for(std::size_t i) {
 
 result<void> torrent_storage::write_piece(std::int64_t piece, const char* data) {
   std::lock_guard serial(write_mu_);
-  result<void> status;
-  const char* src = data;
-  layout_.for_each_span(
-      piece * torrent_.piece_length, torrent_.piece_size(piece), [&](const metainfo::file_span& s) {
-        const char* chunk = src;
-        src += s.length;
-        if (!status || torrent_.files[s.file_index].pad) return;
-        auto fd = fd_for(s.file_index);
-        if (!fd) {
-          status = fd.error();
-          return;
-        }
-        std::int64_t off = s.file_offset, left = s.length;
-        while (left > 0) {
-          const ssize_t n = ::pwrite(*fd, chunk, static_cast<std::size_t>(left), off);
-          if (n < 0 && errno == EINTR) continue;
-          if (n <= 0) {
-            status = errno_error(n < 0 ? errno : EIO, part_path(s.file_index));
-            return;
-          }
-          chunk += n;
-          off += n;
-          left -= n;
-        }
-        std::lock_guard lock(mu_);
-        dirty_[s.file_index] = true;
-      });
-  return status;
+  // transfer() only reads from `data` when writing.
+  return transfer(piece * torrent_.piece_length, torrent_.piece_size(piece),
+                  const_cast<char*>(data), true);
 }
 
 result<void> torrent_storage::read_piece(std::int64_t piece, char* data) {
-  return read_range(piece * torrent_.piece_length, torrent_.piece_size(piece), data);
+  return transfer(piece * torrent_.piece_length, torrent_.piece_size(piece), data, false);
 }
 
 result<void> torrent_storage::read_block(std::int64_t piece, std::int64_t begin,
                                          std::int64_t length, char* data) {
-  return read_range(piece * torrent_.piece_length + begin, length, data);
+  return transfer(piece * torrent_.piece_length + begin, length, data, false);
 }
 
-result<void> torrent_storage::read_range(std::int64_t offset, std::int64_t length, char* data) {
+result<void> torrent_storage::transfer(std::int64_t offset, std::int64_t length, char* data,
+                                       bool write) {
   result<void> status;
-  char* dst = data;
+  char* cursor = data;
   layout_.for_each_span(offset, length, [&](const metainfo::file_span& s) {
-    char* chunk = dst;
-    dst += s.length;
+    char* chunk = cursor;
+    cursor += s.length;
     if (!status) return;
-    if (torrent_.files[s.file_index].pad) {
-      std::memset(chunk, 0, static_cast<std::size_t>(s.length));
+    if (torrent_.files[s.file_index].pad) {  // never on disk: skipped, or read as zeros
+      if (!write) std::memset(chunk, 0, static_cast<std::size_t>(s.length));
       return;
     }
     auto fd = fd_for(s.file_index);
@@ -142,15 +118,20 @@ result<void> torrent_storage::read_range(std::int64_t offset, std::int64_t lengt
     }
     std::int64_t off = s.file_offset, left = s.length;
     while (left > 0) {
-      const ssize_t n = ::pread(*fd, chunk, static_cast<std::size_t>(left), off);
+      const auto len = static_cast<std::size_t>(left);
+      const ssize_t n = write ? ::pwrite(*fd, chunk, len, off) : ::pread(*fd, chunk, len, off);
       if (n < 0 && errno == EINTR) continue;
       if (n <= 0) {
-        status = errno_error(n < 0 ? errno : ENODATA, part_path(s.file_index));
+        status = errno_error(n < 0 ? errno : (write ? EIO : ENODATA), part_path(s.file_index));
         return;
       }
       chunk += n;
       off += n;
       left -= n;
+    }
+    if (write) {
+      std::lock_guard lock(mu_);
+      dirty_[s.file_index] = true;
     }
   });
   return status;

@@ -55,7 +55,8 @@ class torrent_storage {
 
  private:
   result<int> fd_for(std::size_t file_index);
-  result<void> read_range(std::int64_t offset, std::int64_t length, char* data);
+  // pwrite (write) or pread a range of the piece space across its file spans.
+  result<void> transfer(std::int64_t offset, std::int64_t length, char* data, bool write);
   void close_files();
   std::filesystem::path part_path(std::size_t file_index) const;
 

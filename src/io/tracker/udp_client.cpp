@@ -73,48 +73,57 @@ asio::awaitable<result<void>> transact(udp::socket& sock, std::string_view packe
   co_return error{make_error_code(boost::system::errc::timed_out), "UDP tracker did not answer"};
 }
 
+// A socket connected to the tracker (so only its datagrams arrive).
+result<udp::socket> open_socket(const asio::any_io_executor& ex, const target& t) {
+  udp::socket sock(ex);
+  boost::system::error_code ec;
+  sock.open(t.endpoint.protocol(), ec);
+  if (!ec) sock.connect(t.endpoint, ec);
+  if (ec) return error{ec, "UDP socket to " + t.key};
+  return sock;
+}
+
 }  // namespace
 
 udp_tracker_client::udp_tracker_client() : rng_(std::random_device{}()) {}
+
+asio::awaitable<result<std::uint64_t>> udp_tracker_client::connection_id(
+    udp::socket& sock, const std::string& key, std::chrono::steady_clock::time_point deadline) {
+  auto& conn = connections_[key];
+  if (conn.expires > std::chrono::steady_clock::now()) co_return conn.id;  // BEP 15: 60 s
+  const std::uint32_t txid = rng_();
+  std::optional<error> refused;
+  auto r = co_await transact(sock, std::string_view(tracker::udp::encode_connect(txid).data(), 16),
+                             deadline, [&](std::string_view reply) {
+                               auto id = tracker::udp::parse_connect(reply, txid);
+                               if (id) {
+                                 conn.id = *id;
+                                 conn.expires = std::chrono::steady_clock::now() + 60s;
+                                 return true;
+                               }
+                               if (id.error().code != tracker::errc::tracker_error) return false;
+                               refused = id.error();
+                               return true;
+                             });
+  if (!r) co_return r.error();
+  if (refused) co_return *refused;
+  co_return conn.id;
+}
 
 asio::awaitable<result<tracker::announce_response>> udp_tracker_client::announce(
     std::string url, tracker::announce_request req, std::chrono::milliseconds timeout) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   auto t = co_await resolve(url);
   if (!t) co_return t.error();
-  udp::socket sock(co_await asio::this_coro::executor);
-  boost::system::error_code ec;
-  sock.open(t->endpoint.protocol(), ec);
-  if (!ec) sock.connect(t->endpoint, ec);
-  if (ec) co_return error{ec, "UDP socket to " + t->key};
-
-  auto& conn = connections_[t->key];
-  if (conn.expires <= std::chrono::steady_clock::now()) {
-    const std::uint32_t txid = rng_();
-    std::optional<error> refused;
-    auto r =
-        co_await transact(sock, std::string_view(tracker::udp::encode_connect(txid).data(), 16),
-                          deadline, [&](std::string_view reply) {
-                            auto id = tracker::udp::parse_connect(reply, txid);
-                            if (id) {
-                              conn.id = *id;
-                              conn.expires = std::chrono::steady_clock::now() + 60s;
-                              return true;
-                            }
-                            if (id.error().code == tracker::errc::tracker_error) {
-                              refused = id.error();
-                              return true;
-                            }
-                            return false;
-                          });
-    if (!r) co_return r.error();
-    if (refused) co_return *refused;
-  }
+  auto sock = open_socket(co_await asio::this_coro::executor, *t);
+  if (!sock) co_return sock.error();
+  auto id = co_await connection_id(*sock, t->key, deadline);
+  if (!id) co_return id.error();
   const std::uint32_t txid = rng_();
-  const auto packet = tracker::udp::encode_announce(conn.id, txid, req);
+  const auto packet = tracker::udp::encode_announce(*id, txid, req);
   const bool v6 = t->endpoint.address().is_v6();
   std::optional<result<tracker::announce_response>> answer;
-  auto r = co_await transact(sock, std::string_view(packet.data(), packet.size()), deadline,
+  auto r = co_await transact(*sock, std::string_view(packet.data(), packet.size()), deadline,
                              [&](std::string_view reply) {
                                auto a = tracker::udp::parse_announce(reply, txid, v6);
                                if (!a && a.error().code == tracker::errc::bad_packet) return false;
@@ -122,7 +131,7 @@ asio::awaitable<result<tracker::announce_response>> udp_tracker_client::announce
                                return true;
                              });
   if (!r) {
-    conn.expires = {};  // maybe the tracker forgot us: reconnect next time
+    connections_[t->key].expires = {};  // maybe the tracker forgot us: reconnect next time
     co_return r.error();
   }
   co_return std::move(*answer);
@@ -133,29 +142,14 @@ asio::awaitable<result<tracker::scrape_entry>> udp_tracker_client::scrape(
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   auto t = co_await resolve(url);
   if (!t) co_return t.error();
-  udp::socket sock(co_await asio::this_coro::executor);
-  boost::system::error_code ec;
-  sock.open(t->endpoint.protocol(), ec);
-  if (!ec) sock.connect(t->endpoint, ec);
-  if (ec) co_return error{ec, "UDP socket to " + t->key};
-  const std::uint32_t ctx = rng_();
-  std::uint64_t id = 0;
-  std::optional<error> refused;
-  auto r = co_await transact(sock, std::string_view(tracker::udp::encode_connect(ctx).data(), 16),
-                             deadline, [&](std::string_view reply) {
-                               auto c = tracker::udp::parse_connect(reply, ctx);
-                               if (c) id = *c;
-                               if (!c && c.error().code != tracker::errc::tracker_error)
-                                 return false;
-                               if (!c) refused = c.error();
-                               return true;
-                             });
-  if (!r) co_return r.error();
-  if (refused) co_return *refused;
+  auto sock = open_socket(co_await asio::this_coro::executor, *t);
+  if (!sock) co_return sock.error();
+  auto id = co_await connection_id(*sock, t->key, deadline);
+  if (!id) co_return id.error();
   const std::uint32_t txid = rng_();
-  const std::string packet = tracker::udp::encode_scrape(id, txid, {info_hash});
+  const std::string packet = tracker::udp::encode_scrape(*id, txid, {info_hash});
   std::optional<result<std::vector<tracker::scrape_entry>>> answer;
-  r = co_await transact(sock, packet, deadline, [&](std::string_view reply) {
+  auto r = co_await transact(*sock, packet, deadline, [&](std::string_view reply) {
     auto a = tracker::udp::parse_scrape(reply, txid, 1);
     if (!a && a.error().code == tracker::errc::bad_packet) return false;
     answer = std::move(a);

@@ -6,6 +6,7 @@
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
+#include <boost/asio/ip/udp.hpp>
 #include <chrono>
 #include <map>
 #include <random>
@@ -27,6 +28,12 @@ class udp_tracker_client {
                                                                std::chrono::milliseconds timeout);
 
  private:
+  // The connection id for `key` (host:port): cached for its 60 s, else a connect round
+  // trip over `socket` (connected to the tracker).
+  boost::asio::awaitable<result<std::uint64_t>> connection_id(
+      boost::asio::ip::udp::socket& socket, const std::string& key,
+      std::chrono::steady_clock::time_point deadline);
+
   struct connection {
     std::uint64_t id = 0;
     std::chrono::steady_clock::time_point expires;
