@@ -22,7 +22,9 @@ hold:
   survived (the honest seeder slowed down where the case needs a longer download):
     corrupt data (banned at the first failed piece it alone sent, else by the second;
     hash failures counted in --stats; never redialled, and an incoming connection
-    from its address:port is refused; the honest seeder completes), accept-then-
+    from its address:port is refused; the honest seeder completes), corrupt blocks
+    mixed into pieces the honest seeder finishes (the liar banned by smart ban/parole,
+    the honest seeder never), accept-then-
     silence (dropped by the 20 s handshake timeout while the download goes on), a
     peer that takes requests and stops sending (completes within STALL_LIMIT_S), a
     disconnect in the middle of a block message (redialled, cut again: completes).
@@ -444,6 +446,44 @@ class HostilePeers(unittest.TestCase):
                      f"{corrupt['blocks']} corrupt blocks sent; honest downloaded={hon[0]}; "
                      f"not redialled in the {ctx.run.t_exit - ctx.conn.t_closed:.1f}s left; "
                      f"incoming from its address:port {shared['incoming']}")
+
+    def test_13b_corrupt_blocks_in_shared_pieces(self):
+        """Corrupt blocks mixed into pieces the honest seeder finishes: the hostile peer
+        sends two bad blocks, then chokes corrent (its other requests go to the honest
+        seeder), then unchokes. Failed pieces have two contributors, so the hash check
+        alone cannot name the liar: corrent must still ban it (parole, then smart ban or
+        trust) and never the honest seeder."""
+        sent = {"blocks": 0}
+
+        def on_request(c, index, begin, length):
+            data = bytearray(c.block(index, begin, length))
+            data[0] ^= 0xA5
+            c.send_block(index, begin, bytes(data))
+            sent["blocks"] += 1
+            if sent["blocks"] % 2 == 0:
+                c.send_msg(hl.CHOKE)
+                time.sleep(0.3)
+                c.send_msg(hl.UNCHOKE)
+
+        def script(c):
+            c.handshake_ok()
+            c.send_bitfield()
+            c.offence("two corrupt blocks, then choke")
+            c.serve(RUN_TIMEOUT_S, on_request=on_request)
+        ctx = self.run_case(script, honest_rate=CORRUPT_HONEST_RATE)
+        d = ctx.describe()
+        st = ctx.hostile_stats()
+        self.assertGreater(sent["blocks"], 0, f"corrent took no block from the corrupt peer\n{d}")
+        self.assertGreaterEqual(ctx.stats["hash_failures"], 1, f"no hash failure counted\n{d}")
+        self.assertIsNotNone(st, f"no --stats entry for the corrupt peer\n{d}")
+        self.assertTrue(st[2], f"corrupt peer not banned\n{d}")
+        log = ctx.run.log_text()
+        shared = sum(1 for ln in log.splitlines()
+                     if "failed its hash check" in ln and "(1 peer(s)" not in ln)
+        how = [ln.split("banning peer ", 1)[1] for ln in log.splitlines()
+               if f"banning peer {ctx.peer.address}" in ln][:1]
+        self.outcome(f"banned ({how[0] if how else '?'}); {ctx.stats['hash_failures']} failed pieces, "
+                     f"{shared} of them shared; {sent['blocks']} corrupt blocks; honest not banned")
 
     def test_14_silent_after_accept(self):
         def script(c):

@@ -22,6 +22,7 @@ std::uint64_t next_random(std::uint64_t x) {  // splitmix64: one random in, a st
 
 struct block_info {
   peer_key requester = 0;  // the first peer asked, when num_requesters > 0
+  peer_key sender = 0;     // who delivered it, once received
   std::uint32_t num_requesters = 0;
   bool received = false;
 };
@@ -36,6 +37,8 @@ struct partial {
   std::uint32_t cursor = 0;         // no unrequested block before this index
   std::uint32_t downloading_pos = npos;
   std::uint32_t requestable_pos = npos;
+  bool exclusive = false;  // a peer on parole downloads it alone: no one else's blocks
+  peer_key owner = 0;      // that peer, when exclusive
   std::vector<block_info> blocks;
   std::vector<std::pair<std::uint32_t, peer_key>> extra;    // endgame: (block, further requester)
   std::vector<std::pair<peer_key, std::uint32_t>> workers;  // peer -> blocks it was asked for
@@ -123,6 +126,8 @@ struct piece_picker::impl {
     s.piece = p;
     s.num_blocks = blocks_in(p);
     s.num_received = s.num_requested = s.cursor = 0;
+    s.exclusive = false;
+    s.owner = 0;
     s.blocks.assign(s.num_blocks, block_info{});
     s.extra.clear();
     s.workers.clear();
@@ -245,7 +250,7 @@ struct piece_picker::impl {
     for (const bool only_single : {true, false}) {
       for (const std::uint32_t slot : downloading) {
         partial& s = slots[slot];
-        if (!peer_has.test(s.piece)) continue;
+        if (!peer_has.test(s.piece) || s.exclusive) continue;
         for (std::uint32_t b = 0; b < s.num_blocks && want > 0; ++b) {
           const block_info& bi = s.blocks[b];
           if (bi.received || bi.num_requesters == 0) continue;
@@ -317,22 +322,35 @@ void piece_picker::put_piece_back_to_work_queue(std::uint32_t piece) {
 }
 
 void piece_picker::pick_blocks(peer_key who, const bitfield& peer_has, std::size_t max,
-                               std::uint64_t random, std::vector<block_ref>& out) {
+                               std::uint64_t random, std::vector<block_ref>& out, bool exclusive) {
   impl& m = *impl_;
   if (max == 0 || peer_has.size() != m.num_pieces) return;
   std::size_t want = max;
+  // A peer on parole works only on pieces nobody else touches: a piece it alone sent
+  // that fails its hash check names it.
+  const auto mine = [&](const partial& s) {
+    return exclusive ? s.exclusive && s.owner == who : !s.exclusive || s.owner == who;
+  };
   // Pieces this peer is already downloading, then other open pieces it has: open pieces
   // finish sooner and fewer of them are open at once.
   m.request_from_partials(
-      [&](const partial& s) { return peer_has.test(s.piece) && impl::is_worker(s, who); }, who,
-      want, out);
-  m.request_from_partials([&](const partial& s) { return peer_has.test(s.piece); }, who, want, out);
+      [&](const partial& s) {
+        return peer_has.test(s.piece) && mine(s) && impl::is_worker(s, who);
+      },
+      who, want, out);
+  if (!exclusive) {
+    m.request_from_partials([&](const partial& s) { return peer_has.test(s.piece) && mine(s); },
+                            who, want, out);
+  }
   for (std::uint64_t r = random; want > 0; r = next_random(r)) {
     const auto piece = get_piece_from_work_queue(peer_has, r);
     if (!piece) break;
+    partial& s = m.slots[m.slot_of[*piece]];
+    s.exclusive = exclusive;
+    s.owner = who;
     m.request_unrequested(m.slot_of[*piece], who, want, out);
   }
-  if (want > 0 && in_endgame()) m.request_duplicates(who, peer_has, want, out);
+  if (want > 0 && !exclusive && in_endgame()) m.request_duplicates(who, peer_has, want, out);
 }
 
 piece_picker::received piece_picker::on_block_received(peer_key who, const block_ref& block) {
@@ -358,6 +376,7 @@ piece_picker::received piece_picker::on_block_received(peer_key who, const block
   }
   bi.num_requesters = 0;
   bi.received = true;
+  bi.sender = who;
   --s.num_requested;
   ++s.num_received;
   if (std::find(s.contributors.begin(), s.contributors.end(), who) == s.contributors.end()) {
@@ -376,6 +395,7 @@ void piece_picker::on_request_dropped(peer_key who, const block_ref& block) {
   const std::uint32_t slot = m.find(block, b);
   if (slot == npos || m.slots[slot].blocks[b].received) return;
   if (!m.remove_requester(m.slots[slot], b, who)) return;
+  if (m.slots[slot].owner == who) m.slots[slot].exclusive = false;  // others may finish it
   m.update_requestable(slot);
   m.requeue_if_idle(slot);
 }
@@ -387,6 +407,7 @@ void piece_picker::on_peer_gone(peer_key who) {
     --i;
     const std::uint32_t slot = m.downloading[i];
     partial& s = m.slots[slot];
+    if (s.owner == who) s.exclusive = false;  // others may finish its pieces
     if (!impl::is_worker(s, who)) continue;
     for (std::uint32_t b = 0; b < s.num_blocks && impl::is_worker(s, who); ++b) {
       if (!s.blocks[b].received) m.remove_requester(s, b, who);
@@ -421,6 +442,15 @@ void piece_picker::on_piece_failed(std::uint32_t piece) {
 std::vector<peer_key> piece_picker::contributors(std::uint32_t piece) const {
   if (!impl_->in_progress_piece(piece)) return {};
   return impl_->slots[impl_->slot_of[piece]].contributors;
+}
+
+std::vector<peer_key> piece_picker::block_senders(std::uint32_t piece) const {
+  if (!impl_->in_progress_piece(piece)) return {};
+  const partial& s = impl_->slots[impl_->slot_of[piece]];
+  std::vector<peer_key> out;
+  out.reserve(s.blocks.size());
+  for (const block_info& bi : s.blocks) out.push_back(bi.sender);
+  return out;
 }
 
 bool piece_picker::have(std::uint32_t piece) const {

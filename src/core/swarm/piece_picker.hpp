@@ -64,9 +64,12 @@ class piece_picker {
   void put_piece_back_to_work_queue(std::uint32_t piece);
 
   // --- requests ---
-  // Appends up to `max` blocks to request from `who` to `out`.
+  // Appends up to `max` blocks to request from `who` to `out`. `exclusive` (a peer on
+  // parole after a failed piece): only blocks of pieces `who` downloads alone, new ones
+  // from the work queue included; no one else is given blocks of those pieces, not even
+  // in endgame, until `who` drops a request of it or is gone.
   void pick_blocks(peer_key who, const bitfield& peer_has, std::size_t max, std::uint64_t random,
-                   std::vector<block_ref>& out);
+                   std::vector<block_ref>& out, bool exclusive = false);
 
   struct received {
     bool wanted = false;           // false: not requested, already received, or piece done
@@ -86,6 +89,8 @@ class piece_picker {
   void on_piece_failed(std::uint32_t piece);    // hash mismatch: back to the work queue
   // Peers that sent blocks of `piece` (call before on_piece_failed to blame them).
   std::vector<peer_key> contributors(std::uint32_t piece) const;
+  // For each block of an in-progress piece, the peer that delivered it (0 if none yet).
+  std::vector<peer_key> block_senders(std::uint32_t piece) const;
 
   // --- state ---
   bool have(std::uint32_t piece) const;

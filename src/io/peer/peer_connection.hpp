@@ -73,6 +73,7 @@ class peer_connection : public std::enable_shared_from_this<peer_connection> {
   rate_meter downloaded;
   rate_meter uploaded;
   int hash_failures = 0;
+  bool parole = false;  // downloads whole pieces alone (swarm::piece_picker, exclusive)
   clock::time_point last_block_at;
   clock::time_point connected_at;
   std::string close_reason;

@@ -2,6 +2,8 @@
 // and its outcome (verified, failed, write error) comes back to the network thread.
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/post.hpp>
@@ -24,37 +26,46 @@ void torrent_session::submit_piece(std::uint32_t piece) {
   char* data = node.mapped().release();
   const auto expected = torrent_.piece_hash(piece);
   const auto size = static_cast<std::size_t>(torrent_.piece_size(piece));
-  asio::post(disk_pool_, [this, piece, data, expected, size] {
-    const bool ok = crypto::sha1(std::string_view(data, size)) == expected;
+  const bool watched = smart_ban_.watching(piece);
+  asio::post(disk_pool_, [this, piece, data, expected, size, watched] {
+    const std::string_view bytes(data, size);
+    const bool ok = crypto::sha1(bytes) == expected;
     result<void> written;
     if (ok) written = storage_.write_piece(piece, data);
-    asio::post(ioc_, [this, piece, data, ok, written] {
+    // Block digests: of a failed piece to find the liar later, of a piece that failed
+    // before to compare with (swarm::smart_ban).
+    std::vector<crypto::sha1_digest> blocks;
+    if (!ok || watched) blocks = swarm::block_digests(bytes);
+    asio::post(ioc_, [this, piece, data, ok, written, blocks = std::move(blocks)] {
       spare_buffers_.emplace_back(data);
       if (spare_buffers_.size() > 8) spare_buffers_.pop_back();
-      on_piece_done(piece, ok, written);
+      on_piece_done(piece, ok, written, blocks);
     });
   });
 }
 
-void torrent_session::on_piece_done(std::uint32_t piece, bool hash_ok, result<void> written) {
+void torrent_session::on_piece_done(std::uint32_t piece, bool hash_ok, result<void> written,
+                                    const std::vector<crypto::sha1_digest>& blocks) {
   --pending_disk_;
   if (!hash_ok) {
-    ++hash_failures_;
-    const auto blamed = picker_.contributors(piece);
-    spdlog::warn("piece {} failed its hash check ({} peer(s) sent it)", piece, blamed.size());
-    picker_.on_piece_failed(piece);
-    for (auto key : blamed) {
-      auto it = peers_.find(key);
-      if (it == peers_.end()) continue;
-      auto& p = *it->second;
-      ++p.hash_failures;
-      if (blamed.size() == 1 || p.hash_failures >= 2)
-        ban(p, "sent data that failed the hash check");
-    }
+    on_piece_failed(piece, blocks);
   } else if (!written) {
     fail("cannot write piece " + std::to_string(piece) + ": " + written.error().message());
     return;
   } else {
+    if (!blocks.empty()) {
+      for (const auto& liar : smart_ban_.on_piece_verified(piece, blocks)) {
+        ban(liar, "sent a block that differs from the verified piece " + std::to_string(piece));
+      }
+    }
+    const auto sent = picker_.contributors(piece);
+    for (const auto key : sent) {
+      const auto it = peers_.find(key);
+      if (it == peers_.end()) continue;
+      auto& kp = known_[it->second->address];
+      kp.trust = std::min(kp.trust + 1, trust_max);
+      if (sent.size() == 1) it->second->parole = kp.parole = false;  // a whole good piece
+    }
     picker_.on_piece_verified(piece);
     verified_bytes_ += torrent_.piece_size(piece);
     for (auto& [key, p] : peers_) {
@@ -65,6 +76,47 @@ void torrent_session::on_piece_done(std::uint32_t piece, bool hash_ok, result<vo
     check_finished();
   }
   for (auto& [key, p] : peers_) fill_requests(*p);
+}
+
+// A piece failed its hash check. Its only contributor is banned at once. With several,
+// none can be blamed yet: each goes on parole (downloads whole pieces alone, so its next
+// bad piece names it), and the blocks are recorded so that when the piece verifies the
+// peer whose block differed is banned (smart ban). Each shared failure also costs trust
+// that good pieces earn back (trust_*): a peer in many failures and few good pieces is
+// banned. A piece sent in part by a peer already banned for bad data blames no one else.
+void torrent_session::on_piece_failed(std::uint32_t piece,
+                                      const std::vector<crypto::sha1_digest>& blocks) {
+  ++hash_failures_;
+  const auto blamed = picker_.contributors(piece);
+  spdlog::warn("piece {} failed its hash check ({} peer(s) sent it)", piece, blamed.size());
+  std::vector<std::optional<net::peer_address>> senders;
+  for (const auto key : picker_.block_senders(piece)) {
+    const auto it = peers_.find(key);
+    senders.push_back(it == peers_.end() ? std::nullopt
+                                         : std::optional<net::peer_address>(it->second->address));
+  }
+  picker_.on_piece_failed(piece);
+  const bool liar_known = std::any_of(
+      blamed.begin(), blamed.end(), [&](swarm::peer_key k) { return banned_keys_.count(k) != 0; });
+  if (liar_known) return;
+  if (blamed.size() > 1) smart_ban_.on_piece_failed(piece, senders, blocks);
+  for (auto key : blamed) {
+    auto it = peers_.find(key);
+    if (it == peers_.end()) continue;
+    auto& p = *it->second;
+    ++p.hash_failures;
+    auto& kp = known_[p.address];
+    kp.trust -= trust_per_failure;
+    if (blamed.size() == 1) {
+      ban(p.address, "sent a piece that failed the hash check, alone");
+    } else if (kp.trust <= trust_ban) {
+      ban(p.address,
+          "in " + std::to_string(p.hash_failures) + " pieces that failed the hash check");
+    } else if (!p.parole) {
+      spdlog::info("peer {} on parole: downloads whole pieces alone", p.address.to_string());
+      p.parole = kp.parole = true;
+    }
+  }
 }
 
 void torrent_session::check_finished() {

@@ -286,6 +286,7 @@ asio::awaitable<void> torrent_session::accept_loop() {
 void torrent_session::on_handshake(peer_connection& p) {
   spdlog::debug("peer {} ({}) connected", p.address.to_string(), client_name(p.remote_id));
   p.has = swarm::bitfield(static_cast<std::size_t>(torrent_.num_pieces()));
+  if (const auto it = known_.find(p.address); it != known_.end()) p.parole = it->second.parole;
   if (picker_.have_count() > 0) {
     wire::encode_bitfield(p.out(), picker_.have_bitfield().to_wire());
     p.flush();
@@ -480,7 +481,7 @@ void torrent_session::fill_requests(peer_connection& p) {
     want = std::min(want, static_cast<std::size_t>(tokens / wire::block_size));
   }
   pick_scratch_.clear();
-  picker_.pick_blocks(p.key, p.has, want, rng_(), pick_scratch_);
+  picker_.pick_blocks(p.key, p.has, want, rng_(), pick_scratch_, p.parole);
   if (down_bucket_.limited()) {
     double bytes = 0;
     for (const auto& b : pick_scratch_) bytes += b.length;
@@ -533,10 +534,16 @@ void torrent_session::on_closed(peer_connection& p) {
   for (auto& [key, other] : peers_) fill_requests(*other);
 }
 
-void torrent_session::ban(peer_connection& p, const std::string& why) {
-  spdlog::warn("banning peer {}: {}", p.address.to_string(), why);
-  known_[p.address].banned = true;
-  p.close("banned: " + why);
+void torrent_session::ban(const net::peer_address& addr, const std::string& why) {
+  auto& kp = known_[addr];
+  if (kp.banned) return;
+  spdlog::warn("banning peer {}: {}", addr.to_string(), why);
+  kp.banned = true;
+  for (auto& [key, p] : peers_) {
+    if (p->address != addr) continue;
+    banned_keys_.insert(key);
+    p->close("banned: " + why);
+  }
 }
 
 }  // namespace corrent::io

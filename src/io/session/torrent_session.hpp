@@ -20,6 +20,7 @@
 #include "core/metainfo/torrent.hpp"
 #include "core/swarm/choker.hpp"
 #include "core/swarm/piece_picker.hpp"
+#include "core/swarm/smart_ban.hpp"
 #include "core/swarm/token_bucket.hpp"
 #include "core/tracker/announce.hpp"
 #include "core/tracker/tier.hpp"
@@ -65,7 +66,12 @@ class torrent_session {
     int failures = 0;
     bool connected = false;
     bool banned = false;
+    bool parole = false;  // in a failed piece with others: gets whole pieces alone
+    int trust = 0;        // -trust_per_failure per failed piece, +1 per good one
   };
+  static constexpr int trust_per_failure = 2;
+  static constexpr int trust_ban = -7;  // libtorrent's figures
+  static constexpr int trust_max = 8;
 
   boost::asio::awaitable<void> accept_loop();
   boost::asio::awaitable<void> connect_loop();
@@ -98,8 +104,11 @@ class torrent_session {
                      std::shared_ptr<std::string> buf, result<void> r);
   void rechoke();
   bool seed_ratio_reached();
-  void on_piece_done(std::uint32_t piece, bool hash_ok, result<void> written);
-  void ban(peer_connection& p, const std::string& why);
+  void on_piece_done(std::uint32_t piece, bool hash_ok, result<void> written,
+                     const std::vector<crypto::sha1_digest>& blocks);
+  void on_piece_failed(std::uint32_t piece, const std::vector<crypto::sha1_digest>& blocks);
+  // Never dialled again, incoming connections refused, any connection closed.
+  void ban(const net::peer_address& addr, const std::string& why);
   void check_finished();
   void fail(std::string why);
   download_status status() const;
@@ -110,6 +119,7 @@ class torrent_session {
   download_options opts_;
   std::function<void(const download_status&)> on_status_;
   swarm::piece_picker picker_;
+  swarm::smart_ban smart_ban_;
   torrent_storage storage_;
   boost::asio::thread_pool disk_pool_{2};
   boost::asio::ip::tcp::acceptor acceptor_;
@@ -139,6 +149,7 @@ class torrent_session {
   std::set<std::string> warned_schemes_;
 
   std::map<net::peer_address, known_peer> known_;
+  std::set<swarm::peer_key> banned_keys_;  // connections closed by ban()
   std::unordered_map<swarm::peer_key, std::shared_ptr<peer_connection>> peers_;
   swarm::peer_key next_key_ = 1;
   std::vector<peer_summary> finished_peers_;

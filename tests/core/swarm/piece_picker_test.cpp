@@ -77,6 +77,14 @@ std::vector<block_ref> pick(piece_picker& p, peer_key who, const bitfield& has, 
   return out;
 }
 
+// The same for a peer on parole (exclusive pieces only).
+std::vector<block_ref> pick_alone(piece_picker& p, peer_key who, const bitfield& has,
+                                  std::size_t max) {
+  std::vector<block_ref> out;
+  p.pick_blocks(who, has, max, 0, out, true);
+  return out;
+}
+
 std::vector<std::uint32_t> pieces_of(const std::vector<block_ref>& blocks) {
   std::vector<std::uint32_t> out;
   for (const auto& blk : blocks) out.push_back(blk.piece);
@@ -481,6 +489,67 @@ TEST(PiecePicker, FailedPieceIsRequestedAgain) {
   EXPECT_EQ(pick(p, c, all, 2), (std::vector<block_ref>{{0, 0, kib16}, {0, kib16, kib16}}));
   EXPECT_TRUE(p.on_block_received(c, {0, 0, kib16}).wanted);
   EXPECT_EQ(p.contributors(0), std::vector<peer_key>{c});
+}
+
+TEST(PiecePicker, BlockSendersNameWhoDeliveredEachBlock) {
+  auto p = make_picker(1, 3);
+  add_availability(p, "1");
+  const bitfield all(1, true);
+  EXPECT_EQ(pick(p, a, all, 2).size(), 2u);
+  EXPECT_EQ(pick(p, b, all, 1).size(), 1u);
+  EXPECT_TRUE(p.on_block_received(b, {0, 2 * kib16, kib16}).wanted);
+  EXPECT_TRUE(p.on_block_received(a, {0, 0, kib16}).wanted);
+  EXPECT_EQ(p.block_senders(0), (std::vector<peer_key>{a, 0, b}));
+  EXPECT_TRUE(p.on_block_received(a, {0, kib16, kib16}).piece_complete);
+  EXPECT_EQ(p.block_senders(0), (std::vector<peer_key>{a, a, b}));
+}
+
+TEST(PiecePicker, PeerOnParoleDownloadsWholePiecesAlone) {
+  auto p = make_picker(3, 4);
+  add_availability(p, "222");
+  const bitfield all(3, true);
+  // b (normal) opens piece 0 and leaves blocks unrequested there.
+  EXPECT_EQ(pieces_of(pick(p, b, all, 2)), (std::vector<std::uint32_t>{0, 0}));
+  // a on parole does not join piece 0: it starts a piece of its own.
+  const auto mine = pick_alone(p, a, all, 4);
+  ASSERT_EQ(mine.size(), 4u);
+  const std::uint32_t own = mine.front().piece;
+  EXPECT_NE(own, 0u);
+  // b fills piece 0, then starts the remaining piece: never a's.
+  const auto theirs = pick(p, b, all, 10);
+  for (const auto& blk : theirs) EXPECT_NE(blk.piece, own);
+  EXPECT_EQ(theirs.size(), 6u);  // 2 left of piece 0 + all 4 of the third piece
+  // Endgame: b is not given duplicates of a's blocks, a none of b's.
+  EXPECT_TRUE(p.in_endgame());
+  for (const auto& blk : pick(p, b, all, 10)) EXPECT_NE(blk.piece, own);
+  EXPECT_TRUE(pick_alone(p, a, all, 10).empty());
+  for (const auto& blk : mine) EXPECT_TRUE(p.on_block_received(a, blk).wanted);
+  EXPECT_EQ(p.contributors(own), std::vector<peer_key>{a});
+}
+
+TEST(PiecePicker, ParolePieceIsSharedOnceItsOwnerDropsARequest) {
+  auto p = make_picker(1, 4);
+  add_availability(p, "2");
+  const bitfield all(1, true);
+  EXPECT_EQ(pick_alone(p, a, all, 2).size(), 2u);
+  EXPECT_TRUE(pick(p, b, all, 10).empty());    // piece 0 is a's alone
+  p.on_request_dropped(a, {0, kib16, kib16});  // a is snubbed: others may finish it
+  // Blocks 1..3, then (endgame) a duplicate of block 0, still asked of a.
+  EXPECT_EQ(pick(p, b, all, 10),
+            (std::vector<block_ref>{
+                {0, kib16, kib16}, {0, 2 * kib16, kib16}, {0, 3 * kib16, kib16}, {0, 0, kib16}}));
+}
+
+TEST(PiecePicker, ParolePieceIsSharedOnceItsOwnerIsGone) {
+  auto p = make_picker(1, 2);
+  add_availability(p, "2");
+  const bitfield all(1, true);
+  const auto got = pick_alone(p, a, all, 1);
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_TRUE(p.on_block_received(a, got[0]).wanted);
+  EXPECT_TRUE(pick(p, b, all, 10).empty());
+  p.on_peer_gone(a);
+  EXPECT_EQ(pick(p, b, all, 10), (std::vector<block_ref>{{0, kib16, kib16}}));
 }
 
 TEST(PiecePicker, DownloadFinishedAfterAllVerified) {
