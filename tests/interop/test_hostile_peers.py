@@ -26,7 +26,8 @@ hold:
     mixed into pieces the honest seeder finishes (the liar banned by smart ban/parole,
     the honest seeder never), accept-then-
     silence (dropped by the 20 s handshake timeout while the download goes on), a
-    peer that takes requests and stops sending (completes within STALL_LIMIT_S), a
+    peer that takes requests and stops sending, one that trickles a block every 2 s
+    (each completes within STALL_LIMIT_S), a
     disconnect in the middle of a block message (redialled, cut again: completes).
 
 Prints a table case -> outcome at the end.
@@ -522,6 +523,28 @@ class HostilePeers(unittest.TestCase):
         unanswered = len(ctx.conn.requests) - ctx.conn.blocks_sent
         self.outcome(f"completed in {ctx.run.elapsed:.1f}s with {unanswered} requests unanswered; "
                      f"hostile closed: {reasons or ['-']}")
+
+    def test_15b_trickle(self):
+        """A peer that keeps sending, but one block every 2 s: corrent must not wait on it
+        (its blocks go to the honest seeder; endgame duplicates the last ones)."""
+        def on_request(c, index, begin, length):
+            if c.blocks_sent >= 2:
+                if c.t_offence is None:
+                    c.offence("one block every 2 s")
+                time.sleep(2.0)
+            c.send_good_block(index, begin, length)
+
+        def script(c):
+            c.handshake_ok()
+            c.send_bitfield()
+            c.serve(STALL_LIMIT_S + 30, on_request=on_request)
+        ctx = self.run_case(script, timeout=STALL_LIMIT_S + 20)
+        d = ctx.describe()
+        self.assertIsNotNone(ctx.conn.t_offence, f"the hostile peer got fewer than 3 requests (harness)\n{d}")
+        self.assertLessEqual(ctx.run.elapsed, STALL_LIMIT_S, f"took {ctx.run.elapsed:.1f}s\n{d}")
+        hon = ctx.honest_stats()
+        self.outcome(f"completed in {ctx.run.elapsed:.1f}s; {ctx.conn.blocks_sent} blocks trickled, "
+                     f"honest sent {hon[0] if hon else '?'} B")
 
     def test_16_disconnect_mid_block(self):
         def on_request(c, index, begin, length):
