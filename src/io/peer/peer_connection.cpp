@@ -178,24 +178,59 @@ asio::awaitable<void> peer_connection::read_loop() {
   }
 }
 
+std::string& peer_connection::out() {
+  if (queue_.empty() || queue_.back().big) {
+    queue_.emplace_back();
+    if (!spare_.empty()) {
+      queue_.back().small = std::move(spare_.back());
+      spare_.pop_back();
+    }
+  }
+  return queue_.back().small;
+}
+
+void peer_connection::send(std::shared_ptr<const std::string> data) {
+  if (!data || data->empty()) return;
+  queue_.push_back(chunk{{}, std::move(data)});
+}
+
+std::size_t peer_connection::unsent_bytes() const {
+  std::size_t n = 0;
+  for (const auto& c : queue_) n += c.size();
+  for (const auto& c : writing_) n += c.size();
+  return n;
+}
+
 asio::awaitable<void> peer_connection::write_loop() {
   auto last_write = clock::now();
+  std::vector<asio::const_buffer> buffers;
   while (!closed_) {
-    if (out_.empty()) {
+    if (queue_.empty()) {
       wake_.expires_at(last_write + keep_alive_interval);
       auto [ec] = co_await wake_.async_wait(as_tuple(use_awaitable));
       auto cs = co_await asio::this_coro::cancellation_state;
       if (cs.cancelled() != asio::cancellation_type::none || closed_) co_return;
-      if (!ec && out_.empty()) wire::encode_keep_alive(out_);  // timer expired: keep-alive
+      if (!ec && queue_.empty()) wire::encode_keep_alive(out());  // timer expired: keep-alive
       continue;
     }
-    writing_.swap(out_);
-    out_.clear();
-    auto [ec, n] =
-        co_await asio::async_write(socket_, asio::buffer(writing_), as_tuple(use_awaitable));
+    writing_.swap(queue_);
+    buffers.clear();
+    for (const auto& c : writing_) {
+      if (c.big) {
+        buffers.push_back(asio::buffer(*c.big));
+      } else if (!c.small.empty()) {
+        buffers.push_back(asio::buffer(c.small));
+      }
+    }
+    auto [ec, n] = co_await asio::async_write(socket_, buffers, as_tuple(use_awaitable));
     if (ec) {
       if (close_reason.empty()) close_reason = "write failed: " + ec.message();
       co_return;
+    }
+    for (auto& c : writing_) {
+      if (c.big || spare_.size() >= 4) continue;
+      c.small.clear();
+      spare_.push_back(std::move(c.small));
     }
     writing_.clear();
     last_write = clock::now();

@@ -13,6 +13,7 @@
 #include <deque>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "core/net/peer_address.hpp"
 #include "core/swarm/bitfield.hpp"
@@ -48,11 +49,17 @@ class peer_connection : public std::enable_shared_from_this<peer_connection> {
   static boost::asio::awaitable<void> connect_and_run(std::shared_ptr<peer_connection> self,
                                                       std::chrono::seconds timeout);
 
-  // Queues an encoded message (wire::encode_*) and wakes the writer.
-  std::string& out() { return out_; }
+  // Where to encode a message (wire::encode_*); flush() wakes the writer. The string is
+  // valid until the next out() or send().
+  std::string& out();
+  // Queues ready-made messages (served blocks) as they are: written with the rest by one
+  // gathered write, never copied.
+  void send(std::shared_ptr<const std::string> data);
   void flush() { wake_.cancel(); }
+  // Bytes queued or being written.
+  std::size_t unsent_bytes() const;
   // Nothing queued or being written (or the connection is closed).
-  bool output_idle() const { return closed_ || (out_.empty() && writing_.empty()); }
+  bool output_idle() const { return closed_ || (queue_.empty() && writing_.empty()); }
   void close(std::string reason);
 
   // --- state read and written by the session ---
@@ -88,8 +95,15 @@ class peer_connection : public std::enable_shared_from_this<peer_connection> {
   boost::asio::ip::tcp::socket socket_;
   boost::asio::steady_timer wake_;
   wire::decoder decoder_;
-  std::string out_;
-  std::string writing_;
+  // Output in order: small encoded messages, and shared buffers of served blocks.
+  struct chunk {
+    std::string small;
+    std::shared_ptr<const std::string> big;
+    std::size_t size() const { return big ? big->size() : small.size(); }
+  };
+  std::deque<chunk> queue_;    // appended to by the session
+  std::deque<chunk> writing_;  // being written
+  std::vector<std::string> spare_;  // cleared small strings, capacity kept
   clock::time_point last_receive_;
   bool closed_ = false;
 };

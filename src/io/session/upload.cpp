@@ -44,7 +44,7 @@ void torrent_session::serve_requests(peer_connection& p) {
   // Requests are read in batches of consecutive queue entries, one pool task each, into
   // one buffer of ready-to-send piece messages: one thread hand-off per batch, not per block.
   while (!serving_paused_ && !p.am_choking && !p.incoming.empty() &&
-         p.reads_in_flight < max_batches_per_peer && p.out().size() < max_unsent_bytes) {
+         p.reads_in_flight < max_batches_per_peer && p.unsent_bytes() < max_unsent_bytes) {
     std::size_t limit = blocks_per_batch;
     if (up_bucket_.limited()) {
       const double tokens = up_bucket_.available(now_s());
@@ -94,7 +94,7 @@ void torrent_session::on_block_read(swarm::peer_key key, const std::vector<swarm
   if (p.am_choking) return;  // choked meanwhile: the requests are void
   std::int64_t bytes = 0;
   for (const auto& b : batch) bytes += b.length;
-  p.out().append(*buf);
+  p.send(std::move(buf));
   p.uploaded.total += bytes;
   uploaded_bytes_ += bytes;
   up_meter_.total += bytes;
