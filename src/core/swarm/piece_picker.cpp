@@ -64,6 +64,7 @@ struct piece_picker::impl {
   std::vector<std::uint32_t> requestable;  // slots with a block nobody was asked for
   std::uint64_t unrequested = 0;           // over all in-progress pieces
   std::uint32_t in_progress = 0;
+  std::uint32_t max_open = npos;
 
   // --- geometry ---
   std::uint32_t piece_size(std::uint32_t p) const {
@@ -321,6 +322,17 @@ void piece_picker::put_piece_back_to_work_queue(std::uint32_t piece) {
   m.queue.push(piece);
 }
 
+void piece_picker::set_max_open_pieces(std::uint32_t n) {
+  impl_->max_open = std::max<std::uint32_t>(n, 1);
+}
+
+bool piece_picker::owns_open_piece(peer_key who) const {
+  const impl& m = *impl_;
+  return std::any_of(m.downloading.begin(), m.downloading.end(), [&](std::uint32_t slot) {
+    return m.slots[slot].exclusive && m.slots[slot].owner == who;
+  });
+}
+
 void piece_picker::pick_blocks(peer_key who, const bitfield& peer_has, std::size_t max,
                                std::uint64_t random, std::vector<block_ref>& out, bool exclusive) {
   impl& m = *impl_;
@@ -343,6 +355,7 @@ void piece_picker::pick_blocks(peer_key who, const bitfield& peer_has, std::size
                             who, want, out);
   }
   for (std::uint64_t r = random; want > 0; r = next_random(r)) {
+    if (m.in_progress >= m.max_open && !(exclusive && !owns_open_piece(who))) break;
     const auto piece = get_piece_from_work_queue(peer_has, r);
     if (!piece) break;
     partial& s = m.slots[m.slot_of[*piece]];

@@ -63,6 +63,11 @@ class piece_picker {
   // An in-progress piece goes back to the queue; its received blocks are forgotten.
   void put_piece_back_to_work_queue(std::uint32_t piece);
 
+  // At most this many pieces in progress (each costs the session a piece buffer): once
+  // reached, peers share the open pieces instead of starting new ones. Peers on parole
+  // (exclusive) may still start one. Default: unlimited.
+  void set_max_open_pieces(std::uint32_t n);
+
   // --- requests ---
   // Appends up to `max` blocks to request from `who` to `out`. `exclusive` (a peer on
   // parole after a failed piece): only blocks of pieces `who` downloads alone, new ones
@@ -120,6 +125,7 @@ class piece_picker {
   bool is_block_received(std::uint32_t piece, std::uint32_t index) const;
 
  private:
+  bool owns_open_piece(peer_key who) const;
   struct impl;
   std::unique_ptr<impl> impl_;
 };

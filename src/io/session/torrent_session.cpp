@@ -21,6 +21,9 @@ using namespace std::chrono_literals;
 namespace {
 
 constexpr std::size_t max_pending_disk_bytes = 16 << 20;
+// Pieces in progress each hold a piece buffer: with many peers they share open pieces
+// rather than each opening its own (at least 4, whatever the piece size).
+constexpr std::int64_t max_open_piece_bytes = 16 << 20;
 
 wire::peer_id make_peer_id(std::mt19937_64& rng) {
   wire::peer_id id{};
@@ -88,6 +91,8 @@ torrent_session::torrent_session(asio::io_context& ioc, const metainfo::torrent&
                                      std::max(opts_.max_upload_rate * 0.2, 4.0 * wire::block_size));
   }
   tracker_key_ = static_cast<std::uint32_t>(rng_());
+  picker_.set_max_open_pieces(static_cast<std::uint32_t>(
+      std::max<std::int64_t>(4, max_open_piece_bytes / std::max<std::int64_t>(1, t.piece_length))));
 }
 
 torrent_session::~torrent_session() {
@@ -475,6 +480,9 @@ void torrent_session::fill_requests(peer_connection& p) {
   const std::size_t depth = request_depth(p);
   if (p.requests.size() >= depth) return;
   std::size_t want = depth - p.requests.size();
+  // Top up in bursts of at least 16 requests (one write, one wake-up of the peer's
+  // reader) rather than a few after every read.
+  if (!p.requests.empty() && want < std::min<std::size_t>(16, depth / 2)) return;
   if (down_bucket_.limited()) {
     const double tokens = down_bucket_.available(now_s());
     if (tokens < wire::block_size) return;  // rate_loop comes back when tokens accrue

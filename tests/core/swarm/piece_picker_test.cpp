@@ -552,6 +552,26 @@ TEST(PiecePicker, ParolePieceIsSharedOnceItsOwnerIsGone) {
   EXPECT_EQ(pick(p, b, all, 10), (std::vector<block_ref>{{0, kib16, kib16}}));
 }
 
+TEST(PiecePicker, MaxOpenPiecesMakesPeersShareOpenPieces) {
+  auto p = make_picker(4, 4);
+  add_availability(p, "2222");
+  p.set_max_open_pieces(2);
+  const bitfield all(4, true);
+  EXPECT_EQ(pieces_of(pick(p, a, all, 2, 0)).size(), 2u);  // opens one piece
+  EXPECT_EQ(pick(p, b, all, 4, 1).size(), 4u);             // its 2 left, then opens a second
+  EXPECT_EQ(p.in_progress_count(), 2u);
+  // Both open pieces hold unrequested blocks: c takes those, and opens nothing new.
+  const auto got = pick(p, c, all, 10, 2);
+  EXPECT_EQ(p.in_progress_count(), 2u);
+  EXPECT_FALSE(p.in_endgame());
+  for (const auto& blk : got)
+    EXPECT_TRUE(p.state(blk.piece) == piece_picker::piece_state::in_progress);
+  // A peer on parole may still open one piece of its own, not a second.
+  EXPECT_EQ(pick_alone(p, 4, all, 10).size(), 4u);
+  EXPECT_EQ(p.in_progress_count(), 3u);
+  EXPECT_TRUE(pick_alone(p, 4, all, 10).empty());
+}
+
 TEST(PiecePicker, DownloadFinishedAfterAllVerified) {
   auto p = make_picker(3, 1);
   const bitfield all(3, true);
