@@ -58,6 +58,10 @@ class frame {
     return *this;
   }
   void append_to(std::string& out) const { out.append(bytes_, size_); }
+  std::size_t copy_to(char* out) const {
+    std::memcpy(out, bytes_, size_);
+    return size_;
+  }
 
  private:
   char bytes_[17];
@@ -314,6 +318,14 @@ void encode_piece_header(std::string& out, std::uint32_t piece, std::uint32_t be
       .put_u32(piece)
       .put_u32(begin)
       .append_to(out);
+}
+
+void encode_piece_header(char* out, std::uint32_t piece, std::uint32_t begin,
+                         std::uint32_t block_length) {
+  frame(wire_length(9, block_length), message_type::piece)
+      .put_u32(piece)
+      .put_u32(begin)
+      .copy_to(out);
 }
 
 }  // namespace corrent::wire

@@ -85,5 +85,9 @@ void encode_extended(std::string& out, std::uint8_t id, std::string_view payload
 // (sent with scatter/gather I/O, no copy).
 void encode_piece_header(std::string& out, std::uint32_t piece, std::uint32_t begin,
                          std::uint32_t block_length);
+// The same into raw memory: writes exactly piece_header_size bytes at `out`.
+constexpr std::size_t piece_header_size = 13;
+void encode_piece_header(char* out, std::uint32_t piece, std::uint32_t begin,
+                         std::uint32_t block_length);
 
 }  // namespace corrent::wire

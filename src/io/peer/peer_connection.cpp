@@ -179,7 +179,7 @@ asio::awaitable<void> peer_connection::read_loop() {
 }
 
 std::string& peer_connection::out() {
-  if (queue_.empty() || queue_.back().big) {
+  if (queue_.empty() || queue_.back().owner) {
     queue_.emplace_back();
     if (!spare_.empty()) {
       queue_.back().small = std::move(spare_.back());
@@ -189,9 +189,9 @@ std::string& peer_connection::out() {
   return queue_.back().small;
 }
 
-void peer_connection::send(std::shared_ptr<const std::string> data) {
-  if (!data || data->empty()) return;
-  queue_.push_back(chunk{{}, std::move(data)});
+void peer_connection::send(std::shared_ptr<const void> owner, std::string_view bytes) {
+  if (!owner || bytes.empty()) return;
+  queue_.push_back(chunk{{}, std::move(owner), bytes});
 }
 
 std::size_t peer_connection::unsent_bytes() const {
@@ -216,8 +216,8 @@ asio::awaitable<void> peer_connection::write_loop() {
     writing_.swap(queue_);
     buffers.clear();
     for (const auto& c : writing_) {
-      if (c.big) {
-        buffers.push_back(asio::buffer(*c.big));
+      if (c.owner) {
+        buffers.push_back(asio::buffer(c.big.data(), c.big.size()));
       } else if (!c.small.empty()) {
         buffers.push_back(asio::buffer(c.small));
       }
@@ -228,7 +228,7 @@ asio::awaitable<void> peer_connection::write_loop() {
       co_return;
     }
     for (auto& c : writing_) {
-      if (c.big || spare_.size() >= 4) continue;
+      if (c.owner || spare_.size() >= 4) continue;
       c.small.clear();
       spare_.push_back(std::move(c.small));
     }

@@ -54,7 +54,8 @@ class peer_connection : public std::enable_shared_from_this<peer_connection> {
   std::string& out();
   // Queues ready-made messages (served blocks) as they are: written with the rest by one
   // gathered write, never copied.
-  void send(std::shared_ptr<const std::string> data);
+  // `bytes` stay valid while `owner` lives.
+  void send(std::shared_ptr<const void> owner, std::string_view bytes);
   void flush() { wake_.cancel(); }
   // Bytes queued or being written.
   std::size_t unsent_bytes() const;
@@ -98,11 +99,12 @@ class peer_connection : public std::enable_shared_from_this<peer_connection> {
   // Output in order: small encoded messages, and shared buffers of served blocks.
   struct chunk {
     std::string small;
-    std::shared_ptr<const std::string> big;
-    std::size_t size() const { return big ? big->size() : small.size(); }
+    std::shared_ptr<const void> owner;  // set: `big` is the bytes, not `small`
+    std::string_view big;
+    std::size_t size() const { return owner ? big.size() : small.size(); }
   };
-  std::deque<chunk> queue_;    // appended to by the session
-  std::deque<chunk> writing_;  // being written
+  std::deque<chunk> queue_;         // appended to by the session
+  std::deque<chunk> writing_;       // being written
   std::vector<std::string> spare_;  // cleared small strings, capacity kept
   clock::time_point last_receive_;
   bool closed_ = false;

@@ -38,7 +38,7 @@ void torrent_session::submit_piece(std::uint32_t piece) {
     if (!ok || watched) blocks = swarm::block_digests(bytes);
     asio::post(ioc_, [this, piece, data, ok, written, blocks = std::move(blocks)] {
       spare_buffers_.emplace_back(data);
-      if (spare_buffers_.size() > 8) spare_buffers_.pop_back();
+      if (spare_buffers_.size() > max_spare_buffers_) spare_buffers_.pop_back();
       on_piece_done(piece, ok, written, blocks);
     });
   });

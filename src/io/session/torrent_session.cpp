@@ -91,6 +91,11 @@ torrent_session::torrent_session(asio::io_context& ioc, const metainfo::torrent&
                                      std::max(opts_.max_upload_rate * 0.2, 4.0 * wire::block_size));
   }
   tracker_key_ = static_cast<std::uint32_t>(rng_());
+  // Piece buffers are kept for reuse up to what the open and pending caps allow anyway:
+  // no fresh pages (and page faults) for every piece.
+  max_spare_buffers_ = static_cast<std::size_t>(std::max<std::int64_t>(
+      8, (max_open_piece_bytes + static_cast<std::int64_t>(max_pending_disk_bytes)) /
+             std::max<std::int64_t>(1, t.piece_length)));
   picker_.set_max_open_pieces(static_cast<std::uint32_t>(
       std::max<std::int64_t>(4, max_open_piece_bytes / std::max<std::int64_t>(1, t.piece_length))));
 }

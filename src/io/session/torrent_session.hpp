@@ -27,6 +27,7 @@
 #include "core/wire/message.hpp"
 #include "io/peer/peer_connection.hpp"
 #include "io/session/download.hpp"
+#include "io/storage/buffer_pool.hpp"
 #include "io/storage/torrent_storage.hpp"
 #include "io/tracker/udp_client.hpp"
 
@@ -101,7 +102,7 @@ class torrent_session {
   bool on_request(peer_connection& p, const wire::message& m);
   void serve_requests(peer_connection& p);
   void on_block_read(swarm::peer_key key, const std::vector<swarm::block_ref>& batch,
-                     std::shared_ptr<std::string> buf, result<void> r);
+                     std::shared_ptr<pooled_buffer> buf, result<void> r);
   void rechoke();
   bool seed_ratio_reached();
   void on_piece_done(std::uint32_t piece, bool hash_ok, result<void> written,
@@ -156,7 +157,9 @@ class torrent_session {
 
   // Piece data being assembled; handed to the disk pool when complete.
   std::unordered_map<std::uint32_t, std::unique_ptr<char[]>> piece_buffers_;
-  std::vector<std::unique_ptr<char[]>> spare_buffers_;
+  std::vector<std::unique_ptr<char[]>> spare_buffers_;  // piece buffers kept for reuse
+  std::size_t max_spare_buffers_ = 8;
+  std::shared_ptr<buffer_pool> read_buffers_ = buffer_pool::create(32);  // served blocks
   std::size_t pending_disk_ = 0;
   std::vector<swarm::block_ref> pick_scratch_;
 

@@ -61,18 +61,17 @@ void torrent_session::serve_requests(peer_connection& p) {
     up_bucket_.consume(bytes, now_s());
     ++p.reads_in_flight;
     ++reads_in_flight_;
-    auto buf = std::make_shared<std::string>();
+    std::size_t total = 0;
+    for (const auto& b : *batch) total += wire::piece_header_size + b.length;
+    auto buf = read_buffers_->get(total);
     asio::post(disk_pool_, [this, key = p.key, batch, buf] {
-      std::size_t total = 0;
-      for (const auto& b : *batch) total += 13 + b.length;
-      buf->reserve(total);
       result<void> r;
       for (const auto& b : *batch) {
-        wire::encode_piece_header(*buf, b.piece, b.begin, b.length);
-        const std::size_t at = buf->size();
-        buf->resize(at + b.length);
-        r = storage_.read_block(b.piece, b.begin, b.length, buf->data() + at);
+        wire::encode_piece_header(buf->data.get() + buf->size, b.piece, b.begin, b.length);
+        buf->size += wire::piece_header_size;
+        r = storage_.read_block(b.piece, b.begin, b.length, buf->data.get() + buf->size);
         if (!r) break;
+        buf->size += b.length;
       }
       asio::post(ioc_, [this, key, batch, buf, r] { on_block_read(key, *batch, buf, r); });
     });
@@ -80,7 +79,7 @@ void torrent_session::serve_requests(peer_connection& p) {
 }
 
 void torrent_session::on_block_read(swarm::peer_key key, const std::vector<swarm::block_ref>& batch,
-                                    std::shared_ptr<std::string> buf, result<void> r) {
+                                    std::shared_ptr<pooled_buffer> buf, result<void> r) {
   --reads_in_flight_;
   auto it = peers_.find(key);
   if (it == peers_.end()) return;
@@ -94,7 +93,8 @@ void torrent_session::on_block_read(swarm::peer_key key, const std::vector<swarm
   if (p.am_choking) return;  // choked meanwhile: the requests are void
   std::int64_t bytes = 0;
   for (const auto& b : batch) bytes += b.length;
-  p.send(std::move(buf));
+  const auto bytes_view = buf->view();
+  p.send(std::move(buf), bytes_view);
   p.uploaded.total += bytes;
   uploaded_bytes_ += bytes;
   up_meter_.total += bytes;

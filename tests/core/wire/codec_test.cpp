@@ -105,6 +105,18 @@ std::vector<wire_case> every_message_type() {
                        o += "abc";
                      },
                      m});
+    cases.push_back({"piece_header_into_raw_memory",
+                     "\0\0\0\x0c\x07\0\0\0\x02\0\0\0\x10"
+                     "abc"sv,
+                     [](std::string& o) {
+                       char raw[piece_header_size + 1];
+                       raw[piece_header_size] = '!';
+                       encode_piece_header(raw, 2, 0x10, 3);
+                       EXPECT_EQ(raw[piece_header_size], '!');  // no overrun
+                       o.append(raw, piece_header_size);
+                       o += "abc";
+                     },
+                     m});
   }
   {
     message m = make(message_type::piece, 7);
