@@ -10,7 +10,7 @@ corrent/lt and corrent/aria2 for wall time, CPU seconds and peak anonymous memor
 
 Workloads: w1 (1 GiB, 1 seeder), w2 (4 seeders), w3 (2,000 files, 565 MiB), w1-16k
 (w1 with 16 KiB pieces: 65,536 pieces), w1-20 (20 seeders), seed (corrent seeds w1 to a
-libtorrent leecher; compared with aria2 seeding, run after it), disk (w1 downloaded to a
+libtorrent leecher; compared with aria2 seeding, the two alternating run by run), disk (w1 downloaded to a
 disk directory: --dl-base, default /var/tmp/corrent-bench-dl).
 Needs ../shared/swarm (the harness) beside the project, and a release build.
 """
@@ -76,9 +76,13 @@ def main():
         if os.path.exists(out):
             os.remove(out)
         if w == "seed":
-            run(["--mode", "seed", "--workload", "w1", "--leecher", "lt", "--label", "corrent",
-                 "--client", SEED] + common, out)
-            run(["--mode", "seed", "--workload", "w1", "--leecher", "lt", "--client", "aria2"] + common, out)
+            # The harness seeds with one client per run: alternate them run by run so that
+            # both see the same machine.
+            once = ["--runs", "1"] + common[2:]
+            for _ in range(a.runs):
+                run(["--mode", "seed", "--workload", "w1", "--leecher", "lt", "--label", "corrent",
+                     "--client", SEED] + once, out)
+                run(["--mode", "seed", "--workload", "w1", "--leecher", "lt", "--client", "aria2"] + once, out)
         elif w == "disk":
             os.makedirs(a.dl_base, exist_ok=True)
             run(["--workload", "w1", "--dl-base", a.dl_base, "--label", "corrent", "--client", LEECH,

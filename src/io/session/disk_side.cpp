@@ -62,7 +62,7 @@ void torrent_session::on_piece_done(std::uint32_t piece, bool hash_ok, result<vo
     for (const auto key : sent) {
       const auto it = peers_.find(key);
       if (it == peers_.end()) continue;
-      auto& kp = known_[it->second->address];
+      auto& kp = standing_[it->second->address];
       kp.trust = std::min(kp.trust + 1, trust_max);
       if (sent.size() == 1) it->second->parole = kp.parole = false;  // a whole good piece
     }
@@ -105,7 +105,7 @@ void torrent_session::on_piece_failed(std::uint32_t piece,
     if (it == peers_.end()) continue;
     auto& p = *it->second;
     ++p.hash_failures;
-    auto& kp = known_[p.address];
+    auto& kp = standing_[p.address];
     kp.trust -= trust_per_failure;
     if (blamed.size() == 1) {
       ban(p.address, "sent a piece that failed the hash check, alone");

@@ -296,7 +296,8 @@ asio::awaitable<void> torrent_session::accept_loop() {
 void torrent_session::on_handshake(peer_connection& p) {
   spdlog::debug("peer {} ({}) connected", p.address.to_string(), client_name(p.remote_id));
   p.has = swarm::bitfield(static_cast<std::size_t>(torrent_.num_pieces()));
-  if (const auto it = known_.find(p.address); it != known_.end()) p.parole = it->second.parole;
+  if (const auto it = standing_.find(p.address); it != standing_.end())
+    p.parole = it->second.parole;
   if (picker_.have_count() > 0) {
     wire::encode_bitfield(p.out(), picker_.have_bitfield().to_wire());
     p.flush();

@@ -67,6 +67,10 @@ class torrent_session {
     int failures = 0;
     bool connected = false;
     bool banned = false;
+  };
+  // How a peer's data has checked out, by address (incoming peers too, whom known_ must
+  // not hold: its entries are dialled).
+  struct standing {
     bool parole = false;  // in a failed piece with others: gets whole pieces alone
     int trust = 0;        // -trust_per_failure per failed piece, +1 per good one
   };
@@ -151,6 +155,7 @@ class torrent_session {
 
   std::map<net::peer_address, known_peer> known_;
   std::set<swarm::peer_key> banned_keys_;  // connections closed by ban()
+  std::map<net::peer_address, standing> standing_;
   std::unordered_map<swarm::peer_key, std::shared_ptr<peer_connection>> peers_;
   swarm::peer_key next_key_ = 1;
   std::vector<peer_summary> finished_peers_;
