@@ -64,8 +64,8 @@ class piece_picker {
   void put_piece_back_to_work_queue(std::uint32_t piece);
 
   // At most this many pieces in progress (each costs the session a piece buffer): once
-  // reached, peers share the open pieces instead of starting new ones. Peers on parole
-  // (exclusive) may still start one. Default: unlimited.
+  // reached, peers share the open pieces instead of starting new ones. A peer on parole
+  // (exclusive) has one piece open at a time, cap or not. Default: unlimited.
   void set_max_open_pieces(std::uint32_t n);
 
   // --- requests ---

@@ -510,8 +510,8 @@ TEST(PiecePicker, PeerOnParoleDownloadsWholePiecesAlone) {
   const bitfield all(3, true);
   // b (normal) opens piece 0 and leaves blocks unrequested there.
   EXPECT_EQ(pieces_of(pick(p, b, all, 2)), (std::vector<std::uint32_t>{0, 0}));
-  // a on parole does not join piece 0: it starts a piece of its own.
-  const auto mine = pick_alone(p, a, all, 4);
+  // a on parole does not join piece 0: it starts a piece of its own, one at a time.
+  const auto mine = pick_alone(p, a, all, 8);
   ASSERT_EQ(mine.size(), 4u);
   const std::uint32_t own = mine.front().piece;
   EXPECT_NE(own, 0u);
