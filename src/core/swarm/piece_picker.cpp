@@ -322,6 +322,12 @@ void piece_picker::put_piece_back_to_work_queue(std::uint32_t piece) {
   m.queue.push(piece);
 }
 
+void piece_picker::end_exclusive(peer_key who) {
+  for (partial& s : impl_->slots) {
+    if (s.owner == who) s.exclusive = false;
+  }
+}
+
 void piece_picker::set_max_open_pieces(std::uint32_t n) {
   impl_->max_open = std::max<std::uint32_t>(n, 1);
 }
@@ -350,10 +356,9 @@ void piece_picker::pick_blocks(peer_key who, const bitfield& peer_has, std::size
         return peer_has.test(s.piece) && mine(s) && impl::is_worker(s, who);
       },
       who, want, out);
-  if (!exclusive) {
-    m.request_from_partials([&](const partial& s) { return peer_has.test(s.piece) && mine(s); },
-                            who, want, out);
-  }
+  // (On parole: its own pieces, including those it has no request out for any more.)
+  m.request_from_partials([&](const partial& s) { return peer_has.test(s.piece) && mine(s); }, who,
+                          want, out);
   for (std::uint64_t r = random; want > 0; r = next_random(r)) {
     // A peer on parole opens one piece at a time (whatever the cap: it cannot hold up the
     // others); the rest stop at the cap.

@@ -75,6 +75,8 @@ class piece_picker {
   // in endgame, until `who` drops a request of it or is gone.
   void pick_blocks(peer_key who, const bitfield& peer_has, std::size_t max, std::uint64_t random,
                    std::vector<block_ref>& out, bool exclusive = false);
+  // `who` is off parole: the pieces it holds alone are open to everyone again.
+  void end_exclusive(peer_key who);
 
   struct received {
     bool wanted = false;           // false: not requested, already received, or piece done

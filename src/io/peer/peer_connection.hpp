@@ -61,6 +61,7 @@ class peer_connection : public std::enable_shared_from_this<peer_connection> {
   std::size_t unsent_bytes() const;
   // Nothing queued or being written (or the connection is closed).
   bool output_idle() const { return closed_ || (queue_.empty() && writing_.empty()); }
+  bool is_closed() const { return closed_; }
   void close(std::string reason);
 
   // --- state read and written by the session ---

@@ -64,7 +64,10 @@ void torrent_session::on_piece_done(std::uint32_t piece, bool hash_ok, result<vo
       if (it == peers_.end()) continue;
       auto& kp = standing_[it->second->address];
       kp.trust = std::min(kp.trust + 1, trust_max);
-      if (sent.size() == 1) it->second->parole = kp.parole = false;  // a whole good piece
+      if (sent.size() == 1 && it->second->parole) {  // a whole good piece ends parole
+        it->second->parole = kp.parole = false;
+        picker_.end_exclusive(key);
+      }
     }
     picker_.on_piece_verified(piece);
     verified_bytes_ += torrent_.piece_size(piece);
@@ -106,7 +109,10 @@ void torrent_session::on_piece_failed(std::uint32_t piece,
     auto& p = *it->second;
     ++p.hash_failures;
     auto& kp = standing_[p.address];
-    kp.trust -= trust_per_failure;
+    // On parole already, a shared failure is a piece from before it (its own pieces it
+    // downloads alone): no trust lost, or an honest peer sharing those with the liar
+    // would be banned with it before smart ban can tell them apart.
+    if (!p.parole || blamed.size() == 1) kp.trust -= trust_per_failure;
     if (blamed.size() == 1) {
       ban(p.address, "sent a piece that failed the hash check, alone");
     } else if (kp.trust <= trust_ban) {

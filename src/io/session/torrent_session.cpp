@@ -480,7 +480,7 @@ std::size_t torrent_session::request_depth(const peer_connection& p) const {
 }
 
 void torrent_session::fill_requests(peer_connection& p) {
-  if (p.peer_choking || !p.am_interested || stopping_) return;
+  if (p.peer_choking || !p.am_interested || stopping_ || p.is_closed()) return;
   if (pending_disk_ * static_cast<std::size_t>(torrent_.piece_length) > max_pending_disk_bytes)
     return;
   const std::size_t depth = request_depth(p);

@@ -527,6 +527,34 @@ TEST(PiecePicker, PeerOnParoleDownloadsWholePiecesAlone) {
   EXPECT_EQ(p.contributors(own), std::vector<peer_key>{a});
 }
 
+TEST(PiecePicker, PeerOnParoleFinishesItsPieceAfterItsRequestsRanOut) {
+  auto p = make_picker(2, 4);
+  add_availability(p, "22");
+  p.set_max_open_pieces(1);
+  const bitfield all(2, true);
+  const auto first = pick_alone(p, a, all, 2);  // a rate limit allowed two blocks
+  ASSERT_EQ(first.size(), 2u);
+  for (const auto& blk : first) EXPECT_TRUE(p.on_block_received(a, blk).wanted);
+  // No request of a's is out now; its piece still needs two blocks, from a alone.
+  EXPECT_TRUE(pick(p, b, all, 10).empty());
+  const auto rest = pick_alone(p, a, all, 10);
+  ASSERT_EQ(rest.size(), 2u);
+  EXPECT_EQ(rest[0].piece, first[0].piece);
+  for (const auto& blk : rest) EXPECT_TRUE(p.on_block_received(a, blk).wanted);
+  EXPECT_EQ(p.contributors(first[0].piece), std::vector<peer_key>{a});
+}
+
+TEST(PiecePicker, EndOfParoleOpensThePeersPiecesToEveryone) {
+  auto p = make_picker(1, 4);
+  add_availability(p, "2");
+  const bitfield all(1, true);
+  EXPECT_EQ(pick_alone(p, a, all, 2).size(), 2u);
+  EXPECT_TRUE(pick(p, b, all, 10).empty());
+  p.end_exclusive(a);
+  EXPECT_EQ(pick(p, b, all, 2),
+            (std::vector<block_ref>{{0, 2 * kib16, kib16}, {0, 3 * kib16, kib16}}));
+}
+
 TEST(PiecePicker, ParolePieceIsSharedOnceItsOwnerDropsARequest) {
   auto p = make_picker(1, 4);
   add_availability(p, "2");
