@@ -362,7 +362,7 @@ void piece_picker::pick_blocks(peer_key who, const bitfield& peer_has, std::size
   for (std::uint64_t r = random; want > 0; r = next_random(r)) {
     // A peer on parole opens one piece at a time (whatever the cap: it cannot hold up the
     // others); the rest stop at the cap.
-    if (exclusive ? owns_open_piece(who) : m.in_progress >= m.max_open) break;
+    if (exclusive ? owns_open_piece(who) : m.downloading.size() >= m.max_open) break;
     const auto piece = get_piece_from_work_queue(peer_has, r);
     if (!piece) break;
     partial& s = m.slots[m.slot_of[*piece]];

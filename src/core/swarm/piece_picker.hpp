@@ -63,8 +63,9 @@ class piece_picker {
   // An in-progress piece goes back to the queue; its received blocks are forgotten.
   void put_piece_back_to_work_queue(std::uint32_t piece);
 
-  // At most this many pieces in progress (each costs the session a piece buffer): once
-  // reached, peers share the open pieces instead of starting new ones. A peer on parole
+  // At most this many pieces being downloaded — in progress with a block still missing;
+  // each costs the session a piece buffer (pieces waiting for their hash check are the
+  // session's to cap): once reached, peers share the open pieces instead of starting new ones. A peer on parole
   // (exclusive) has one piece open at a time, cap or not. Default: unlimited.
   void set_max_open_pieces(std::uint32_t n);
 
