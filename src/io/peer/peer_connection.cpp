@@ -82,7 +82,10 @@ asio::awaitable<void> peer_connection::run(std::shared_ptr<peer_connection> self
   boost::system::error_code ignored;
   self->socket_.set_option(asio::ip::tcp::no_delay(true), ignored);
   self->socket_.set_option(asio::socket_base::receive_buffer_size(4 << 20), ignored);
-  self->socket_.set_option(asio::socket_base::send_buffer_size(1 << 20), ignored);
+  // 512 KiB (the kernel doubles it): enough for ~10 MB/s per peer at 100 ms RTT, and
+  // small enough that served blocks are still in cache when the peer reads them. Seeding
+  // w1 to a libtorrent leecher on loopback: 1 MiB 3.05 s, 4 MiB 3.3 s, 512 KiB 2.0-2.15 s.
+  self->socket_.set_option(asio::socket_base::send_buffer_size(512 << 10), ignored);
   try {
     if (co_await self->handshake()) {
       self->handshake_done = true;
