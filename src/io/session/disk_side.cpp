@@ -58,7 +58,9 @@ void torrent_session::on_piece_done(std::uint32_t piece, bool hash_ok, result<vo
         ban(liar, "sent a block that differs from the verified piece " + std::to_string(piece));
       }
     }
-    const auto sent = picker_.contributors(piece);
+    // Trust and parole matter once a piece has failed; until then nothing to track.
+    const auto sent =
+        hash_failures_ > 0 ? picker_.contributors(piece) : std::vector<swarm::peer_key>{};
     for (const auto key : sent) {
       const auto it = peers_.find(key);
       if (it == peers_.end()) continue;
