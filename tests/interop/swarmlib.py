@@ -106,12 +106,39 @@ def tmp_base():
     return tempfile.gettempdir()
 
 
+_port_next = None
+
+
 def free_port():
-    s = socket.socket()
-    s.bind((LOOPBACK, 0))
-    p = s.getsockname()[1]
-    s.close()
-    return p
+    """A loopback TCP port nothing listens on now. With CORRENT_PORT_RANGE=LO-HI (ctest sets
+    a different range per build, since the release and ASan interop suites run side by
+    side) ports come from that range, one after another from a random start, each checked
+    by binding it, so two suites never pick the same one; otherwise the kernel picks."""
+    global _port_next
+    spec = os.environ.get("CORRENT_PORT_RANGE", "")
+    if "-" not in spec:
+        s = socket.socket()
+        s.bind((LOOPBACK, 0))
+        p = s.getsockname()[1]
+        s.close()
+        return p
+    lo, hi = (int(x) for x in spec.split("-", 1))
+    if _port_next is None:
+        _port_next = lo + random.Random(os.getpid() ^ time.time_ns()).randrange(hi - lo)
+    for _ in range(hi - lo):
+        p = _port_next
+        _port_next = lo + (_port_next + 1 - lo) % (hi - lo)
+        for kind in (socket.SOCK_STREAM, socket.SOCK_DGRAM):  # trackers listen on UDP too
+            s = socket.socket(socket.AF_INET, kind)
+            try:
+                s.bind((LOOPBACK, p))
+            except OSError:
+                break
+            finally:
+                s.close()
+        else:
+            return p
+    raise HarnessError(f"no free port in CORRENT_PORT_RANGE={spec}")
 
 
 def install_sigterm_handler():
