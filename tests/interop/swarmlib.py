@@ -428,11 +428,15 @@ class Tracker:
         self.http = f"http://{LOOPBACK}:{self.port}/announce"
         self.udp = f"udp://{LOOPBACK}:{self.port}/announce"
         # opentracker loads the whitelist in a background thread after it starts
-        # listening: wait until it accepts our info-hashes (a 'stopped' probe adds no peer).
+        # listening: wait until it accepts our info-hashes. The probe must be a 'started'
+        # announce (a 'stopped' one is answered before the whitelist is loaded: seen on a
+        # loaded machine); the probe peer is removed with 'stopped' right after.
         while infohashes:
+            probe = b"-PROBE0-" + os.urandom(6).hex().encode()
             try:
-                self.announce(infohashes[0], b"-PROBE0-" + os.urandom(6).hex().encode(), 1, left=1,
-                              event="stopped")
+                for ih in infohashes:
+                    self.announce(ih, probe, 1, left=1, event="started")
+                    self.announce(ih, probe, 1, left=1, event="stopped")
                 break
             except (HarnessError, OSError, ValueError) as e:
                 if time.monotonic() > end + 10:
