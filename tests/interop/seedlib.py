@@ -412,21 +412,27 @@ class WireClient:
             raise sl.HarnessError(f"bad handshake from {address}: {hs!r}")
         self.remote_reserved = hs[20:28]
 
+    def _fill(self, deadline):
+        """Reads what arrives (at most 0.5 s) into self.buf; False once deadline passed."""
+        left = deadline - time.monotonic()
+        if left <= 0:
+            return False
+        self.s.settimeout(min(left, 0.5))
+        try:
+            chunk = self.s.recv(65536)
+        except socket.timeout:
+            return True
+        except ConnectionResetError:
+            raise EOFError("connection reset")
+        if not chunk:
+            raise EOFError("closed")
+        self.buf += chunk
+        return True
+
     def _read_exact(self, n, deadline):
         while len(self.buf) < n:
-            left = deadline - time.monotonic()
-            if left <= 0:
+            if not self._fill(deadline):
                 return None
-            self.s.settimeout(min(left, 0.5))
-            try:
-                chunk = self.s.recv(65536)
-            except socket.timeout:
-                continue
-            except ConnectionResetError:
-                raise EOFError("connection reset")
-            if not chunk:
-                raise EOFError("closed")
-            self.buf += chunk
         out = bytes(self.buf[:n])
         del self.buf[:n]
         return out
@@ -451,19 +457,8 @@ class WireClient:
                     elif m[0] == self.BITFIELD:
                         self.peer_bitfield = m[1]
                     return m
-            left = deadline - time.monotonic()
-            if left <= 0:
+            if not self._fill(deadline):
                 return None
-            self.s.settimeout(min(left, 0.5))
-            try:
-                chunk = self.s.recv(65536)
-            except socket.timeout:
-                continue
-            except ConnectionResetError:
-                raise EOFError("connection reset")
-            if not chunk:
-                raise EOFError("closed")
-            self.buf += chunk
 
     def send(self, mid, payload=b""):
         body = bytes([mid]) + payload
