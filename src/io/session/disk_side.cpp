@@ -73,8 +73,11 @@ void torrent_session::on_piece_done(std::uint32_t piece, bool hash_ok, result<vo
     }
     picker_.on_piece_verified(piece);
     verified_bytes_ += torrent_.piece_size(piece);
+    // No 'have' to a peer that has the piece (a seeder, typically): it cannot want it,
+    // and with 20 seeders the redundant haves were a send and a peer wake-up per piece
+    // each (libtorrent's send_redundant_have=false does the same).
     for (auto& [key, p] : peers_) {
-      if (!p->handshake_done) continue;
+      if (!p->handshake_done || (p->has_bitfield && p->has.test(piece))) continue;
       wire::encode_have(p->out(), piece);
       p->flush();
     }

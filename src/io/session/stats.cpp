@@ -72,6 +72,13 @@ asio::awaitable<void> torrent_session::status_loop() {
       p->downloaded.tick(dt);
       p->uploaded.tick(dt);
     }
+    if (!complete_) {
+      const bool waiting = peer_waiting();
+      slots_.tick(down_meter_.rate, busy_peers(), waiting);
+      if (waiting) {  // a slot may have grown or come free
+        for (auto& [key, p] : peers_) fill_requests(*p);
+      }
+    }
     if (on_status_ && !stopping_) on_status_(status());
     if (seeding_) {
       const auto st = status();

@@ -319,7 +319,13 @@ bool torrent_session::on_message(peer_connection& p, const wire::message& m) {
       p.peer_choking = true;
       // BEP 3: a choke discards our pending requests.
       picker_.on_peer_gone(p.key);
-      p.requests.clear();
+      if (!p.requests.empty()) {
+        p.requests.clear();
+        // Its download slot and blocks are free: other peers may take them.
+        for (auto& [key, other] : peers_) {
+          if (other.get() != &p) fill_requests(*other);
+        }
+      }
       return true;
     case message_type::unchoke:
       p.peer_choking = false;
@@ -474,7 +480,7 @@ void torrent_session::update_interest(peer_connection& p) {
 }
 
 std::size_t torrent_session::request_depth(const peer_connection& p) const {
-  // Enough requests to cover about half a second of this peer's rate.
+  // Enough requests to cover a tenth of a second of this peer's rate.
   const double blocks = p.downloaded.rate * 0.1 / wire::block_size;
   return static_cast<std::size_t>(std::clamp(blocks, 32.0, 256.0));
 }
@@ -483,6 +489,8 @@ void torrent_session::fill_requests(peer_connection& p) {
   if (p.peer_choking || !p.am_interested || stopping_ || p.is_closed()) return;
   if (pending_disk_ * static_cast<std::size_t>(torrent_.piece_length) > max_pending_disk_bytes)
     return;
+  // A peer not yet downloaded from takes a free download slot (swarm::download_slots).
+  if (p.requests.empty() && busy_peers() >= slots_.cap()) return;
   const std::size_t depth = request_depth(p);
   if (p.requests.size() >= depth) return;
   std::size_t want = depth - p.requests.size();
@@ -508,6 +516,21 @@ void torrent_session::fill_requests(peer_connection& p) {
     p.requests.push_back(b);
   }
   p.flush();
+}
+
+std::size_t torrent_session::busy_peers() const {
+  std::size_t n = 0;
+  for (const auto& [key, p] : peers_) n += p->requests.empty() ? 0 : 1;
+  return n;
+}
+
+bool torrent_session::peer_waiting() const {
+  for (const auto& [key, p] : peers_) {
+    if (p->handshake_done && !p->is_closed() && !p->peer_choking && p->am_interested &&
+        p->requests.empty())
+      return true;
+  }
+  return false;
 }
 
 void torrent_session::on_snubbed(peer_connection& p) {

@@ -19,6 +19,7 @@
 
 #include "core/metainfo/torrent.hpp"
 #include "core/swarm/choker.hpp"
+#include "core/swarm/download_slots.hpp"
 #include "core/swarm/piece_picker.hpp"
 #include "core/swarm/smart_ban.hpp"
 #include "core/swarm/token_bucket.hpp"
@@ -118,6 +119,9 @@ class torrent_session {
   void fail(std::string why);
   download_status status() const;
   std::size_t request_depth(const peer_connection& p) const;
+  // Peers with requests outstanding; whether one could take requests but has none.
+  std::size_t busy_peers() const;
+  bool peer_waiting() const;
 
   boost::asio::io_context& ioc_;
   const metainfo::torrent& torrent_;
@@ -133,6 +137,7 @@ class torrent_session {
   boost::asio::steady_timer done_;
   boost::asio::steady_timer wake_choke_;
   swarm::choker choker_;
+  swarm::download_slots slots_;  // how many peers we download from at once
   swarm::token_bucket down_bucket_;
   swarm::token_bucket up_bucket_;
   double now_s() const;

@@ -39,18 +39,6 @@ result<void> make_dirs_inside(const fs::path& root, const fs::path& rel) {
   return {};
 }
 
-result<void> check_no_links(const fs::path& root, const fs::path& rel) {
-  fs::path cur = root;
-  for (const auto& part : rel) {
-    if (part.empty() || part == ".") continue;
-    cur /= part;
-    struct stat st {};
-    if (::lstat(cur.c_str(), &st) != 0) return {};  // missing: nothing to follow
-    if (S_ISLNK(st.st_mode)) return errno_error(ELOOP, cur);
-  }
-  return {};
-}
-
 bool exists_without_links(const fs::path& root, const fs::path& rel) {
   fs::path cur = root;
   for (const auto& part : rel) {

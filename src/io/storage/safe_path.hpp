@@ -18,7 +18,4 @@ result<void> make_dirs_inside(const std::filesystem::path& root, const std::file
 // link (it may be a file or a directory).
 bool exists_without_links(const std::filesystem::path& root, const std::filesystem::path& rel);
 
-// ELOOP when root/rel or one of its components below root is a symbolic link.
-result<void> check_no_links(const std::filesystem::path& root, const std::filesystem::path& rel);
-
 }  // namespace corrent::io

@@ -31,7 +31,8 @@ class torrent_storage {
   // The resume file, beside the parts directory (so no torrent file name can collide).
   std::filesystem::path resume_path() const;
 
-  // Creates the parts directory and every (non-pad) file in it, zero-length ones too.
+  // Creates the parts directory, its subdirectories and the zero-length files; the other
+  // files are created by their first write.
   result<void> prepare();
 
   // Writes one whole piece (`data` is piece_size(piece) bytes). Pad-file spans are skipped.
@@ -44,7 +45,8 @@ class torrent_storage {
   // seeding data that is already complete.
   void use_final_location();
 
-  // fsyncs every file written since the last sync.
+  // Makes every write so far durable: fdatasync of each file written since the last sync,
+  // or one syncfs when files were closed since or many are dirty.
   result<void> sync();
   // Moves files found at their final paths (<output>/<path>) into the parts directory,
   // to continue from data that is already there.
@@ -54,7 +56,11 @@ class torrent_storage {
   result<void> move_to_final();
 
  private:
+  // The file's descriptor, opened (and created) on first use and counted as in use until
+  // release_fd(): at most max_open_files are kept open, the least recently used idle one
+  // is closed to make room (if it had unsynced writes, the next sync() is a syncfs).
   result<int> fd_for(std::size_t file_index);
+  void release_fd(std::size_t file_index);
   // pwrite (write) or pread a range of the piece space across its file spans.
   result<void> transfer(std::int64_t offset, std::int64_t length, char* data, bool write);
   void close_files();
@@ -69,8 +75,22 @@ class torrent_storage {
   // One writer at a time: concurrent pwrites to one file contend on the kernel's inode
   // lock, and its adaptive spinning burned ~13% of the download's CPU (perf, w1).
   std::mutex write_mu_;
-  std::vector<int> fds_;
-  std::vector<bool> dirty_;
+  struct open_file {
+    int fd = -1;
+    int users = 0;             // transfers using fd now: never closed under them
+    std::uint64_t last_use = 0;
+    bool dirty = false;        // written since the last fdatasync
+  };
+  std::vector<open_file> files_;
+  std::vector<std::size_t> open_;  // indices of files_ with fd >= 0
+  std::uint64_t use_clock_ = 0;
+  bool closed_dirty_ = false;  // a file closed with unsynced writes (sync() uses syncfs)
+
+ public:
+  // Cached descriptors (Debian's default soft limit is 1024 per process; a torrent may
+  // have 100,000 files). 2,000-file torrents reopen evicted files rarely: pieces are
+  // written in order, so a file is done with before it is evicted.
+  static constexpr std::size_t max_open_files = 512;
 };
 
 }  // namespace corrent::io

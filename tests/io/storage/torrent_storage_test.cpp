@@ -1,0 +1,123 @@
+#include "io/storage/torrent_storage.hpp"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <string>
+
+namespace corrent::io {
+namespace {
+namespace fs = std::filesystem;
+
+// A multi-file torrent of `files` files of 1,000..2,999 bytes (pieces of 4 KiB span
+// several files), in a few directories; the piece hashes are not needed by storage.
+metainfo::torrent many_files(std::size_t files) {
+  metainfo::torrent t;
+  t.name = "many";
+  t.multi_file = true;
+  t.piece_length = 4096;
+  std::mt19937 rng(7);
+  for (std::size_t i = 0; i < files; ++i) {
+    metainfo::file_entry f;
+    f.path = "many/d" + std::to_string(i / 100) + "/f" + std::to_string(i);
+    f.length = 1000 + static_cast<std::int64_t>(rng() % 2000);
+    f.offset = t.total_length;
+    t.total_length += f.length;
+    t.files.push_back(f);
+  }
+  const auto pieces = (t.total_length + t.piece_length - 1) / t.piece_length;
+  t.piece_hashes.assign(static_cast<std::size_t>(pieces) * 20, '\0');
+  t.info_hash[0] = 0x42;
+  return t;
+}
+
+std::size_t open_fds() {
+  std::size_t n = 0;
+  for ([[maybe_unused]] const auto& e : fs::directory_iterator("/proc/self/fd")) ++n;
+  return n;
+}
+
+std::string read_file(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), {}};
+}
+
+class TorrentStorage : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() /
+           ("corrent-storage-test-" + std::to_string(::testing::UnitTest::GetInstance()->random_seed()) +
+            "-" + ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+  fs::path dir_;
+};
+
+// More files than the descriptor cache holds, written in a shuffled piece order: every
+// byte lands in the right file, at most max_open_files descriptors are open at any time,
+// and the files end up at their final paths.
+TEST_F(TorrentStorage, WritesAndReadsMoreFilesThanItKeepsOpen) {
+  const auto t = many_files(torrent_storage::max_open_files + 300);
+  std::string content(static_cast<std::size_t>(t.total_length), '\0');
+  std::mt19937 rng(1);
+  for (auto& c : content) c = static_cast<char>(rng());
+  const auto before = open_fds();
+  {
+    torrent_storage s(t, dir_);
+    ASSERT_TRUE(s.prepare());
+    EXPECT_LE(open_fds() - before, torrent_storage::max_open_files);
+    std::vector<std::int64_t> order(static_cast<std::size_t>(t.num_pieces()));
+    for (std::size_t i = 0; i < order.size(); ++i) order[i] = static_cast<std::int64_t>(i);
+    std::shuffle(order.begin(), order.end(), rng);
+    for (const auto piece : order) {
+      auto r = s.write_piece(piece, content.data() + piece * t.piece_length);
+      ASSERT_TRUE(r) << r.error().message();
+      ASSERT_LE(open_fds() - before, torrent_storage::max_open_files);
+    }
+    ASSERT_TRUE(s.sync());
+    std::string back(static_cast<std::size_t>(t.piece_length), '\0');
+    for (const auto piece : order) {
+      ASSERT_TRUE(s.read_piece(piece, back.data()));
+      ASSERT_EQ(back.substr(0, static_cast<std::size_t>(t.piece_size(piece))),
+                content.substr(static_cast<std::size_t>(piece * t.piece_length),
+                               static_cast<std::size_t>(t.piece_size(piece))))
+          << "piece " << piece;
+    }
+    auto moved = s.move_to_final();
+    ASSERT_TRUE(moved) << moved.error().message();
+  }
+  EXPECT_EQ(open_fds(), before);
+  for (const auto& f : t.files) {
+    ASSERT_EQ(read_file(dir_ / f.path),
+              content.substr(static_cast<std::size_t>(f.offset), static_cast<std::size_t>(f.length)))
+        << f.path;
+  }
+  EXPECT_FALSE(fs::exists(dir_ / ".corrent-parts"));
+}
+
+// A symbolic link planted at a final path is never moved over or written through.
+TEST_F(TorrentStorage, RefusesToMoveOverASymbolicLink) {
+  const auto t = many_files(3);
+  std::string content(static_cast<std::size_t>(t.total_length), 'x');
+  torrent_storage s(t, dir_);
+  ASSERT_TRUE(s.prepare());
+  for (std::int64_t p = 0; p < t.num_pieces(); ++p)
+    ASSERT_TRUE(s.write_piece(p, content.data() + p * t.piece_length));
+  fs::create_directories(dir_ / "many/d0");
+  const auto outside = dir_.parent_path() / (dir_.filename().string() + "-outside");
+  { std::ofstream(outside) << "keep"; }
+  fs::create_symlink(outside, dir_ / t.files[1].path);
+  auto r = s.move_to_final();
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().message().find("symbolic link"), std::string::npos) << r.error().message();
+  EXPECT_EQ(read_file(outside), "keep");
+  fs::remove(outside);
+}
+
+}  // namespace
+}  // namespace corrent::io
