@@ -8,7 +8,8 @@
 
 #include <cerrno>
 #include <cstring>
-#include <optional>
+#include <string>
+#include <unordered_set>
 
 namespace corrent::io {
 namespace fs = std::filesystem;
@@ -60,14 +61,13 @@ void torrent_storage::use_final_location() {
 result<void> torrent_storage::prepare() {
   const fs::path parts_rel = parts_dir_.lexically_relative(output_dir_);
   if (auto r = make_dirs_inside(output_dir_, parts_rel); !r) return r;
-  std::optional<fs::path> made;  // the last directory made (files come directory by directory)
+  std::unordered_set<std::string> made;  // directories made and checked
   for (std::size_t i = 0; i < torrent_.files.size(); ++i) {
     const auto& f = torrent_.files[i];
     if (f.pad || f.symlink) continue;
     const fs::path dir = fs::path(f.path).parent_path();
-    if (dir != made) {
+    if (made.insert(dir.native()).second) {
       if (auto r = make_dirs_inside(parts_dir_, dir); !r) return r;
-      made = dir;
     }
     // A file with bytes is created by its first write (fd_for), so each is opened once;
     // an empty one has none and is created now. The first few are opened here anyway,
@@ -225,7 +225,7 @@ result<void> torrent_storage::adopt_final_files() {
 result<void> torrent_storage::move_to_final() {
   close_files();
   std::error_code ec;
-  std::optional<fs::path> made;  // the last directory made and checked
+  std::unordered_set<std::string> made;  // directories made and checked
   for (std::size_t i = 0; i < torrent_.files.size(); ++i) {
     const auto& f = torrent_.files[i];
     if (f.pad || f.symlink) continue;
@@ -234,9 +234,8 @@ result<void> torrent_storage::move_to_final() {
     // A symbolic link at the final path (or a parent) could point outside the output
     // directory; refuse to move over or through one. make_dirs_inside checks the parents.
     const fs::path dir = fs::path(f.path).parent_path();
-    if (dir != made) {
+    if (made.insert(dir.native()).second) {
       if (auto r = make_dirs_inside(output_dir_, dir); !r) return r;
-      made = dir;
     }
     struct stat st {};
     if (::lstat(to.c_str(), &st) == 0 && S_ISLNK(st.st_mode)) {
