@@ -42,7 +42,7 @@ TEST(DownloadSlots, SlowSwarmReachesEveryPeerInSeconds) {
   int t = 0;
   for (; t < 60 && s.cap() < 100; ++t) s.tick(m.rate(s.cap()), std::min<std::size_t>(s.cap(), 100), true);
   EXPECT_GE(s.cap(), 100u);
-  EXPECT_LE(t, 20) << "seconds to reach 100 peers";
+  EXPECT_LE(t, 10) << "seconds to reach 100 peers";
 }
 
 // Fast peers that fill the machine with 4: growth never pays, the cap stays near 4 and
