@@ -91,8 +91,11 @@ recheck_result recheck(const metainfo::torrent& t, const fs::path& root,
     }
     stats[i] = stat_file(root / f.path);
     if (state) {
-      trusted[i] = stats[i].exists && stats[i].size == state->files[i].size &&
-                   stats[i].mtime_ns == state->files[i].mtime_ns;
+      // A file still missing that was missing at the checkpoint (files are created by
+      // their first write) is unchanged too: no verified piece has bytes in it.
+      const auto& was = state->files[i];
+      trusted[i] = stats[i].exists ? stats[i].size == was.size && stats[i].mtime_ns == was.mtime_ns
+                                   : was.size == 0 && was.mtime_ns == 0;
       changed += trusted[i] ? 0 : 1;
     }
   }

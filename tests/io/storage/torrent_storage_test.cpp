@@ -1,5 +1,9 @@
 #include "io/storage/torrent_storage.hpp"
 
+#include "core/resume/resume_state.hpp"
+#include "io/storage/recheck.hpp"
+#include "io/storage/whole_file.hpp"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -117,6 +121,29 @@ TEST_F(TorrentStorage, RefusesToMoveOverASymbolicLink) {
   EXPECT_NE(r.error().message().find("symbolic link"), std::string::npos) << r.error().message();
   EXPECT_EQ(read_file(outside), "keep");
   fs::remove(outside);
+}
+
+// Files are created by their first write, so a checkpoint records some as missing; on
+// resume, still missing is unchanged (no "N file(s) changed" and the verified pieces of the
+// other files are trusted without hashing).
+TEST_F(TorrentStorage, ResumeTrustsFilesThatWereMissingAtTheCheckpoint) {
+  const auto t = many_files(40);
+  std::string content(static_cast<std::size_t>(t.total_length), 'y');
+  torrent_storage s(t, dir_);
+  ASSERT_TRUE(s.prepare());
+  swarm::bitfield verified(static_cast<std::size_t>(t.num_pieces()));
+  for (std::int64_t p = 0; p < 3; ++p) {
+    ASSERT_TRUE(s.write_piece(p, content.data() + p * t.piece_length));
+    verified.set(static_cast<std::size_t>(p));
+  }
+  ASSERT_TRUE(s.sync());
+  ASSERT_FALSE(fs::exists(s.parts_dir() / t.files.back().path));  // never written
+  const auto state = make_resume_state(t, s.parts_dir(), verified, 3 * t.piece_length, 0);
+  ASSERT_TRUE(replace_file_atomically(s.resume_path(), resume::encode_resume(state)));
+  const auto r = recheck(t, s.parts_dir(), s.resume_path(), 1);
+  EXPECT_EQ(r.note, "");
+  EXPECT_EQ(r.trusted, 3);
+  EXPECT_EQ(r.verified.count(), 3u);
 }
 
 }  // namespace
