@@ -1,5 +1,6 @@
 #!/usr/bin/python3
-"""corrent downloads from four seeders at once (issue "[2] Download").
+"""corrent downloads from four seeders at once (issue "[2] Download"), and from ten slow
+ones (issue "[6] Performance": download slots grow while more peers pay).
 
 Three python3-libtorrent seeders and one aria2c seeder, each capped at 2 MB/s
 upload, share a 16 MiB file through opentracker. A leecher that pulls from one
@@ -19,6 +20,7 @@ import dltest  # noqa: E402
 import swarmlib as sl  # noqa: E402
 
 CAP = 2_000_000  # bytes/s per seeder
+SLOW_CAP = 400_000
 
 
 class DownloadFromFourSeeders(dltest.DownloadTest):
@@ -37,6 +39,24 @@ class DownloadFromFourSeeders(dltest.DownloadTest):
         idle = [k for k, v in up.items() if not v]
         self.assertEqual(idle, [], f"seeders that uploaded nothing: {idle} (all: {up})")
         self.assertGreaterEqual(sum(v or 0 for v in up.values()), content.total_size, f"uploads {up}")
+
+    def test_ten_slow_seeders_all_used(self):
+        """corrent starts downloading from 4 peers and takes more while more raise the rate
+        (swarm::download_slots). Ten seeders capped at 400 KB/s: each one added is +10-50 %,
+        so all ten must end up sending. Stuck at 4 it would take ~15 s and leave six idle;
+        growing it takes ~7 s."""
+        content = self.content_single(24 * sl.MiB + 777, seed=10)
+        torrent, tracker = self.torrent_with_tracker(content, 256 * sl.KiB)
+        seeders = [self.sw.lt_seeder(torrent, content, upload_limit=SLOW_CAP) for _ in range(10)]
+        self.sw.wait_ready(seeders, tracker, torrent)
+        result = self.sw.run_leecher(torrent, timeout=120)
+        up = self.sw.final_uploads()
+        self.report(content, result, up)
+        self.assert_downloaded(content, torrent, result)
+        for s in seeders:
+            self.assert_peer_downloaded(result, s)
+        idle = [k for k, v in up.items() if not v]
+        self.assertEqual(idle, [], f"seeders that uploaded nothing: {idle} (all: {up})")
 
 
 if __name__ == "__main__":
