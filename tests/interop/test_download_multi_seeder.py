@@ -24,13 +24,11 @@ SLOW_CAP = 400_000
 
 
 class DownloadFromFourSeeders(dltest.DownloadTest):
-    def test_four_seeders_all_used(self):
-        content = self.content_single(16 * sl.MiB + 2024, seed=4)
-        torrent, tracker = self.torrent_with_tracker(content, 128 * sl.KiB)
-        seeders = [self.sw.lt_seeder(torrent, content, upload_limit=CAP) for _ in range(3)]
-        seeders.append(self.sw.aria2_seeder(torrent, content, upload_limit=CAP))
+    def download_from_all(self, content, torrent, tracker, seeders, timeout):
+        """Runs corrent against `seeders`: byte-identical, every seeder in --stats with
+        downloaded > 0 and every seeder's own upload counter > 0, summing to the payload."""
         self.sw.wait_ready(seeders, tracker, torrent)
-        result = self.sw.run_leecher(torrent, timeout=90)
+        result = self.sw.run_leecher(torrent, timeout=timeout)
         up = self.sw.final_uploads()
         self.report(content, result, up)
         self.assert_downloaded(content, torrent, result)
@@ -40,24 +38,22 @@ class DownloadFromFourSeeders(dltest.DownloadTest):
         self.assertEqual(idle, [], f"seeders that uploaded nothing: {idle} (all: {up})")
         self.assertGreaterEqual(sum(v or 0 for v in up.values()), content.total_size, f"uploads {up}")
 
+    def test_four_seeders_all_used(self):
+        content = self.content_single(16 * sl.MiB + 2024, seed=4)
+        torrent, tracker = self.torrent_with_tracker(content, 128 * sl.KiB)
+        seeders = [self.sw.lt_seeder(torrent, content, upload_limit=CAP) for _ in range(3)]
+        seeders.append(self.sw.aria2_seeder(torrent, content, upload_limit=CAP))
+        self.download_from_all(content, torrent, tracker, seeders, timeout=90)
+
     def test_ten_slow_seeders_all_used(self):
         """corrent starts downloading from 4 peers and takes more while more raise the rate
         (swarm::download_slots). Ten seeders capped at 400 KB/s: each one added is +10-50 %,
         so all ten must end up sending. Stuck at 4 it would take ~15 s and leave six idle;
-        growing it takes ~7 s."""
+        growing it takes ~8 s."""
         content = self.content_single(24 * sl.MiB + 777, seed=10)
         torrent, tracker = self.torrent_with_tracker(content, 256 * sl.KiB)
         seeders = [self.sw.lt_seeder(torrent, content, upload_limit=SLOW_CAP) for _ in range(10)]
-        self.sw.wait_ready(seeders, tracker, torrent)
-        result = self.sw.run_leecher(torrent, timeout=120)
-        up = self.sw.final_uploads()
-        self.report(content, result, up)
-        self.assert_downloaded(content, torrent, result)
-        for s in seeders:
-            self.assert_peer_downloaded(result, s)
-        idle = [k for k, v in up.items() if not v]
-        self.assertEqual(idle, [], f"seeders that uploaded nothing: {idle} (all: {up})")
-
+        self.download_from_all(content, torrent, tracker, seeders, timeout=120)
 
 if __name__ == "__main__":
     dltest.main("download from four seeders")
