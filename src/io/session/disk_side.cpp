@@ -83,7 +83,7 @@ void torrent_session::on_piece_done(std::uint32_t piece, bool hash_ok, result<vo
     }
     check_finished();
   }
-  for (auto& [key, p] : peers_) fill_requests(*p);
+  fill_all_requests();
 }
 
 // A piece failed its hash check. Its only contributor is banned at once. With several,

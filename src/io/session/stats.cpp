@@ -25,9 +25,10 @@ asio::awaitable<void> torrent_session::rate_loop() {
   while (!stopping_) {
     t.expires_after(20ms);
     co_await t.async_wait(as_tuple(use_awaitable));
+    std::size_t busy = busy_peers();
     for (auto& [key, p] : peers_) {
       if (!p->handshake_done) continue;
-      fill_requests(*p);
+      fill_requests(*p, &busy);
       serve_requests(*p);
     }
   }
@@ -76,7 +77,7 @@ asio::awaitable<void> torrent_session::status_loop() {
       const bool waiting = peer_waiting();
       slots_.tick(down_meter_.rate, busy_peers(), waiting);
       if (waiting) {  // a slot may have grown or come free
-        for (auto& [key, p] : peers_) fill_requests(*p);
+        fill_all_requests();
       }
     }
     if (on_status_ && !stopping_) on_status_(status());

@@ -321,10 +321,7 @@ bool torrent_session::on_message(peer_connection& p, const wire::message& m) {
       picker_.on_peer_gone(p.key);
       if (!p.requests.empty()) {
         p.requests.clear();
-        // Its download slot and blocks are free: other peers may take them.
-        for (auto& [key, other] : peers_) {
-          if (other.get() != &p) fill_requests(*other);
-        }
+        fill_all_requests(&p);  // its download slot and blocks are free for others
       }
       return true;
     case message_type::unchoke:
@@ -485,12 +482,19 @@ std::size_t torrent_session::request_depth(const peer_connection& p) const {
   return static_cast<std::size_t>(std::clamp(blocks, 32.0, 256.0));
 }
 
-void torrent_session::fill_requests(peer_connection& p) {
+void torrent_session::fill_all_requests(const peer_connection* except) {
+  std::size_t busy = busy_peers();
+  for (auto& [key, p] : peers_) {
+    if (p.get() != except) fill_requests(*p, &busy);
+  }
+}
+
+void torrent_session::fill_requests(peer_connection& p, std::size_t* busy) {
   if (p.peer_choking || !p.am_interested || stopping_ || p.is_closed()) return;
   if (pending_disk_ * static_cast<std::size_t>(torrent_.piece_length) > max_pending_disk_bytes)
     return;
   // A peer not yet downloaded from takes a free download slot (swarm::download_slots).
-  if (p.requests.empty() && busy_peers() >= slots_.cap()) return;
+  if (p.requests.empty() && (busy ? *busy : busy_peers()) >= slots_.cap()) return;
   const std::size_t depth = request_depth(p);
   if (p.requests.size() >= depth) return;
   std::size_t want = depth - p.requests.size();
@@ -510,7 +514,10 @@ void torrent_session::fill_requests(peer_connection& p) {
     down_bucket_.consume(bytes, now_s());
   }
   if (pick_scratch_.empty()) return;
-  if (p.requests.empty()) p.last_block_at = std::chrono::steady_clock::now();
+  if (p.requests.empty()) {
+    p.last_block_at = std::chrono::steady_clock::now();
+    if (busy) ++*busy;
+  }
   for (const auto& b : pick_scratch_) {
     wire::encode_request(p.out(), b.piece, b.begin, b.length);
     p.requests.push_back(b);
@@ -568,7 +575,7 @@ void torrent_session::on_closed(peer_connection& p) {
     }
   }
   // Other peers may now be able to take over its blocks.
-  for (auto& [key, other] : peers_) fill_requests(*other);
+  fill_all_requests();
 }
 
 void torrent_session::ban(const net::peer_address& addr, const std::string& why) {

@@ -101,7 +101,10 @@ class torrent_session {
   void add_peers(const std::vector<net::peer_address>& peers);
   void connect_to(const net::peer_address& addr);
   void update_interest(peer_connection& p);
-  void fill_requests(peer_connection& p);
+  // Tops up the peer's requests. `busy` (optional): busy_peers(), kept up to date, so that
+  // topping up every peer costs one pass over them, not one per idle peer.
+  void fill_requests(peer_connection& p, std::size_t* busy = nullptr);
+  void fill_all_requests(const peer_connection* except = nullptr);
   bool on_block(peer_connection& p, const wire::message& m);
   void submit_piece(std::uint32_t piece);
   bool on_request(peer_connection& p, const wire::message& m);
