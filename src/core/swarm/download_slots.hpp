@@ -21,9 +21,9 @@ namespace corrent::swarm {
 
 struct download_slots_config {
   std::size_t initial = 4;
-  double gain = 1.10;      // a growth pays when the rate rose by 10 %
-  int settle_ticks = 2;    // ticks to wait for a growth to show in the (smoothed) rate
-  int probe_ticks = 10;    // ticks to wait after a growth that did not pay
+  double gain = 1.10;    // a growth pays when the rate rose by 10 %
+  int settle_ticks = 2;  // ticks to wait for a growth to show in the (smoothed) rate
+  int probe_ticks = 10;  // ticks to wait after a growth that did not pay
 };
 
 class download_slots {

@@ -77,9 +77,9 @@ class torrent_storage {
   std::mutex write_mu_;
   struct open_file {
     int fd = -1;
-    int users = 0;             // transfers using fd now: never closed under them
+    int users = 0;  // transfers using fd now: never closed under them
     std::uint64_t last_use = 0;
-    bool dirty = false;        // written since the last fdatasync
+    bool dirty = false;  // written since the last fdatasync
   };
   std::vector<open_file> files_;
   std::vector<std::size_t> open_;  // indices of files_ with fd >= 0

@@ -40,7 +40,8 @@ TEST(DownloadSlots, SlowSwarmReachesEveryPeerInSeconds) {
   download_slots s;
   model m{50e3, 1e12, 100};
   int t = 0;
-  for (; t < 60 && s.cap() < 100; ++t) s.tick(m.rate(s.cap()), std::min<std::size_t>(s.cap(), 100), true);
+  for (; t < 60 && s.cap() < 100; ++t)
+    s.tick(m.rate(s.cap()), std::min<std::size_t>(s.cap(), 100), true);
   EXPECT_GE(s.cap(), 100u);
   EXPECT_LE(t, 10) << "seconds to reach 100 peers";
 }

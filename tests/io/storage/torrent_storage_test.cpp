@@ -53,8 +53,9 @@ class TorrentStorage : public ::testing::Test {
  protected:
   void SetUp() override {
     dir_ = fs::temp_directory_path() /
-           ("corrent-storage-test-" + std::to_string(::testing::UnitTest::GetInstance()->random_seed()) +
-            "-" + ::testing::UnitTest::GetInstance()->current_test_info()->name());
+           ("corrent-storage-test-" +
+            std::to_string(::testing::UnitTest::GetInstance()->random_seed()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
     fs::remove_all(dir_);
     fs::create_directories(dir_);
   }
@@ -97,8 +98,8 @@ TEST_F(TorrentStorage, WritesAndReadsMoreFilesThanItKeepsOpen) {
   }
   EXPECT_EQ(open_fds(), before);
   for (const auto& f : t.files) {
-    ASSERT_EQ(read_file(dir_ / f.path),
-              content.substr(static_cast<std::size_t>(f.offset), static_cast<std::size_t>(f.length)))
+    ASSERT_EQ(read_file(dir_ / f.path), content.substr(static_cast<std::size_t>(f.offset),
+                                                       static_cast<std::size_t>(f.length)))
         << f.path;
   }
   EXPECT_FALSE(fs::exists(dir_ / ".corrent-parts"));
