@@ -490,7 +490,7 @@ void torrent_session::fill_all_requests(const peer_connection* except) {
 }
 
 void torrent_session::fill_requests(peer_connection& p, std::size_t* busy) {
-  if (p.peer_choking || !p.am_interested || stopping_ || p.is_closed()) return;
+  if (!may_request(p)) return;
   if (pending_disk_ * static_cast<std::size_t>(torrent_.piece_length) > max_pending_disk_bytes)
     return;
   // A peer not yet downloaded from takes a free download slot (swarm::download_slots).
@@ -531,11 +531,13 @@ std::size_t torrent_session::busy_peers() const {
   return n;
 }
 
+bool torrent_session::may_request(const peer_connection& p) const {
+  return p.handshake_done && !p.peer_choking && p.am_interested && !stopping_ && !p.is_closed();
+}
+
 bool torrent_session::peer_waiting() const {
   for (const auto& [key, p] : peers_) {
-    if (p->handshake_done && !p->is_closed() && !p->peer_choking && p->am_interested &&
-        p->requests.empty())
-      return true;
+    if (p->requests.empty() && may_request(*p)) return true;
   }
   return false;
 }

@@ -122,6 +122,8 @@ class torrent_session {
   void fail(std::string why);
   download_status status() const;
   std::size_t request_depth(const peer_connection& p) const;
+  // We may send the peer requests: it unchoked us, has pieces we want, is open.
+  bool may_request(const peer_connection& p) const;
   // Peers with requests outstanding; whether one could take requests but has none.
   std::size_t busy_peers() const;
   bool peer_waiting() const;

@@ -116,9 +116,10 @@ result<int> torrent_storage::fd_for(std::size_t i) {
   return fd;
 }
 
-void torrent_storage::release_fd(std::size_t i) {
+void torrent_storage::release_fd(std::size_t i, bool wrote) {
   std::lock_guard lock(mu_);
   --files_[i].users;
+  if (wrote) files_[i].dirty = true;
 }
 
 result<void> torrent_storage::write_piece(std::int64_t piece, const char* data) {
@@ -167,11 +168,7 @@ result<void> torrent_storage::transfer(std::int64_t offset, std::int64_t length,
       off += n;
       left -= n;
     }
-    if (write && status) {
-      std::lock_guard lock(mu_);
-      files_[s.file_index].dirty = true;
-    }
-    release_fd(s.file_index);
+    release_fd(s.file_index, write && status);
   });
   return status;
 }

@@ -23,6 +23,11 @@ namespace corrent::io {
 
 class torrent_storage {
  public:
+  // Cached descriptors (Debian's default soft limit is 1024 per process; a torrent may
+  // have 100,000 files). 2,000-file torrents reopen evicted files rarely: pieces are
+  // written in order, so a file is done with before it is evicted.
+  static constexpr std::size_t max_open_files = 512;
+
   torrent_storage(const metainfo::torrent& t, std::filesystem::path output_dir);
   ~torrent_storage();
 
@@ -60,7 +65,8 @@ class torrent_storage {
   // release_fd(): at most max_open_files are kept open, the least recently used idle one
   // is closed to make room (if it had unsynced writes, the next sync() is a syncfs).
   result<int> fd_for(std::size_t file_index);
-  void release_fd(std::size_t file_index);
+  // Done with it; `wrote`: it was written to (dirty until the next sync()).
+  void release_fd(std::size_t file_index, bool wrote = false);
   // pwrite (write) or pread a range of the piece space across its file spans.
   result<void> transfer(std::int64_t offset, std::int64_t length, char* data, bool write);
   void close_files();
@@ -85,12 +91,6 @@ class torrent_storage {
   std::vector<std::size_t> open_;  // indices of files_ with fd >= 0
   std::uint64_t use_clock_ = 0;
   bool closed_dirty_ = false;  // a file closed with unsynced writes (sync() uses syncfs)
-
- public:
-  // Cached descriptors (Debian's default soft limit is 1024 per process; a torrent may
-  // have 100,000 files). 2,000-file torrents reopen evicted files rarely: pieces are
-  // written in order, so a file is done with before it is evicted.
-  static constexpr std::size_t max_open_files = 512;
 };
 
 }  // namespace corrent::io
