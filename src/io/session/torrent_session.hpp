@@ -106,7 +106,9 @@ class torrent_session {
   void fill_requests(peer_connection& p, std::size_t* busy = nullptr);
   void fill_all_requests(const peer_connection* except = nullptr);
   bool on_block(peer_connection& p, const wire::message& m);
+  // A complete piece joins the hash batch; flush_hashes() hands the batch to the pool.
   void submit_piece(std::uint32_t piece);
+  void flush_hashes();
   bool on_request(peer_connection& p, const wire::message& m);
   void serve_requests(peer_connection& p);
   void on_block_read(swarm::peer_key key, const std::vector<swarm::block_ref>& batch,
@@ -175,7 +177,20 @@ class torrent_session {
   std::vector<std::unique_ptr<char[]>> spare_buffers_;  // piece buffers kept for reuse
   std::size_t max_spare_buffers_ = 8;
   std::shared_ptr<buffer_pool> read_buffers_ = buffer_pool::create(32);  // served blocks
-  std::size_t pending_disk_ = 0;
+  std::size_t pending_disk_ = 0;  // pieces batched or on the pool
+  std::size_t max_pending_disk_bytes_ = 16 << 20;  // then requests pause (more to batch)
+  // Complete pieces waiting to be hashed together (crypto::sha1_many): flushed at
+  // hash_batch_ pieces, when no other piece is in progress, or by the timer.
+  struct hash_job {
+    std::uint32_t piece = 0;
+    std::unique_ptr<char[]> data;
+    std::size_t size = 0;
+    crypto::sha1_digest expected{};
+    bool watched = false;
+  };
+  std::vector<hash_job> hash_batch_queue_;
+  std::size_t hash_batch_ = 1;
+  boost::asio::steady_timer hash_flush_timer_;
   std::vector<swarm::block_ref> pick_scratch_;
 
   std::chrono::steady_clock::time_point started_at_;

@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "core/crypto/sha1.hpp"
+#include "core/crypto/sha1_many.hpp"
 
 namespace corrent::io {
 namespace {
@@ -83,8 +84,15 @@ hash_result hash_pieces(const std::vector<hash_source>& files, std::int64_t piec
 
   if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
   threads = static_cast<unsigned>(std::min<std::int64_t>(threads, num_pieces));
-  // Claim about 4 MiB of consecutive pieces at a time.
-  const std::int64_t batch = std::max<std::int64_t>(1, (4 << 20) / piece_length);
+  // Pieces hashed together (crypto::sha1_many): 16 where the CPU has the 16-lane path
+  // and 16 pieces fit in 16 MiB per worker, else one at a time. Workers claim about
+  // 4 MiB of consecutive pieces (at least one group) at a time.
+  const std::int64_t group =
+      crypto::sha1_many_vectorized()
+          ? std::clamp<std::int64_t>((16 << 20) / piece_length, 1, 16)
+          : 1;
+  const std::int64_t lanes = group >= static_cast<std::int64_t>(crypto::min_vector_lanes) ? group : 1;
+  const std::int64_t batch = std::max<std::int64_t>(lanes, (4 << 20) / piece_length);
 
   std::atomic<std::int64_t> next{0};
   std::mutex mu;
@@ -93,10 +101,26 @@ hash_result hash_pieces(const std::vector<hash_source>& files, std::int64_t piec
   std::vector<bool> readable(static_cast<std::size_t>(num_pieces), true);
 
   auto worker = [&] {
-    std::vector<char> buf(static_cast<std::size_t>(piece_length));
-    crypto::sha1_hasher hasher;
+    std::vector<char> buf(static_cast<std::size_t>(piece_length * lanes));
     file_reader reader;
     std::string why;
+    std::vector<std::int64_t> pieces;  // read into buf, in slot order
+    std::vector<std::string_view> views;
+    std::vector<crypto::sha1_digest> digests;
+    auto hash_group = [&] {
+      digests.resize(views.size());
+      crypto::sha1_many(views, digests);
+      for (std::size_t k = 0; k < pieces.size(); ++k) {
+        std::memcpy(out.digests.data() + pieces[k] * 20, digests[k].data(), 20);
+        if (progress) {
+          progress->pieces_done.fetch_add(1, std::memory_order_relaxed);
+          progress->bytes_done.fetch_add(static_cast<std::int64_t>(views[k].size()),
+                                         std::memory_order_relaxed);
+        }
+      }
+      pieces.clear();
+      views.clear();
+    };
     while (true) {
       const std::int64_t first = next.fetch_add(batch);
       if (first >= num_pieces) break;
@@ -110,7 +134,8 @@ hash_result hash_pieces(const std::vector<hash_source>& files, std::int64_t piec
         std::size_t i = static_cast<std::size_t>(it - starts.begin()) - 1;
         std::int64_t off = begin, left = len;
         bool ok = true;
-        char* dst = buf.data();
+        char* const slot = buf.data() + static_cast<std::int64_t>(pieces.size()) * piece_length;
+        char* dst = slot;
         for (; left > 0 && i < files.size(); ++i) {
           const std::int64_t in_file = off - starts[i];
           const std::int64_t n = std::min(left, files[i].length - in_file);
@@ -121,22 +146,20 @@ hash_result hash_pieces(const std::vector<hash_source>& files, std::int64_t piec
           left -= n;
         }
         if (ok) {
-          hasher.update(buf.data(), static_cast<std::size_t>(len));
-          const auto d = hasher.finish();
-          std::memcpy(out.digests.data() + p * 20, d.data(), 20);
-        }
-        {
+          pieces.push_back(p);
+          views.emplace_back(slot, static_cast<std::size_t>(len));
+          if (static_cast<std::int64_t>(pieces.size()) == lanes) hash_group();
+        } else {
           std::lock_guard lock(mu);
-          if (!ok) {
-            readable[static_cast<std::size_t>(p)] = false;
-            if (out.first_problem.empty()) out.first_problem = why;
-          }
+          readable[static_cast<std::size_t>(p)] = false;
+          if (out.first_problem.empty()) out.first_problem = why;
         }
-        if (progress) {
+        if (!ok && progress) {
           progress->pieces_done.fetch_add(1, std::memory_order_relaxed);
           progress->bytes_done.fetch_add(len, std::memory_order_relaxed);
         }
       }
+      hash_group();
     }
     std::lock_guard lock(mu);
     if (--running == 0) cv.notify_all();
