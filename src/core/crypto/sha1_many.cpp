@@ -32,8 +32,8 @@ constexpr std::size_t block = 64;
 // choose, 0x96 = parity, 0xE8 = majority), the rotations are single instructions.
 __attribute__((target("avx512f,avx512bw,avx512vl"))) void compress_x16(
     std::uint32_t h[5][lanes], const unsigned char* data[lanes], std::size_t blocks) {
-  const __m512i bswap = _mm512_broadcast_i32x4(
-      _mm_setr_epi8(3, 2, 1, 0, 7, 6, 5, 4, 11, 10, 9, 8, 15, 14, 13, 12));
+  const __m512i bswap =
+      _mm512_broadcast_i32x4(_mm_setr_epi8(3, 2, 1, 0, 7, 6, 5, 4, 11, 10, 9, 8, 15, 14, 13, 12));
   // Third transpose stage: 128-bit chunks of two vectors, interleaved / halves joined.
   const __m512i mix_lo = _mm512_setr_epi32(0, 1, 2, 3, 16, 17, 18, 19, 4, 5, 6, 7, 20, 21, 22, 23);
   const __m512i mix_hi =
@@ -71,22 +71,22 @@ __attribute__((target("avx512f,avx512bw,avx512vl"))) void compress_x16(
     const __m512i a0 = a, b0 = b, c0 = c, d0 = d, e0 = e;
 // Lambdas would not inherit the target attribute: the round and schedule are macros.
 // SCHEDULE(i): w[i] for i >= 16, in place in the 16-word window.
-#define CORRENT_SCHEDULE(i)                                                                \
-  (w[(i)&15] = _mm512_rol_epi32(                                                           \
-       _mm512_xor_si512(_mm512_ternarylogic_epi32(w[((i)-3) & 15], w[((i)-8) & 15],          \
-                                                  w[((i)-14) & 15], 0x96),                 \
-                        w[(i)&15]),                                                        \
+#define CORRENT_SCHEDULE(i)                                                                     \
+  (w[(i)&15] = _mm512_rol_epi32(                                                                \
+       _mm512_xor_si512(                                                                        \
+           _mm512_ternarylogic_epi32(w[((i)-3) & 15], w[((i)-8) & 15], w[((i)-14) & 15], 0x96), \
+           w[(i)&15]),                                                                          \
        1))
-#define CORRENT_ROUND(fn, k, wi)                                                           \
-  do {                                                                                     \
-    const __m512i sum = _mm512_add_epi32(                                                  \
-        _mm512_add_epi32(_mm512_rol_epi32(a, 5), _mm512_ternarylogic_epi32(b, c, d, fn)),  \
+#define CORRENT_ROUND(fn, k, wi)                                                            \
+  do {                                                                                      \
+    const __m512i sum = _mm512_add_epi32(                                                   \
+        _mm512_add_epi32(_mm512_rol_epi32(a, 5), _mm512_ternarylogic_epi32(b, c, d, fn)),   \
         _mm512_add_epi32(_mm512_add_epi32(e, _mm512_set1_epi32(static_cast<int>(k))), wi)); \
-    e = d;                                                                                 \
-    d = c;                                                                                 \
-    c = _mm512_rol_epi32(b, 30);                                                           \
-    b = a;                                                                                 \
-    a = sum;                                                                               \
+    e = d;                                                                                  \
+    d = c;                                                                                  \
+    c = _mm512_rol_epi32(b, 30);                                                            \
+    b = a;                                                                                  \
+    a = sum;                                                                                \
   } while (0)
     for (int i = 0; i < 16; ++i) CORRENT_ROUND(0xCA, 0x5A827999u, w[i]);
     for (int i = 16; i < 20; ++i) CORRENT_ROUND(0xCA, 0x5A827999u, CORRENT_SCHEDULE(i));
@@ -109,21 +109,24 @@ __attribute__((target("avx512f,avx512bw,avx512vl"))) void compress_x16(
 }
 
 bool cpu_has_x16() {
-  static const bool has = __builtin_cpu_supports("avx512f") &&
-                          __builtin_cpu_supports("avx512bw") &&
+  static const bool has = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
                           __builtin_cpu_supports("avx512vl");
   return has;
 }
 
 #else
 
-bool cpu_has_x16() { return false; }
+bool cpu_has_x16() {
+  return false;
+}
 
 #endif
 
 }  // namespace
 
-bool sha1_many_vectorized() { return cpu_has_x16(); }
+bool sha1_many_vectorized() {
+  return cpu_has_x16();
+}
 
 namespace detail {
 
@@ -237,8 +240,7 @@ void sha1_many(std::span<const std::string_view> messages, std::span<sha1_digest
           after_chunk(order[at + lane], off, len);
         };
       }
-      detail::sha1_x16(std::span(group.data(), n), std::span(digests.data(), n), lane_chunk,
-                       chunk);
+      detail::sha1_x16(std::span(group.data(), n), std::span(digests.data(), n), lane_chunk, chunk);
       for (std::size_t i = 0; i < n; ++i) out[order[at + i]] = digests[i];
     }
     at += n;

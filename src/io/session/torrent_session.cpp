@@ -21,14 +21,6 @@ using namespace std::chrono_literals;
 
 namespace {
 
-// The hash batch (crypto::sha1_many): 12 of the 16 lanes for 1 MiB pieces. 16 would
-// hash ~20 % faster but, with the pieces waiting behind the batch, take w2 (four
-// seeders) past 32 MiB of memory.
-constexpr std::int64_t max_hash_batch_bytes = 12 << 20;
-// Pieces in progress each hold a piece buffer: with many peers they share open pieces
-// rather than each opening its own (at least 4, whatever the piece size).
-constexpr std::int64_t max_open_piece_bytes = 16 << 20;
-
 wire::peer_id make_peer_id(std::mt19937_64& rng) {
   wire::peer_id id{};
   const char prefix[] = "-CR0010-";  // BEP 20 style: corrent 0.1.0
@@ -98,26 +90,7 @@ torrent_session::torrent_session(asio::io_context& ioc, const metainfo::torrent&
   tracker_key_ = static_cast<std::uint32_t>(rng_());
   picker_.set_max_open_pieces(static_cast<std::uint32_t>(
       std::max<std::int64_t>(4, max_open_piece_bytes / std::max<std::int64_t>(1, t.piece_length))));
-  // Pieces hashed together (crypto::sha1_many): as many of the 16 vector lanes as
-  // max_hash_batch_bytes fills; one at a time without the 16-lane path or when fewer
-  // than min_vector_lanes fit (huge pieces), where OpenSSL alone is faster.
-  if (crypto::sha1_many_vectorized()) {
-    const auto fit = static_cast<std::size_t>(
-        max_hash_batch_bytes / std::max<std::int64_t>(1, t.piece_length));
-    hash_batch_ = std::min<std::size_t>(fit, 16);
-    if (hash_batch_ < crypto::min_vector_lanes) hash_batch_ = 1;
-  }
-  // Room for a batch being filled while the one before is hashed and written.
-  if (hash_batch_ > 1) {
-    max_pending_disk_bytes_ = std::max(
-        max_pending_disk_bytes_,
-        hash_batch_ * static_cast<std::size_t>(t.piece_length) + (std::size_t{8} << 20));
-  }
-  // Piece buffers are kept for reuse up to what the open and pending caps allow anyway:
-  // no fresh pages (and page faults) for every piece.
-  max_spare_buffers_ = static_cast<std::size_t>(std::max<std::int64_t>(
-      8, (max_open_piece_bytes + static_cast<std::int64_t>(max_pending_disk_bytes_)) /
-             std::max<std::int64_t>(1, t.piece_length)));
+  size_disk_side();
 }
 
 torrent_session::~torrent_session() {

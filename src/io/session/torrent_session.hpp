@@ -107,6 +107,7 @@ class torrent_session {
   void fill_all_requests(const peer_connection* except = nullptr);
   bool on_block(peer_connection& p, const wire::message& m);
   // A complete piece joins the hash batch; flush_hashes() hands the batch to the pool.
+  void size_disk_side();
   void submit_piece(std::uint32_t piece);
   void flush_hashes();
   bool on_request(peer_connection& p, const wire::message& m);
@@ -172,12 +173,15 @@ class torrent_session {
   swarm::peer_key next_key_ = 1;
   std::vector<peer_summary> finished_peers_;
 
-  // Piece data being assembled; handed to the disk pool when complete.
+  // Piece data being assembled; handed to the disk pool when complete. Pieces in progress
+  // each hold a piece buffer: with many peers they share open pieces rather than each
+  // opening its own (at least 4, whatever the piece size).
+  static constexpr std::int64_t max_open_piece_bytes = 16 << 20;
   std::unordered_map<std::uint32_t, std::unique_ptr<char[]>> piece_buffers_;
   std::vector<std::unique_ptr<char[]>> spare_buffers_;  // piece buffers kept for reuse
   std::size_t max_spare_buffers_ = 8;
   std::shared_ptr<buffer_pool> read_buffers_ = buffer_pool::create(32);  // served blocks
-  std::size_t pending_disk_ = 0;  // pieces batched or on the pool
+  std::size_t pending_disk_ = 0;                   // pieces batched or on the pool
   std::size_t max_pending_disk_bytes_ = 16 << 20;  // then requests pause (more to batch)
   // Complete pieces waiting to be hashed together (crypto::sha1_many): flushed at
   // hash_batch_ pieces, when no other piece is in progress, or by the timer.

@@ -29,8 +29,8 @@ std::vector<sha1_digest> many(const std::vector<std::string>& m) {
 // two), block multiples, a piece-sized message; every lane count 1..16.
 TEST(Sha1X16, MatchesOpenSslForEveryLaneCountAndTailShape) {
   if (!sha1_many_vectorized()) GTEST_SKIP() << "no AVX-512 on this CPU: OpenSSL path only";
-  for (const std::size_t size : {0, 1, 3, 55, 56, 57, 63, 64, 65, 119, 120, 128, 1000, 16384,
-                                 16384 + 61, 262144}) {
+  for (const std::size_t size :
+       {0, 1, 3, 55, 56, 57, 63, 64, 65, 119, 120, 128, 1000, 16384, 16384 + 61, 262144}) {
     for (std::size_t n = 1; n <= 16; n += (size > 20000 ? 5 : 1)) {
       const auto m = random_messages(n, size, static_cast<unsigned>(size * 31 + n));
       std::vector<std::string_view> views(m.begin(), m.end());
