@@ -130,8 +130,7 @@ bool sha1_many_vectorized() {
 
 namespace detail {
 
-bool sha1_x16(std::span<const std::string_view> messages, std::span<sha1_digest> out,
-              const chunk_callback& after_chunk, std::size_t chunk) {
+bool sha1_x16(std::span<const std::string_view> messages, std::span<sha1_digest> out) {
 #if CORRENT_SHA1_X16
   if (!cpu_has_x16() || messages.empty() || messages.size() > lanes) return false;
   const std::size_t size = messages[0].size();
@@ -145,17 +144,7 @@ bool sha1_x16(std::span<const std::string_view> messages, std::span<sha1_digest>
     data[i] = reinterpret_cast<const unsigned char*>(messages[i < messages.size() ? i : 0].data());
   }
   const std::size_t full = size / block;
-  const std::size_t step = after_chunk ? std::max<std::size_t>(1, chunk / block) : full;
-  for (std::size_t done = 0; done < full;) {
-    const std::size_t n = std::min(step, full - done);
-    const unsigned char* at[lanes];
-    for (std::size_t i = 0; i < lanes; ++i) at[i] = data[i] + done * block;
-    compress_x16(h, at, n);
-    if (after_chunk) {
-      for (std::size_t i = 0; i < messages.size(); ++i) after_chunk(i, done * block, n * block);
-    }
-    done += n;
-  }
+  if (full > 0) compress_x16(h, data, full);
   // The tail: the last size % 64 bytes, 0x80, zeros, the length in bits (big-endian),
   // in one block or, when the length does not fit after the bytes, two.
   const std::size_t rest = size % block;
@@ -172,9 +161,6 @@ bool sha1_x16(std::span<const std::string_view> messages, std::span<sha1_digest>
     data[i] = tail;
   }
   compress_x16(h, data, tail_blocks);
-  if (after_chunk && rest > 0) {
-    for (std::size_t i = 0; i < messages.size(); ++i) after_chunk(i, full * block, rest);
-  }
   for (std::size_t i = 0; i < messages.size(); ++i) {
     for (std::size_t j = 0; j < 5; ++j) {
       for (std::size_t k = 0; k < 4; ++k) {
@@ -186,34 +172,15 @@ bool sha1_x16(std::span<const std::string_view> messages, std::span<sha1_digest>
 #else
   (void)messages;
   (void)out;
-  (void)after_chunk;
-  (void)chunk;
   return false;
 #endif
 }
 
 }  // namespace detail
 
-void sha1_many(std::span<const std::string_view> messages, std::span<sha1_digest> out,
-               const chunk_callback& after_chunk, std::size_t chunk) {
-  chunk = std::max(chunk, block);
-  // One message through OpenSSL, in chunks when the caller wants them.
-  auto one = [&](std::size_t i) {
-    if (!after_chunk) {
-      out[i] = sha1(messages[i]);
-      return;
-    }
-    sha1_hasher hasher;
-    const std::string_view m = messages[i];
-    for (std::size_t at = 0; at < m.size(); at += chunk) {
-      const std::size_t n = std::min(chunk, m.size() - at);
-      hasher.update(m.substr(at, n));
-      after_chunk(i, at, n);
-    }
-    out[i] = hasher.finish();
-  };
+void sha1_many(std::span<const std::string_view> messages, std::span<sha1_digest> out) {
   if (messages.size() < min_vector_lanes || !cpu_has_x16()) {
-    for (std::size_t i = 0; i < messages.size(); ++i) one(i);
+    for (std::size_t i = 0; i < messages.size(); ++i) out[i] = sha1(messages[i]);
     return;
   }
   // Group by length (stable: equal messages stay in order), 16 at a time.
@@ -231,16 +198,10 @@ void sha1_many(std::span<const std::string_view> messages, std::span<sha1_digest
       ++n;
     }
     if (n < min_vector_lanes) {
-      for (std::size_t i = 0; i < n; ++i) one(order[at + i]);
+      for (std::size_t i = 0; i < n; ++i) out[order[at + i]] = sha1(messages[order[at + i]]);
     } else {
       for (std::size_t i = 0; i < n; ++i) group[i] = messages[order[at + i]];
-      chunk_callback lane_chunk;
-      if (after_chunk) {
-        lane_chunk = [&](std::size_t lane, std::size_t off, std::size_t len) {
-          after_chunk(order[at + lane], off, len);
-        };
-      }
-      detail::sha1_x16(std::span(group.data(), n), std::span(digests.data(), n), lane_chunk, chunk);
+      detail::sha1_x16(std::span(group.data(), n), std::span(digests.data(), n));
       for (std::size_t i = 0; i < n; ++i) out[order[at + i]] = digests[i];
     }
     at += n;

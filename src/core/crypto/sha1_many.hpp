@@ -7,7 +7,6 @@
 #pragma once
 
 #include <cstddef>
-#include <functional>
 #include <span>
 #include <string_view>
 
@@ -15,18 +14,10 @@
 
 namespace corrent::crypto {
 
-// after_chunk(i, offset, length): bytes [offset, offset + length) of message i were just
-// hashed, so they are in this core's cache: a caller that copies them elsewhere (the disk
-// side writes pieces) does it then instead of reading them from memory again.
-using chunk_callback = std::function<void(std::size_t, std::size_t, std::size_t)>;
-
 // out[i] = sha1(messages[i]); out.size() must equal messages.size(). Messages of one
 // length go through the 16-lane code in groups of 16 (a group of at least
 // min_vector_lanes, below which OpenSSL is faster), the rest one by one through OpenSSL.
-// With after_chunk, every message is hashed in steps of `chunk` bytes (a multiple of 64),
-// after_chunk called after each.
-void sha1_many(std::span<const std::string_view> messages, std::span<sha1_digest> out,
-               const chunk_callback& after_chunk = {}, std::size_t chunk = 64 * 1024);
+void sha1_many(std::span<const std::string_view> messages, std::span<sha1_digest> out);
 
 // Whether this CPU (and OS) has the 16-lane path: AVX-512 F, BW and VL.
 bool sha1_many_vectorized();
@@ -37,9 +28,7 @@ inline constexpr std::size_t min_vector_lanes = 7;
 namespace detail {
 // The 16-lane path for 1..16 messages of one length; false (out untouched) without
 // AVX-512. For tests, which check it against OpenSSL for any lane count.
-// after_chunk(i, ...) as above, with i the index in `messages`.
-bool sha1_x16(std::span<const std::string_view> messages, std::span<sha1_digest> out,
-              const chunk_callback& after_chunk = {}, std::size_t chunk = 64 * 1024);
+bool sha1_x16(std::span<const std::string_view> messages, std::span<sha1_digest> out);
 }  // namespace detail
 
 }  // namespace corrent::crypto

@@ -74,11 +74,8 @@ void torrent_session::submit_piece(std::uint32_t piece) {
   }
 }
 
-// Hashes the batch on the pool (together: crypto::sha1_many) and writes each piece as
-// it is hashed, chunk by chunk while the bytes are in cache (writing after the hash
-// check read them from memory again: +10 % CPU on w1). A piece that fails is thus on
-// disk too, but never marked verified: it is downloaded again over itself. Every
-// outcome is posted back in one go.
+// Hashes the batch on the pool (together: crypto::sha1_many), writes the pieces that
+// passed, and posts every outcome back in one go.
 void torrent_session::flush_hashes() {
   if (hash_batch_queue_.empty()) return;
   hash_flush_timer_.cancel();
@@ -95,18 +92,15 @@ void torrent_session::flush_hashes() {
     bytes.reserve(batch->size());
     for (const auto& j : *batch) bytes.emplace_back(j.data.get(), j.size);
     std::vector<crypto::sha1_digest> digests(batch->size());
-    crypto::sha1_many(bytes, digests, [&](std::size_t i, std::size_t at, std::size_t n) {
-      auto& o = (*outcomes)[i];
-      if (!o.written) return;  // the first error stands
-      o.written = storage_.write_range((*batch)[i].piece, static_cast<std::int64_t>(at),
-                                       static_cast<std::int64_t>(n), bytes[i].data() + at);
-    });
+    crypto::sha1_many(bytes, digests);
     for (std::size_t i = 0; i < batch->size(); ++i) {
+      const auto& j = (*batch)[i];
       auto& o = (*outcomes)[i];
-      o.ok = digests[i] == (*batch)[i].expected;
+      o.ok = digests[i] == j.expected;
+      if (o.ok) o.written = storage_.write_piece(j.piece, j.data.get());
       // Block digests: of a failed piece to find the liar later, of a piece that failed
       // before to compare with (swarm::smart_ban).
-      if (!o.ok || (*batch)[i].watched) o.blocks = swarm::block_digests(bytes[i]);
+      if (!o.ok || j.watched) o.blocks = swarm::block_digests(bytes[i]);
     }
     asio::post(ioc_, [this, batch, outcomes] {
       for (std::size_t i = 0; i < batch->size(); ++i) {

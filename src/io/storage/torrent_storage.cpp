@@ -129,12 +129,6 @@ result<void> torrent_storage::write_piece(std::int64_t piece, const char* data) 
                   const_cast<char*>(data), true);
 }
 
-result<void> torrent_storage::write_range(std::int64_t piece, std::int64_t begin,
-                                          std::int64_t length, const char* data) {
-  std::lock_guard serial(write_mu_);
-  return transfer(piece * torrent_.piece_length + begin, length, const_cast<char*>(data), true);
-}
-
 result<void> torrent_storage::read_piece(std::int64_t piece, char* data) {
   return transfer(piece * torrent_.piece_length, torrent_.piece_size(piece), data, false);
 }

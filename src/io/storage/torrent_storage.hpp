@@ -40,11 +40,8 @@ class torrent_storage {
   // files are created by their first write.
   result<void> prepare();
 
-  // Writes one whole piece (`data` is piece_size(piece) bytes), or `length` bytes at
-  // `begin` of a piece. Pad-file spans are skipped.
+  // Writes one whole piece (`data` is piece_size(piece) bytes). Pad-file spans are skipped.
   result<void> write_piece(std::int64_t piece, const char* data);
-  result<void> write_range(std::int64_t piece, std::int64_t begin, std::int64_t length,
-                           const char* data);
   // Reads one whole piece, or `length` bytes at `begin` of a piece (a block to upload);
   // pad spans read as zeros. Missing/short files are an error.
   result<void> read_piece(std::int64_t piece, char* data);

@@ -81,29 +81,6 @@ TEST(Sha1Many, MixedLengthsLandAtTheirIndex) {
   for (std::size_t i = 0; i < m.size(); ++i) EXPECT_EQ(out[i], sha1(m[i])) << i;
 }
 
-// after_chunk reports every byte of every message exactly once, in order, whichever path
-// hashed it (16 lanes for the 1 MiB group, OpenSSL for the odd ones).
-TEST(Sha1Many, ChunksCoverEveryMessageOnceInOrder) {
-  std::vector<std::string> m = random_messages(13, 1 << 20, 9);
-  for (const auto& s : random_messages(2, 100000, 4)) m.push_back(s);
-  std::vector<std::string_view> views(m.begin(), m.end());
-  std::vector<sha1_digest> out(m.size());
-  std::vector<std::size_t> next(m.size(), 0);
-  bool in_order = true;
-  sha1_many(
-      views, out,
-      [&](std::size_t i, std::size_t at, std::size_t n) {
-        in_order = in_order && at == next[i] && n > 0 && n <= 65536;
-        next[i] = at + n;
-      },
-      65536);
-  EXPECT_TRUE(in_order);
-  for (std::size_t i = 0; i < m.size(); ++i) {
-    EXPECT_EQ(next[i], m[i].size()) << i;
-    EXPECT_EQ(out[i], sha1(m[i])) << i;
-  }
-}
-
 TEST(Sha1Many, EmptyAndSingle) {
   std::vector<sha1_digest> none;
   sha1_many({}, none);
