@@ -75,42 +75,36 @@ void torrent_session::submit_piece(std::uint32_t piece) {
 }
 
 // Hashes the batch on the pool (together: crypto::sha1_many), writes the pieces that
-// passed, and posts every outcome back in one go.
+// passed, and posts each outcome back as soon as its piece is written: the buffer and
+// the room under max_pending_disk_bytes_ come back piece by piece (one post for the
+// whole batch left requests paused for its whole write: w3 0.66 -> 0.82 s).
 void torrent_session::flush_hashes() {
   if (hash_batch_queue_.empty()) return;
   hash_flush_timer_.cancel();
   auto batch = std::make_shared<std::vector<hash_job>>(std::move(hash_batch_queue_));
   hash_batch_queue_.clear();
   asio::post(disk_pool_, [this, batch] {
-    struct outcome {
-      bool ok = false;
-      result<void> written;
-      std::vector<crypto::sha1_digest> blocks;
-    };
-    auto outcomes = std::make_shared<std::vector<outcome>>(batch->size());
     std::vector<std::string_view> bytes;
     bytes.reserve(batch->size());
     for (const auto& j : *batch) bytes.emplace_back(j.data.get(), j.size);
     std::vector<crypto::sha1_digest> digests(batch->size());
     crypto::sha1_many(bytes, digests);
     for (std::size_t i = 0; i < batch->size(); ++i) {
-      const auto& j = (*batch)[i];
-      auto& o = (*outcomes)[i];
-      o.ok = digests[i] == j.expected;
-      if (o.ok) o.written = storage_.write_piece(j.piece, j.data.get());
+      auto& j = (*batch)[i];
+      const bool ok = digests[i] == j.expected;
+      result<void> written;
+      if (ok) written = storage_.write_piece(j.piece, j.data.get());
       // Block digests: of a failed piece to find the liar later, of a piece that failed
       // before to compare with (swarm::smart_ban).
-      if (!o.ok || j.watched) o.blocks = swarm::block_digests(bytes[i]);
-    }
-    asio::post(ioc_, [this, batch, outcomes] {
-      for (std::size_t i = 0; i < batch->size(); ++i) {
-        auto& j = (*batch)[i];
-        auto& o = (*outcomes)[i];
-        spare_buffers_.push_back(std::move(j.data));
+      std::vector<crypto::sha1_digest> blocks;
+      if (!ok || j.watched) blocks = swarm::block_digests(bytes[i]);
+      asio::post(ioc_, [this, data = std::move(j.data), piece = j.piece, ok,
+                        written = std::move(written), blocks = std::move(blocks)]() mutable {
+        spare_buffers_.push_back(std::move(data));
         if (spare_buffers_.size() > max_spare_buffers_) spare_buffers_.pop_back();
-        on_piece_done(j.piece, o.ok, o.written, o.blocks);
-      }
-    });
+        on_piece_done(piece, ok, written, blocks);
+      });
+    }
   });
 }
 
