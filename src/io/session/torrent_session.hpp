@@ -106,8 +106,8 @@ class torrent_session {
   void fill_requests(peer_connection& p, std::size_t* busy = nullptr);
   void fill_all_requests(const peer_connection* except = nullptr);
   bool on_block(peer_connection& p, const wire::message& m);
+  void size_disk_side();  // hash batch, pending cap, spare buffers for this torrent
   // A complete piece joins the hash batch; flush_hashes() hands the batch to the pool.
-  void size_disk_side();
   void submit_piece(std::uint32_t piece);
   void flush_hashes();
   bool on_request(peer_connection& p, const wire::message& m);
@@ -184,7 +184,8 @@ class torrent_session {
   std::size_t pending_disk_ = 0;                   // pieces batched or on the pool
   std::size_t max_pending_disk_bytes_ = 16 << 20;  // then requests pause (more to batch)
   // Complete pieces waiting to be hashed together (crypto::sha1_many): flushed at
-  // hash_batch_ pieces, when no other piece is in progress, or by the timer.
+  // hash_batch_ pieces, when no request is outstanding, before the pending cap, on stop,
+  // or by the timer (20 ms after the first).
   struct hash_job {
     std::uint32_t piece = 0;
     std::unique_ptr<char[]> data;
