@@ -109,6 +109,7 @@ class torrent_session {
   void size_disk_side();  // hash batch, pending cap, spare buffers for this torrent
   // A complete piece joins the hash batch; flush_hashes() hands the batch to the pool.
   void submit_piece(std::uint32_t piece);
+  void maybe_flush_hashes();
   void flush_hashes();
   bool on_request(peer_connection& p, const wire::message& m);
   void serve_requests(peer_connection& p);
@@ -185,7 +186,7 @@ class torrent_session {
   std::size_t max_pending_disk_bytes_ = 16 << 20;  // then requests pause (more to batch)
   // Complete pieces waiting to be hashed together (crypto::sha1_many): flushed at
   // hash_batch_ pieces, when no request is outstanding, before the pending cap, on stop,
-  // or by the timer (20 ms after the first).
+  // at once while a peer is interested in us, or by the timer (20 ms after the first).
   struct hash_job {
     std::uint32_t piece = 0;
     std::unique_ptr<char[]> data;
@@ -196,6 +197,7 @@ class torrent_session {
   std::vector<hash_job> hash_batch_queue_;
   std::size_t hash_batch_ = 1;
   boost::asio::steady_timer hash_flush_timer_;
+  bool hash_timer_armed_ = false;
   std::vector<swarm::block_ref> pick_scratch_;
 
   std::chrono::steady_clock::time_point started_at_;
