@@ -128,6 +128,13 @@ bool sha1_many_vectorized() {
   return cpu_has_x16();
 }
 
+std::size_t sha1_batch_size(std::int64_t length, std::int64_t max_bytes) {
+  if (!cpu_has_x16()) return 1;
+  const auto fit = static_cast<std::size_t>(max_bytes / std::max<std::int64_t>(1, length));
+  const std::size_t n = std::min(fit, lanes);
+  return n >= min_vector_lanes ? n : 1;
+}
+
 namespace detail {
 
 bool sha1_x16(std::span<const std::string_view> messages, std::span<sha1_digest> out) {

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <span>
 #include <string_view>
 
@@ -24,6 +25,11 @@ bool sha1_many_vectorized();
 
 // A 16-lane group costs the same with 1 message as with 16; SHA-NI wins below ~7.
 inline constexpr std::size_t min_vector_lanes = 7;
+
+// How many messages of `length` bytes to hash together within `max_bytes`: as many as
+// fit, at most 16; 1 (one at a time) without the 16-lane path or when fewer than
+// min_vector_lanes fit.
+std::size_t sha1_batch_size(std::int64_t length, std::int64_t max_bytes);
 
 namespace detail {
 // The 16-lane path for 1..16 messages of one length; false (out untouched) without

@@ -31,14 +31,8 @@ constexpr std::int64_t max_hash_batch_bytes = 12 << 20;
 void torrent_session::size_disk_side() {
   const auto& t = torrent_;
   // Pieces hashed together (crypto::sha1_many): as many of the 16 vector lanes as
-  // max_hash_batch_bytes fills; one at a time without the 16-lane path or when fewer
-  // than min_vector_lanes fit (huge pieces), where OpenSSL alone is faster.
-  if (crypto::sha1_many_vectorized()) {
-    const auto fit =
-        static_cast<std::size_t>(max_hash_batch_bytes / std::max<std::int64_t>(1, t.piece_length));
-    hash_batch_ = std::min<std::size_t>(fit, 16);
-    if (hash_batch_ < crypto::min_vector_lanes) hash_batch_ = 1;
-  }
+  // max_hash_batch_bytes fills; one at a time without the 16-lane path or for huge pieces.
+  hash_batch_ = crypto::sha1_batch_size(t.piece_length, max_hash_batch_bytes);
   // Room for a batch being filled while the one before is hashed and written.
   if (hash_batch_ > 1) {
     max_pending_disk_bytes_ =
@@ -56,9 +50,7 @@ void torrent_session::submit_piece(std::uint32_t piece) {
   auto node = piece_buffers_.extract(piece);
   if (node.empty()) return;
   ++pending_disk_;
-  hash_batch_queue_.push_back({piece, std::move(node.mapped()),
-                               static_cast<std::size_t>(torrent_.piece_size(piece)),
-                               torrent_.piece_hash(piece), smart_ban_.watching(piece)});
+  hash_batch_queue_.push_back({piece, std::move(node.mapped()), smart_ban_.watching(piece)});
   maybe_flush_hashes();
 }
 
@@ -71,16 +63,15 @@ void torrent_session::submit_piece(std::uint32_t piece) {
 // instead of 1.2-1.4). Among seeds only, pieces wait at most 20 ms for the lanes.
 void torrent_session::maybe_flush_hashes() {
   if (hash_batch_queue_.empty()) return;
-  std::size_t busy = 0;
   bool wanted = false;
   for (const auto& [key, p] : peers_) {
-    busy += p->requests.empty() ? 0 : 1;
     wanted =
         wanted || (p->handshake_done && (p->peer_interested || !p->has_bitfield || !p->has.all()));
   }
   const bool capped = (pending_disk_ + 1) * static_cast<std::size_t>(torrent_.piece_length) >
                       max_pending_disk_bytes_;
-  if (hash_batch_queue_.size() >= hash_batch_ || busy == 0 || capped || stopping_ || wanted) {
+  if (hash_batch_queue_.size() >= hash_batch_ || busy_peers() == 0 || capped || stopping_ ||
+      wanted) {
     flush_hashes();
   } else if (!hash_timer_armed_) {
     hash_timer_armed_ = true;
@@ -106,12 +97,14 @@ void torrent_session::flush_hashes() {
   asio::post(disk_pool_, [this, batch] {
     std::vector<std::string_view> bytes;
     bytes.reserve(batch->size());
-    for (const auto& j : *batch) bytes.emplace_back(j.data.get(), j.size);
+    for (const auto& j : *batch) {
+      bytes.emplace_back(j.data.get(), static_cast<std::size_t>(torrent_.piece_size(j.piece)));
+    }
     std::vector<crypto::sha1_digest> digests(batch->size());
     crypto::sha1_many(bytes, digests);
     for (std::size_t i = 0; i < batch->size(); ++i) {
       auto& j = (*batch)[i];
-      const bool ok = digests[i] == j.expected;
+      const bool ok = digests[i] == torrent_.piece_hash(j.piece);
       result<void> written;
       if (ok) written = storage_.write_piece(j.piece, j.data.get());
       // Block digests: of a failed piece to find the liar later, of a piece that failed

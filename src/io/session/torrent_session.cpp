@@ -10,7 +10,6 @@
 #include <cstring>
 
 #include "core/crypto/sha1.hpp"
-#include "core/crypto/sha1_many.hpp"
 #include "core/wire/codec.hpp"
 
 namespace corrent::io {

@@ -190,9 +190,7 @@ class torrent_session {
   struct hash_job {
     std::uint32_t piece = 0;
     std::unique_ptr<char[]> data;
-    std::size_t size = 0;
-    crypto::sha1_digest expected{};
-    bool watched = false;
+    bool watched = false;  // smart_ban wants its block digests
   };
   std::vector<hash_job> hash_batch_queue_;
   std::size_t hash_batch_ = 1;

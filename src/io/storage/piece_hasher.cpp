@@ -87,11 +87,7 @@ hash_result hash_pieces(const std::vector<hash_source>& files, std::int64_t piec
   // Pieces hashed together (crypto::sha1_many): 16 where the CPU has the 16-lane path
   // and 16 pieces fit in 16 MiB per worker, else one at a time. Workers claim about
   // 4 MiB of consecutive pieces (at least one group) at a time.
-  const std::int64_t group = crypto::sha1_many_vectorized()
-                                 ? std::clamp<std::int64_t>((16 << 20) / piece_length, 1, 16)
-                                 : 1;
-  const std::int64_t lanes =
-      group >= static_cast<std::int64_t>(crypto::min_vector_lanes) ? group : 1;
+  const auto lanes = static_cast<std::int64_t>(crypto::sha1_batch_size(piece_length, 16 << 20));
   const std::int64_t batch = std::max<std::int64_t>(lanes, (4 << 20) / piece_length);
 
   std::atomic<std::int64_t> next{0};

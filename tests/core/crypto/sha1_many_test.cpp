@@ -81,6 +81,19 @@ TEST(Sha1Many, MixedLengthsLandAtTheirIndex) {
   for (std::size_t i = 0; i < m.size(); ++i) EXPECT_EQ(out[i], sha1(m[i])) << i;
 }
 
+TEST(Sha1Many, BatchSizeFillsTheLanesOrIsOne) {
+  const std::int64_t mib = 1 << 20;
+  if (!sha1_many_vectorized()) {
+    EXPECT_EQ(sha1_batch_size(16 * 1024, 12 * mib), 1u);
+    return;
+  }
+  EXPECT_EQ(sha1_batch_size(mib, 12 * mib), 12u);
+  EXPECT_EQ(sha1_batch_size(16 * 1024, 12 * mib), 16u);  // at most the 16 lanes
+  EXPECT_EQ(sha1_batch_size(12 * mib / 7, 12 * mib), 7u);
+  EXPECT_EQ(sha1_batch_size(2 * mib, 12 * mib), 1u);  // 6 fit: OpenSSL one at a time
+  EXPECT_EQ(sha1_batch_size(0, 12 * mib), 16u);
+}
+
 TEST(Sha1Many, EmptyAndSingle) {
   std::vector<sha1_digest> none;
   sha1_many({}, none);
