@@ -87,9 +87,10 @@ torrent_session::torrent_session(asio::io_context& ioc, const metainfo::torrent&
                                      std::max(opts_.max_upload_rate * 0.2, 4.0 * wire::block_size));
   }
   tracker_key_ = static_cast<std::uint32_t>(rng_());
-  picker_.set_max_open_pieces(static_cast<std::uint32_t>(
-      std::max<std::int64_t>(4, max_open_piece_bytes / std::max<std::int64_t>(1, t.piece_length))));
+  max_open_pieces_ = static_cast<std::uint32_t>(
+      std::max<std::int64_t>(4, max_open_piece_bytes / std::max<std::int64_t>(1, t.piece_length)));
   size_disk_side();
+  update_open_cap();
 }
 
 torrent_session::~torrent_session() {
