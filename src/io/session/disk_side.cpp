@@ -21,15 +21,16 @@ using asio::use_awaitable;
 using namespace std::chrono_literals;
 
 namespace {
-// The hash batch (crypto::sha1_many): 12 of the 16 lanes for 1 MiB pieces. 16 hash
-// ~25 % faster, but with the room behind the batch took w2 (four seeders) past 32 MiB
-// of memory, for a total CPU within the noise.
-constexpr std::int64_t max_hash_batch_bytes = 12 << 20;
+// The hash batch (crypto::sha1_many): all 16 lanes for pieces up to 1 MiB, 8 of 2 MiB.
+// (12 MiB, 12 pieces of 1 MiB, before max_piece_buffer_bytes: 16 then took w2 past
+// 32 MiB. Under the budget, 16 against 12: w1 wall 1.22 -> 1.15 s, CPU 0.93 -> 0.89 s;
+// w3 0.77 -> 0.71 s; w2 peak 24.5 -> 28.6 MiB.)
+constexpr std::int64_t max_hash_batch_bytes = 16 << 20;
 // All piece buffers together, open and waiting for the disk: the batch being hashed plus
 // room for the pieces arriving meanwhile. Without it the open pieces (up to
 // max_open_piece_bytes) came on top of the pending ones: four seeders took corrent to
-// 29-38 MiB, with it a steady 24.5 MiB, and no slower (w2 wall 1.21 -> 1.14 s).
-constexpr std::int64_t max_piece_buffer_bytes = 20 << 20;
+// 29-38 MiB (12-piece batches); with it peak memory is the budget + ~4 MiB, steady.
+constexpr std::int64_t max_piece_buffer_bytes = 24 << 20;
 }  // namespace
 
 // How many pieces are hashed together, and how much piece data may wait for the disk.

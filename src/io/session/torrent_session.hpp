@@ -185,7 +185,7 @@ class torrent_session {
   std::size_t pending_disk_ = 0;                   // pieces batched or on the pool
   std::size_t max_pending_disk_bytes_ = 16 << 20;  // then requests pause (more to batch)
   std::uint32_t max_open_pieces_ = 4;           // from max_open_piece_bytes
-  std::size_t max_piece_bytes_ = 20 << 20;      // open and pending pieces together
+  std::size_t max_piece_bytes_ = 24 << 20;      // open and pending pieces together
   void update_open_cap();                       // the picker's open cap from the two
   // Complete pieces waiting to be hashed together (crypto::sha1_many): flushed at
   // hash_batch_ pieces, when no request is outstanding, before the pending cap, on stop,
