@@ -77,6 +77,9 @@ class peer_connection : public std::enable_shared_from_this<peer_connection> {
   bool has_bitfield = false;  // we know its pieces (bitfield, have_all/none, or haves)
   swarm::bitfield has;
   std::deque<swarm::block_ref> requests;  // outstanding, oldest first
+  // Holds one of the session's download slots (swarm::download_slots): kept while our own
+  // caps pause its requests, given up when it chokes us or has had none for a second.
+  bool download_slot = false;
   std::deque<swarm::block_ref> incoming;  // the peer's requests we have yet to serve
   int reads_in_flight = 0;                // blocks being read from disk for it
   rate_meter downloaded;

@@ -46,8 +46,8 @@ void torrent_session::size_disk_side() {
                  hash_batch_ * static_cast<std::size_t>(t.piece_length) + (std::size_t{8} << 20));
   }
   // Huge pieces: room for a few open ones and one on the disk, as before the budget.
-  max_piece_bytes_ = static_cast<std::size_t>(
-      std::max<std::int64_t>(max_piece_buffer_bytes, 6 * t.piece_length));
+  max_piece_bytes_ =
+      static_cast<std::size_t>(std::max<std::int64_t>(max_piece_buffer_bytes, 6 * t.piece_length));
   // Piece buffers are kept for reuse up to what max_piece_bytes_ allows anyway:
   // no fresh pages (and page faults) for every piece.
   max_spare_buffers_ = std::max<std::size_t>(
@@ -60,8 +60,8 @@ void torrent_session::update_open_cap() {
   const auto len = static_cast<std::size_t>(std::max<std::int64_t>(1, torrent_.piece_length));
   const std::size_t budget = max_piece_bytes_ / len;
   const std::size_t room = budget > pending_disk_ ? budget - pending_disk_ : 0;
-  picker_.set_max_open_pieces(static_cast<std::uint32_t>(
-      std::clamp<std::size_t>(room, 1, max_open_pieces_)));
+  picker_.set_max_open_pieces(
+      static_cast<std::uint32_t>(std::clamp<std::size_t>(room, 1, max_open_pieces_)));
 }
 
 void torrent_session::submit_piece(std::uint32_t piece) {
@@ -89,7 +89,7 @@ void torrent_session::maybe_flush_hashes() {
   }
   const bool capped = (pending_disk_ + 1) * static_cast<std::size_t>(torrent_.piece_length) >
                       max_pending_disk_bytes_;
-  if (hash_batch_queue_.size() >= hash_batch_ || busy_peers() == 0 || capped || stopping_ ||
+  if (hash_batch_queue_.size() >= hash_batch_ || !requests_outstanding() || capped || stopping_ ||
       wanted) {
     flush_hashes();
   } else if (!hash_timer_armed_) {

@@ -74,6 +74,13 @@ asio::awaitable<void> torrent_session::status_loop() {
       p->uploaded.tick(dt);
     }
     if (!complete_) {
+      // A slot holder with no requests for a second has nothing for us (or is stalled):
+      // its slot goes to a peer that waits.
+      for (auto& [key, p] : peers_) {
+        if (p->download_slot && p->requests.empty() && now - p->last_block_at > 1s) {
+          p->download_slot = false;
+        }
+      }
       const bool waiting = peer_waiting();
       slots_.tick(down_meter_.rate, busy_peers(), waiting);
       if (waiting) {  // a slot may have grown or come free

@@ -101,8 +101,9 @@ class torrent_session {
   void add_peers(const std::vector<net::peer_address>& peers);
   void connect_to(const net::peer_address& addr);
   void update_interest(peer_connection& p);
-  // Tops up the peer's requests. `busy` (optional): busy_peers(), kept up to date, so that
-  // topping up every peer costs one pass over them, not one per idle peer.
+  // Tops up the peer's requests, taking a free download slot first if it holds none, and
+  // giving its slot up if it may not request. `busy` (optional): busy_peers(), kept up to date, so
+  // that topping up every peer costs one pass over them, not one per idle peer.
   void fill_requests(peer_connection& p, std::size_t* busy = nullptr);
   void fill_all_requests(const peer_connection* except = nullptr);
   bool on_block(peer_connection& p, const wire::message& m);
@@ -128,9 +129,11 @@ class torrent_session {
   std::size_t request_depth(const peer_connection& p) const;
   // We may send the peer requests: it unchoked us, has pieces we want, is open.
   bool may_request(const peer_connection& p) const;
-  // Peers with requests outstanding; whether one could take requests but has none.
+  // Peers holding a download slot; whether one could take requests but has no slot;
+  // whether any request is outstanding.
   std::size_t busy_peers() const;
   bool peer_waiting() const;
+  bool requests_outstanding() const;
 
   boost::asio::io_context& ioc_;
   const metainfo::torrent& torrent_;
@@ -178,15 +181,16 @@ class torrent_session {
   // each hold a piece buffer: with many peers they share open pieces rather than each
   // opening its own (at least 4, whatever the piece size).
   static constexpr std::int64_t max_open_piece_bytes = 16 << 20;
+  static constexpr std::size_t endgame_requests = 8;  // per peer, in the endgame
   std::unordered_map<std::uint32_t, std::unique_ptr<char[]>> piece_buffers_;
   std::vector<std::unique_ptr<char[]>> spare_buffers_;  // piece buffers kept for reuse
   std::size_t max_spare_buffers_ = 8;
   std::shared_ptr<buffer_pool> read_buffers_ = buffer_pool::create(32);  // served blocks
   std::size_t pending_disk_ = 0;                   // pieces batched or on the pool
   std::size_t max_pending_disk_bytes_ = 16 << 20;  // then requests pause (more to batch)
-  std::uint32_t max_open_pieces_ = 4;           // from max_open_piece_bytes
-  std::size_t max_piece_bytes_ = 24 << 20;      // open and pending pieces together
-  void update_open_cap();                       // the picker's open cap from the two
+  std::uint32_t max_open_pieces_ = 4;              // from max_open_piece_bytes
+  std::size_t max_piece_bytes_ = 24 << 20;         // open and pending pieces together
+  void update_open_cap();                          // the picker's open cap from the two
   // Complete pieces waiting to be hashed together (crypto::sha1_many): flushed at
   // hash_batch_ pieces, when no request is outstanding, before the pending cap, on stop,
   // at once while a peer is interested in us, or by the timer (20 ms after the first).
