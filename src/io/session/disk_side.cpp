@@ -27,7 +27,8 @@ namespace {
 // w3 0.77 -> 0.71 s; w2 peak 24.5 -> 28.6 MiB.)
 constexpr std::int64_t max_hash_batch_bytes = 16 << 20;
 // All piece buffers together, open and waiting for the disk: the batch being hashed plus
-// room for the pieces arriving meanwhile. Without it the open pieces (up to
+// room for the next one to fill meanwhile. Waiting pieces alone may fill it; then
+// requests pause (torrent_session::fill_requests). Without it the open pieces (up to
 // max_open_piece_bytes) came on top of the pending ones: four seeders took corrent to
 // 29-38 MiB (12-piece batches); with it peak memory is the budget + ~4 MiB, steady.
 constexpr std::int64_t max_piece_buffer_bytes = 24 << 20;
@@ -39,13 +40,7 @@ void torrent_session::size_disk_side() {
   // Pieces hashed together (crypto::sha1_many): as many of the 16 vector lanes as
   // max_hash_batch_bytes fills; one at a time without the 16-lane path or for huge pieces.
   hash_batch_ = crypto::sha1_batch_size(t.piece_length, max_hash_batch_bytes);
-  // Room for a batch being filled while the one before is hashed and written.
-  if (hash_batch_ > 1) {
-    max_pending_disk_bytes_ =
-        std::max(max_pending_disk_bytes_,
-                 hash_batch_ * static_cast<std::size_t>(t.piece_length) + (std::size_t{8} << 20));
-  }
-  // Huge pieces: room for a few open ones and one on the disk, as before the budget.
+  // Huge pieces: room for a few open ones and one on the disk.
   max_piece_bytes_ =
       static_cast<std::size_t>(std::max<std::int64_t>(max_piece_buffer_bytes, 6 * t.piece_length));
   // Piece buffers are kept for reuse up to what max_piece_bytes_ allows anyway:
@@ -82,13 +77,12 @@ void torrent_session::submit_piece(std::uint32_t piece) {
 // instead of 1.2-1.4). Among seeds only, pieces wait at most 20 ms for the lanes.
 void torrent_session::maybe_flush_hashes() {
   if (hash_batch_queue_.empty()) return;
-  bool wanted = false;
-  for (const auto& [key, p] : peers_) {
-    wanted =
-        wanted || (p->handshake_done && (p->peer_interested || !p->has_bitfield || !p->has.all()));
-  }
-  const bool capped = (pending_disk_ + 1) * static_cast<std::size_t>(torrent_.piece_length) >
-                      max_pending_disk_bytes_;
+  const bool wanted = std::any_of(peers_.begin(), peers_.end(), [](const auto& kv) {
+    const auto& p = *kv.second;
+    return p.handshake_done && (p.peer_interested || !p.has_bitfield || !p.has.all());
+  });
+  const bool capped =
+      (pending_disk_ + 1) * static_cast<std::size_t>(torrent_.piece_length) > max_piece_bytes_;
   if (hash_batch_queue_.size() >= hash_batch_ || !requests_outstanding() || capped || stopping_ ||
       wanted) {
     flush_hashes();
@@ -105,7 +99,7 @@ void torrent_session::maybe_flush_hashes() {
 
 // Hashes the batch on the pool (together: crypto::sha1_many), writes the pieces that
 // passed, and posts each outcome back as soon as its piece is written: the buffer and
-// the room under max_pending_disk_bytes_ come back piece by piece (one post for the
+// the room under max_piece_bytes_ come back piece by piece (one post for the
 // whole batch left requests paused for its whole write: w3 0.66 -> 0.82 s).
 void torrent_session::flush_hashes() {
   if (hash_batch_queue_.empty()) return;

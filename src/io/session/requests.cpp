@@ -103,8 +103,7 @@ void torrent_session::fill_requests(peer_connection& p, std::size_t* busy) {
     }
     return;
   }
-  if (pending_disk_ * static_cast<std::size_t>(torrent_.piece_length) > max_pending_disk_bytes_)
-    return;
+  if (pending_disk_ * static_cast<std::size_t>(torrent_.piece_length) > max_piece_bytes_) return;
   // A peer not yet downloaded from takes a free download slot (swarm::download_slots). A
   // slot outlives the pauses above and in the picker (open-piece cap): freed at each
   // pause, the slots went to idle peers in turn (20 seeders: 8 of them sent 10-80 MB).

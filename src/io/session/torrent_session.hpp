@@ -107,7 +107,7 @@ class torrent_session {
   void fill_requests(peer_connection& p, std::size_t* busy = nullptr);
   void fill_all_requests(const peer_connection* except = nullptr);
   bool on_block(peer_connection& p, const wire::message& m);
-  void size_disk_side();  // hash batch, pending cap, spare buffers for this torrent
+  void size_disk_side();  // hash batch, piece-buffer budget, spare buffers
   // A complete piece joins the hash batch; flush_hashes() hands the batch to the pool.
   void submit_piece(std::uint32_t piece);
   void maybe_flush_hashes();
@@ -186,13 +186,12 @@ class torrent_session {
   std::vector<std::unique_ptr<char[]>> spare_buffers_;  // piece buffers kept for reuse
   std::size_t max_spare_buffers_ = 8;
   std::shared_ptr<buffer_pool> read_buffers_ = buffer_pool::create(32);  // served blocks
-  std::size_t pending_disk_ = 0;                   // pieces batched or on the pool
-  std::size_t max_pending_disk_bytes_ = 16 << 20;  // then requests pause (more to batch)
-  std::uint32_t max_open_pieces_ = 4;              // from max_open_piece_bytes
-  std::size_t max_piece_bytes_ = 24 << 20;         // open and pending pieces together
-  void update_open_cap();                          // the picker's open cap from the two
+  std::size_t pending_disk_ = 0;            // pieces batched or on the pool
+  std::uint32_t max_open_pieces_ = 4;       // from max_open_piece_bytes
+  std::size_t max_piece_bytes_ = 24 << 20;  // open and pending pieces together
+  void update_open_cap();                   // the picker's open cap from the two
   // Complete pieces waiting to be hashed together (crypto::sha1_many): flushed at
-  // hash_batch_ pieces, when no request is outstanding, before the pending cap, on stop,
+  // hash_batch_ pieces, when no request is outstanding, before the budget pauses requests, on stop,
   // at once while a peer is interested in us, or by the timer (20 ms after the first).
   struct hash_job {
     std::uint32_t piece = 0;
