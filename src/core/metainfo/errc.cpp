@@ -40,6 +40,8 @@ class category_impl final : public boost::system::error_category {
         return "torrent: info dictionary too large";
       case errc::v2_not_supported:
         return "torrent: BitTorrent v2-only torrents are not supported yet";
+      case errc::no_files:
+        return "torrent: a multi-file torrent with no files";
     }
     return "torrent: unknown error";
   }

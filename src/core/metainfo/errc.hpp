@@ -22,6 +22,7 @@ enum class errc {
   path_too_deep,         // above the cap
   metadata_too_large,    // info dictionary above the cap
   v2_not_supported,      // BitTorrent v2-only torrent (BEP 52): not supported yet
+  no_files,              // a multi-file torrent whose `files` list is empty
 };
 
 const boost::system::error_category& category() noexcept;

@@ -4,7 +4,7 @@
 
 namespace corrent::metainfo {
 
-file_layout::file_layout(const torrent& t)
+file_layout::file_layout(const info& t)
     : piece_length_(t.piece_length), total_length_(t.total_length) {
   starts_.reserve(t.files.size());
   lengths_.reserve(t.files.size());

@@ -6,7 +6,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "core/metainfo/torrent.hpp"
+#include "core/metainfo/info.hpp"
 
 namespace corrent::metainfo {
 
@@ -19,7 +19,7 @@ struct file_span {
 
 class file_layout {
  public:
-  explicit file_layout(const torrent& t);
+  explicit file_layout(const info& t);
 
   // Calls f(file_span) for each file span covering [offset, offset + length) of the
   // piece space, in order. Precondition: the range lies within the total length.

@@ -74,12 +74,13 @@ void parse_attr(const value& f, file_entry& out) {
   }
 }
 
-result<void> parse_files(const value& info, torrent& t, const parse_limits& limits) {
+result<void> parse_files(const value& info, metainfo::info& t, const parse_limits& limits) {
   const value* files = info.find("files");
   const value* length = info.find("length");
   std::int64_t total = 0;
   if (files) {
     if (!files->is_list()) return fail(errc::wrong_type, "'files' is not a list");
+    if (files->as_list().empty()) return fail(errc::no_files, "'files' is an empty list");
     if (files->as_list().size() > limits.max_files) {
       return fail(errc::too_many_files, std::to_string(files->as_list().size()) + " files");
     }
@@ -147,7 +148,7 @@ result<void> parse_files(const value& info, torrent& t, const parse_limits& limi
   return {};
 }
 
-result<void> parse_info(const value& info, torrent& t, const parse_limits& limits) {
+result<void> parse_info_dict(const value& info, metainfo::info& t, const parse_limits& limits) {
   if (!info.is_dict()) return fail(errc::not_a_dictionary, "'info' is not a dictionary");
   if (info.raw().size() > limits.max_info_size) {
     return fail(errc::metadata_too_large, std::to_string(info.raw().size()) + " bytes");
@@ -227,6 +228,20 @@ void parse_string_or_list(const value* v, std::vector<std::string>& out) {
 
 }  // namespace
 
+result<info> parse_info(std::string_view info_bytes, const parse_limits& limits) {
+  if (info_bytes.size() > limits.max_info_size) {
+    return fail(errc::metadata_too_large, std::to_string(info_bytes.size()) + " bytes");
+  }
+  bencode::decode_limits dl;
+  dl.max_size = limits.max_info_size;
+  dl.require_sorted_keys = false;
+  auto v = bencode::decode(info_bytes, dl);
+  if (!v) return v.error();
+  info out;
+  if (auto r = parse_info_dict(*v, out, limits); !r) return r.error();
+  return out;
+}
+
 result<torrent> parse_torrent(std::string_view bytes, const parse_limits& limits) {
   if (bytes.size() > limits.max_file_size) {
     return fail(errc::metadata_too_large, std::to_string(bytes.size()) + " bytes");
@@ -244,7 +259,7 @@ result<torrent> parse_torrent(std::string_view bytes, const parse_limits& limits
   if (!info) return fail(errc::missing_info, {});
 
   torrent t;
-  if (auto r = parse_info(*info, t, limits); !r) return r.error();
+  if (auto r = parse_info_dict(*info, t, limits); !r) return r.error();
   if (auto r = parse_trackers(*root, t); !r) return r.error();
   parse_string_or_list(root->find("url-list"), t.url_list);
   parse_string_or_list(root->find("httpseeds"), t.http_seeds);

@@ -12,6 +12,14 @@ std::optional<std::string_view> unsafe_component_reason(std::string_view c) {
   if (letter && c.size() >= 2 && c[1] == ':' && (c.size() == 2 || c[2] == '\\')) {
     return "Windows drive prefix in a path component";
   }
+  // Windows splits on '\' too: "..\..\x" would climb out of the folder there.
+  if (c[0] == '\\') return "path component starting with '\\' (a rooted path on Windows)";
+  for (std::size_t start = 0; start <= c.size();) {
+    std::size_t end = c.find('\\', start);
+    if (end == std::string_view::npos) end = c.size();
+    if (c.substr(start, end - start) == "..") return "'..' between backslashes in a path component";
+    start = end + 1;
+  }
   return std::nullopt;
 }
 

@@ -1,43 +1,20 @@
-// metainfo::torrent — what a .torrent file says (BEP 3 with BEP 12 tiers, BEP 19
-// url-list, BEP 27 private, BEP 47 file attributes), validated and with safe paths.
-// Invariants: piece_hashes.size() == 20 * num_pieces(); num_pieces() ==
-// ceil(total_length / piece_length); files are contiguous from offset 0 in order;
-// every file path is relative, made of safe components (see path_rules.hpp) and unique.
+// metainfo::torrent — what a .torrent file says: its `info` (info.hpp: the hashed part,
+// which this type extends) and the outer fields (BEP 3 `announce`, BEP 12 tiers, BEP 19
+// url-list, BEP 17 httpseeds, and the informational ones). The outer fields are not
+// covered by the info-hash: they are hints, and a torrent started from a magnet link has
+// only what the link carries (add_params.hpp).
 #pragma once
 
-#include <algorithm>
-#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
 
-#include "core/crypto/sha1.hpp"
+#include "core/metainfo/add_params.hpp"
+#include "core/metainfo/info.hpp"
 
 namespace corrent::metainfo {
 
-struct file_entry {
-  std::string path;  // relative to the output directory, '/'-separated;
-                     // multi-file torrents start with the torrent name
-  std::int64_t length = 0;
-  std::int64_t offset = 0;  // in the concatenation of all files (the piece space)
-  bool pad = false;         // BEP 47 'p': zeros that are never written to disk
-  bool executable = false;  // 'x'
-  bool hidden = false;      // 'h'
-  bool symlink = false;     // 'l' (its bytes are not part of the piece space)
-  std::string symlink_target;
-};
-
-struct torrent {
-  crypto::sha1_digest info_hash{};  // SHA-1 of the exact bytes of `info`
-  std::string name;
-  std::int64_t piece_length = 0;
-  std::string piece_hashes;  // 20 bytes per piece
-  std::int64_t total_length = 0;
-  std::vector<file_entry> files;
-  bool multi_file = false;
-  bool is_private = false;
-  bool hybrid = false;  // also carries BEP 52 v2 metadata (only v1 is used)
-
+struct torrent : info {
   std::vector<std::vector<std::string>> trackers;  // tiers: announce-list, else announce
   std::string announce;
   std::vector<std::string> url_list;    // BEP 19 web seeds
@@ -46,15 +23,8 @@ struct torrent {
   std::string comment;
   std::string created_by;
 
-  std::string info_bytes;  // the raw `info` dictionary (for metadata exchange, resume)
-
-  std::int64_t num_pieces() const { return static_cast<std::int64_t>(piece_hashes.size() / 20); }
-  std::int64_t piece_size(std::int64_t piece) const {
-    const std::int64_t start = piece * piece_length;
-    return std::min(piece_length, total_length - start);
-  }
-  crypto::sha1_digest piece_hash(std::int64_t piece) const;
-  std::string info_hash_hex() const { return crypto::to_hex(info_hash); }
+  // The info-hash, name, trackers and web seeds, to start a torrent with.
+  add_params to_add_params() const;
 };
 
 }  // namespace corrent::metainfo

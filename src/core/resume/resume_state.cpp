@@ -43,7 +43,7 @@ std::string encode_resume(const resume_state& s) {
   return checked;
 }
 
-result<resume_state> decode_resume(std::string_view bytes, const metainfo::torrent& t) {
+result<resume_state> decode_resume(std::string_view bytes, const metainfo::info& t) {
   bencode::decode_limits limits;
   limits.max_depth = 4;
   limits.max_size = 64 * 1024 * 1024;

@@ -17,7 +17,7 @@
 
 #include "core/crypto/sha1.hpp"
 #include "core/error.hpp"
-#include "core/metainfo/torrent.hpp"
+#include "core/metainfo/info.hpp"
 #include "core/resume/errc.hpp"
 #include "core/swarm/bitfield.hpp"
 
@@ -40,6 +40,6 @@ struct resume_state {
 std::string encode_resume(const resume_state& s);
 
 // Decodes and checks against the torrent being resumed (info-hash, piece and file counts).
-result<resume_state> decode_resume(std::string_view bytes, const metainfo::torrent& t);
+result<resume_state> decode_resume(std::string_view bytes, const metainfo::info& t);
 
 }  // namespace corrent::resume

@@ -53,14 +53,14 @@ bool has_data(const std::vector<std::pair<std::int64_t, std::int64_t>>& extents,
 
 }  // namespace
 
-std::vector<hash_source> hash_sources(const metainfo::torrent& t, const fs::path& root) {
+std::vector<hash_source> hash_sources(const metainfo::info& t, const fs::path& root) {
   std::vector<hash_source> out;
   out.reserve(t.files.size());
   for (const auto& f : t.files) out.push_back({root / f.path, f.length, f.pad || f.symlink});
   return out;
 }
 
-recheck_result recheck(const metainfo::torrent& t, const fs::path& root,
+recheck_result recheck(const metainfo::info& t, const fs::path& root,
                        const std::optional<fs::path>& resume_file, unsigned threads) {
   const auto n = static_cast<std::size_t>(t.num_pieces());
   recheck_result out;
@@ -156,7 +156,7 @@ recheck_result recheck(const metainfo::torrent& t, const fs::path& root,
   return out;
 }
 
-resume::resume_state make_resume_state(const metainfo::torrent& t, const fs::path& root,
+resume::resume_state make_resume_state(const metainfo::info& t, const fs::path& root,
                                        const swarm::bitfield& verified, std::int64_t downloaded,
                                        std::int64_t uploaded) {
   resume::resume_state s;

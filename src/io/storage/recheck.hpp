@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "core/metainfo/torrent.hpp"
+#include "core/metainfo/info.hpp"
 #include "core/resume/resume_state.hpp"
 #include "core/swarm/bitfield.hpp"
 #include "io/storage/piece_hasher.hpp"
@@ -19,7 +19,7 @@
 namespace corrent::io {
 
 // The torrent's files under `root` (root/<file path>), pad files as zeros.
-std::vector<hash_source> hash_sources(const metainfo::torrent& t,
+std::vector<hash_source> hash_sources(const metainfo::info& t,
                                       const std::filesystem::path& root);
 
 struct recheck_result {
@@ -34,11 +34,11 @@ struct recheck_result {
 // `root` holds the files (a parts directory, or the output directory for existing data);
 // `resume_file` may be missing. Pieces the resume file cannot vouch for are hashed when
 // their bytes are on disk (sparse holes are skipped with SEEK_DATA), on all cores.
-recheck_result recheck(const metainfo::torrent& t, const std::filesystem::path& root,
+recheck_result recheck(const metainfo::info& t, const std::filesystem::path& root,
                        const std::optional<std::filesystem::path>& resume_file, unsigned threads);
 
 // The state to write at a checkpoint: `verified` plus each file's current size and mtime.
-resume::resume_state make_resume_state(const metainfo::torrent& t,
+resume::resume_state make_resume_state(const metainfo::info& t,
                                        const std::filesystem::path& root,
                                        const swarm::bitfield& verified, std::int64_t downloaded,
                                        std::int64_t uploaded);

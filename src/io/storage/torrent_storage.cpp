@@ -22,7 +22,7 @@ error errno_error(int err, const fs::path& p) {
 
 }  // namespace
 
-torrent_storage::torrent_storage(const metainfo::torrent& t, fs::path output_dir)
+torrent_storage::torrent_storage(const metainfo::info& t, fs::path output_dir)
     : torrent_(t),
       layout_(t),
       output_dir_(std::move(output_dir)),

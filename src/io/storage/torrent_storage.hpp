@@ -17,7 +17,7 @@
 
 #include "core/error.hpp"
 #include "core/metainfo/file_layout.hpp"
-#include "core/metainfo/torrent.hpp"
+#include "core/metainfo/info.hpp"
 
 namespace corrent::io {
 
@@ -28,7 +28,7 @@ class torrent_storage {
   // written in order, so a file is done with before it is evicted.
   static constexpr std::size_t max_open_files = 512;
 
-  torrent_storage(const metainfo::torrent& t, std::filesystem::path output_dir);
+  torrent_storage(const metainfo::info& t, std::filesystem::path output_dir);
   ~torrent_storage();
 
   const std::filesystem::path& parts_dir() const { return parts_dir_; }
@@ -72,7 +72,7 @@ class torrent_storage {
   void close_files();
   std::filesystem::path part_path(std::size_t file_index) const;
 
-  const metainfo::torrent& torrent_;
+  const metainfo::info& torrent_;
   metainfo::file_layout layout_;
   std::filesystem::path output_dir_;
   std::filesystem::path parts_dir_;

@@ -5,8 +5,8 @@
 namespace corrent::metainfo {
 namespace {
 
-torrent make(std::int64_t piece_length, std::vector<std::int64_t> lengths) {
-  torrent t;
+info make(std::int64_t piece_length, std::vector<std::int64_t> lengths) {
+  info t;
   t.piece_length = piece_length;
   std::int64_t off = 0;
   for (std::size_t i = 0; i < lengths.size(); ++i) {
@@ -59,7 +59,7 @@ TEST(FileLayout, PieceRangeOfAFile) {
 }
 
 TEST(FileLayout, EverySpanSumsToThePieceSize) {
-  torrent t = make(7, {3, 0, 11, 1, 0, 20, 2});
+  info t = make(7, {3, 0, 11, 1, 0, 20, 2});
   file_layout l(t);
   for (std::int64_t p = 0; p < t.num_pieces(); ++p) {
     std::int64_t sum = 0;

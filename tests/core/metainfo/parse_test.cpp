@@ -149,6 +149,14 @@ std::vector<bad_torrent> bad_torrents() {
       {"WindowsDrive", multi(file("2:C:1:a", 1), 1), errc::invalid_path},
       {"WindowsDrivePath", multi(file("6:C:\\x\\y", 1), 1), errc::invalid_path},
       {"DotDotName", multi(file("1:a", 1), 1, "2:.."), errc::invalid_path},
+      {"BackslashDotDot", multi(file("7:..\\..\\x", 1), 1), errc::invalid_path},
+      {"BackslashDotDotInside", multi(file("6:a\\..\\b", 1), 1), errc::invalid_path},
+      {"BackslashDotDotAtEnd", multi(file("4:a\\..", 1), 1), errc::invalid_path},
+      {"BackslashRooted", multi(file("4:\\etc", 1), 1), errc::invalid_path},
+      {"BackslashUnc", multi(file("11:\\\\srv\\share", 1), 1), errc::invalid_path},
+      {"BackslashDotDotName", multi(file("1:a", 1), 1, "4:..\\x"), errc::invalid_path},
+      {"EmptyFilesList", "d4:infod5:filesle4:name1:a12:piece lengthi16384e6:pieces0:ee",
+       errc::no_files},
       {"SlashName", "d4:infod6:lengthi1e4:name4:/etc" + ok_pieces + "ee", errc::invalid_path},
       {"EmptyName", "d4:infod6:lengthi1e4:name0:" + ok_pieces + "ee", errc::invalid_path},
       {"DuplicatePath", multi(file("1:a", 1) + file("1:a", 1), 2), errc::duplicate_path},
@@ -182,6 +190,38 @@ TEST(MetainfoParse, AcceptsTrailingJunkAndUnsortedOuterKeysLikeLibtorrent) {
   auto t = parse_torrent(unsorted);
   ASSERT_TRUE(t) << t.error().message();
   EXPECT_EQ(t->announce, "x:y");
+}
+
+TEST(MetainfoParse, KeepsBackslashesThatStayInside) {
+  // Names with backslashes that cannot climb out anywhere are legal file names.
+  auto t = parse_torrent(multi(file("5:a\\b.c", 1) + file("4:x..y", 1) + file("3:..a", 1), 3));
+  ASSERT_TRUE(t) << t.error().message();
+  EXPECT_EQ(t->files[0].path, "root/a\\b.c");
+}
+
+TEST(MetainfoParseInfo, ParsesTheInfoDictionaryAloneWithTheSameHash) {
+  auto t = parse_torrent(single());
+  ASSERT_TRUE(t) << t.error().message();
+  auto i = parse_info(t->info_bytes);
+  ASSERT_TRUE(i) << i.error().message();
+  EXPECT_EQ(i->info_hash, t->info_hash);
+  EXPECT_EQ(i->name, t->name);
+  EXPECT_EQ(i->piece_hashes, t->piece_hashes);
+  EXPECT_EQ(i->total_length, t->total_length);
+  EXPECT_EQ(i->info_bytes, t->info_bytes);
+}
+
+TEST(MetainfoParseInfo, RejectsJunkAfterTheDictionaryAndBadFields) {
+  auto t = parse_torrent(single());
+  ASSERT_TRUE(t);
+  EXPECT_FALSE(parse_info(t->info_bytes + "x"));
+  EXPECT_FALSE(parse_info("d4:name1:ae"));
+  EXPECT_FALSE(parse_info("le"));
+  parse_limits small;
+  small.max_info_size = 10;
+  auto big = parse_info(t->info_bytes, small);
+  ASSERT_FALSE(big);
+  EXPECT_EQ(big.error().code, make_error_code(errc::metadata_too_large));
 }
 
 TEST(MetainfoParse, ReportsBencodeErrorsAsSuch) {

@@ -18,8 +18,8 @@ namespace fs = std::filesystem;
 
 // A multi-file torrent of `files` files of 1,000..2,999 bytes (pieces of 4 KiB span
 // several files), in a few directories; the piece hashes are not needed by storage.
-metainfo::torrent many_files(std::size_t files) {
-  metainfo::torrent t;
+metainfo::info many_files(std::size_t files) {
+  metainfo::info t;
   t.name = "many";
   t.multi_file = true;
   t.piece_length = 4096;

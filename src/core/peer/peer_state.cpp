@@ -1,0 +1,105 @@
+#include "core/peer/peer_state.hpp"
+
+#include <algorithm>
+
+#include "core/wire/codec.hpp"
+
+namespace corrent::peer {
+
+peer_state::peer_state(swarm::peer_key key_, net::peer_address address_, bool outgoing_,
+                       std::vector<swarm::peer_key>* dirty)
+    : key(key_), address(address_), outgoing(outgoing_), dirty_(dirty) {}
+
+void peer_state::touch() {
+  if (dirty_ && !dirty_listed_) {
+    dirty_listed_ = true;
+    dirty_->push_back(key);
+  }
+}
+
+void peer_state::close(close_reason why, std::string detail) {
+  if (is_closing()) return;
+  closing = why;
+  close_detail = std::move(detail);
+  touch();  // the io layer looks at dirty peers: it closes this one
+}
+
+void peer_state::send_bitfield(const swarm::bitfield& ours) {
+  wire::encode_bitfield(out, ours.to_wire());
+  touch();
+}
+
+void peer_state::send_have(std::uint32_t piece) {
+  wire::encode_have(out, piece);
+  touch();
+}
+
+void peer_state::send_choke() {
+  am_choking = true;
+  incoming.clear();  // BEP 3: a choke discards the peer's pending requests
+  wire::encode_choke(out);
+  touch();
+}
+
+void peer_state::send_unchoke() {
+  am_choking = false;
+  wire::encode_unchoke(out);
+  touch();
+}
+
+void peer_state::send_interested(bool interested) {
+  if (interested == am_interested) return;
+  am_interested = interested;
+  if (interested) {
+    wire::encode_interested(out);
+  } else {
+    wire::encode_not_interested(out);
+  }
+  touch();
+}
+
+void peer_state::send_request(const swarm::block_ref& b) {
+  wire::encode_request(out, b.piece, b.begin, b.length);
+  requests.push_back(b);
+  touch();
+}
+
+bool peer_state::send_cancel(const swarm::block_ref& b) {
+  if (!remove_request(b)) return false;
+  wire::encode_cancel(out, b.piece, b.begin, b.length);
+  touch();
+  return true;
+}
+
+void peer_state::send_keep_alive() {
+  wire::encode_keep_alive(out);
+  touch();
+}
+
+void peer_state::on_choke(std::vector<swarm::block_ref>& dropped) {
+  peer_choking = true;
+  dropped.insert(dropped.end(), requests.begin(), requests.end());
+  requests.clear();
+}
+
+peer_state::request_verdict peer_state::on_request(const swarm::block_ref& b, bool we_have) {
+  if (am_choking || !we_have) return request_verdict::ignored;  // BEP 3
+  if (incoming.size() >= max_queued_requests) return request_verdict::flood;
+  incoming.push_back(b);
+  return request_verdict::queued;
+}
+
+void peer_state::on_cancel(const swarm::block_ref& b) {
+  const auto it = std::find(incoming.begin(), incoming.end(), b);
+  if (it != incoming.end()) incoming.erase(it);
+}
+
+bool peer_state::remove_request(const swarm::block_ref& b) {
+  // Blocks mostly arrive in the order asked: the match is nearly always the front.
+  const auto it = std::find(requests.begin(), requests.end(), b);
+  if (it == requests.end()) return false;
+  requests.erase(it);
+  return true;
+}
+
+}  // namespace corrent::peer

@@ -1,0 +1,112 @@
+// peer::peer_state — one connection's protocol state (BEP 3): who chokes whom, who is
+// interested, which pieces the peer has, the requests we sent it and the requests it
+// sent us; and the messages that change that state, both ways. Sending a message here
+// updates the state and appends its bytes to `out`, which the io layer writes as they
+// are; a message received updates the state and says what the torrent must do about
+// it (blocks dropped by a choke, a request to queue or refuse, a block we asked for).
+//
+// Rules kept here, for one connection:
+//   * a choke from the peer voids every request we sent it (BEP 3), returned to the caller;
+//   * a choke from us voids every request it sent us (BEP 3): they are never served;
+//   * a request while we choke it, or for a piece we do not have, is ignored; one out of
+//     range, or past max_queued_requests, closes the connection;
+//   * a request is never sent twice to the same peer; a cancel removes it.
+// Pure and single-threaded; time is passed in as seconds on any monotonic clock.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <deque>
+#include <string>
+#include <vector>
+
+#include "core/net/peer_address.hpp"
+#include "core/peer/close_reason.hpp"
+#include "core/peer/rate_meter.hpp"
+#include "core/swarm/bitfield.hpp"
+#include "core/swarm/piece_picker.hpp"
+#include "core/wire/message.hpp"
+
+namespace corrent::peer {
+
+class peer_state {
+ public:
+  static constexpr std::size_t max_queued_requests = 2048;  // theirs; more is a flood
+
+  // `dirty`: where this peer's key is appended (once) when `out` goes from empty to not,
+  // so the io layer knows whom to flush without a pass over every peer.
+  peer_state(swarm::peer_key key, net::peer_address address, bool outgoing,
+             std::vector<swarm::peer_key>* dirty = nullptr);
+
+  const swarm::peer_key key;
+  const net::peer_address address;
+  const bool outgoing;
+  wire::peer_id id{};
+  std::array<std::uint8_t, 8> reserved{};  // the peer's handshake reserved bits
+
+  // --- BEP 3 state ---
+  bool am_choking = true;
+  bool am_interested = false;
+  bool peer_choking = true;
+  bool peer_interested = false;
+  bool has_bitfield = false;  // we know its pieces (bitfield, have_all/none, or haves)
+  swarm::bitfield has;
+  std::deque<swarm::block_ref> requests;  // ours, outstanding, oldest first
+  std::deque<swarm::block_ref> incoming;  // theirs, not yet served, oldest first
+
+  // --- kept per connection for the torrent ---
+  bool download_slot = false;  // holds one of the torrent's download slots
+  bool parole = false;         // downloads whole pieces alone after a shared failed piece
+  int hash_failures = 0;
+  rate_meter downloaded;  // payload from it
+  rate_meter uploaded;    // payload to it
+  double connected_at = 0;
+  double last_block_at = 0;  // a block arrived, or the first request of a queue went out
+  close_reason closing = close_reason::none;  // set: the torrent wants it closed
+  std::string close_detail;
+
+  // Encoded messages not yet handed to the connection.
+  std::string out;
+  // Called by the io layer once it took `out` (swap it with an empty string).
+  void flushed() { dirty_listed_ = false; }
+
+  bool is_closing() const { return closing != close_reason::none; }
+  void close(close_reason why, std::string detail = {});
+
+  // --- messages out: state change + bytes in `out` ---
+  void send_bitfield(const swarm::bitfield& ours);
+  void send_have(std::uint32_t piece);
+  void send_choke();  // also drops every request it sent us
+  void send_unchoke();
+  void send_interested(bool interested);  // only when it changes
+  void send_request(const swarm::block_ref& b);
+  // Removes `b` from our requests and sends a cancel; false (nothing sent) when we had
+  // not asked it for `b`.
+  bool send_cancel(const swarm::block_ref& b);
+  void send_keep_alive();
+
+  // --- messages in ---
+  // BEP 3: our requests are void. They are moved to `dropped` (appended).
+  void on_choke(std::vector<swarm::block_ref>& dropped);
+  void on_unchoke() { peer_choking = false; }
+  void on_interested() { peer_interested = true; }
+  void on_not_interested() { peer_interested = false; }
+
+  enum class request_verdict { queued, ignored, flood };
+  // A request already checked against the torrent's geometry. `we_have`: the piece is ours.
+  request_verdict on_request(const swarm::block_ref& b, bool we_have);
+  void on_cancel(const swarm::block_ref& b);
+  // A reject (BEP 6) or a block: true when we had asked for it (it is no longer
+  // outstanding); false for one we never requested or already cancelled.
+  bool on_reject(const swarm::block_ref& b) { return remove_request(b); }
+  bool on_block(const swarm::block_ref& b) { return remove_request(b); }
+
+ private:
+  bool remove_request(const swarm::block_ref& b);
+  void touch();  // `out` was appended to
+
+  std::vector<swarm::peer_key>* dirty_;
+  bool dirty_listed_ = false;
+};
+
+}  // namespace corrent::peer

@@ -1,0 +1,306 @@
+// torrent_logic: construction, `info`, peers coming and going, and the messages that
+// change a connection's state. The request side is in requests.cpp, piece outcomes in
+// pieces.cpp, choking and serving in upload.cpp, the clock in schedule.cpp.
+#include "core/torrent/torrent_logic.hpp"
+
+#include <algorithm>
+
+namespace corrent::torrent {
+
+torrent_logic::torrent_logic(torrent_config config,
+                             std::vector<std::vector<std::string>> trackers, std::uint64_t seed)
+    : config_(config),
+      rng_(seed),
+      choker_(config.choker),
+      slots_(config.slots),
+      book_(config.book) {
+  for (auto& urls : trackers) {
+    if (urls.empty()) continue;
+    tiers_.push_back({tracker::tier(std::move(urls), rng_()), {}, {}});
+  }
+}
+
+torrent_logic::~torrent_logic() {
+  if (!budget_ || !info_) return;
+  // Whatever is still charged goes back to the shared budget.
+  for ([[maybe_unused]] auto piece : buffered_) budget_->close_open(info_->piece_length);
+  for ([[maybe_unused]] auto piece : pending_) budget_->done_pending(info_->piece_length);
+}
+
+void torrent_logic::attach(swarm::piece_budget* budget, swarm::bandwidth_channel* down,
+                           swarm::bandwidth_channel* up) {
+  budget_ = budget;
+  down_ = down;
+  up_ = up;
+  if (budget_ && info_) budget_->ensure_capacity(6 * info_->piece_length);
+}
+
+void torrent_logic::set_info(const metainfo::info& info, const swarm::bitfield& have) {
+  info_ = &info;
+  const auto n = info.num_pieces();
+  picker_.emplace(n, info.piece_length, info.total_length);
+  blocks_per_piece_ =
+      static_cast<std::size_t>((info.piece_length + wire::block_size - 1) / wire::block_size);
+  if (n > 0) {
+    const auto last = static_cast<std::size_t>((info.piece_size(n - 1) + wire::block_size - 1) /
+                                               wire::block_size);
+    total_blocks_ = static_cast<std::size_t>(n - 1) * blocks_per_piece_ + last;
+    sent_blocks_.assign(static_cast<std::size_t>(n) * blocks_per_piece_, false);
+  }
+  max_open_pieces_ = static_cast<std::uint32_t>(std::max<std::int64_t>(
+      4, config_.max_open_piece_bytes / std::max<std::int64_t>(1, info.piece_length)));
+  if (budget_) budget_->ensure_capacity(6 * info.piece_length);
+  verified_bytes_ = 0;
+  for (std::size_t i = 0; i < have.size() && i < static_cast<std::size_t>(n); ++i) {
+    if (!have.test(i)) continue;
+    picker_->on_piece_verified(static_cast<std::uint32_t>(i));
+    verified_bytes_ += info.piece_size(static_cast<std::int64_t>(i));
+  }
+  // Peers that came before the `info`: their availability is unknown until they say.
+  for (auto& [key, p] : peers_) {
+    p->has = swarm::bitfield(static_cast<std::size_t>(n));
+    p->has_bitfield = false;
+  }
+  update_open_cap();
+}
+
+void torrent_logic::set_seeding(bool seeding, double now) {
+  if (seeding && !seeding_) seeding_since_ = now;
+  seeding_ = seeding;
+  if (seeding) {
+    for (auto& [key, p] : peers_) update_interest(*p);
+    rechoke_wanted_ = true;
+    maybe_rechoke(now);
+  }
+}
+
+void torrent_logic::log(action_kind level, std::string text) {
+  action a;
+  a.kind = level;
+  a.text = std::move(text);
+  actions_.push_back(std::move(a));
+}
+
+bool torrent_logic::complete() const { return picker_ && picker_->download_finished(); }
+
+std::uint32_t torrent_logic::have_count() const { return picker_ ? picker_->have_count() : 0; }
+
+swarm::bitfield torrent_logic::have_bitfield() const {
+  return picker_ ? picker_->have_bitfield() : swarm::bitfield();
+}
+
+std::int64_t torrent_logic::left_bytes() const {
+  return info_ ? info_->total_length - verified_bytes_ : 0;
+}
+
+void torrent_logic::add_totals(std::int64_t downloaded, std::int64_t uploaded) {
+  downloaded_bytes_ += downloaded;
+  uploaded_bytes_ += uploaded;
+}
+
+// ---------------------------------------------------------------- peers
+
+std::optional<peer::close_reason> torrent_logic::may_attach(const net::peer_address& address,
+                                                            bool outgoing) const {
+  if (book_.is_banned(address)) return peer::close_reason::banned;
+  // Dials were counted when asked for; an incoming peer needs a free place.
+  if (!outgoing && static_cast<int>(peers_.size()) + connecting_ >= config_.max_peers)
+    return peer::close_reason::too_many_peers;
+  return std::nullopt;
+}
+
+peer::peer_state& torrent_logic::on_peer_connected(swarm::peer_key key,
+                                                   const net::peer_address& address,
+                                                   bool outgoing, const wire::peer_id& id,
+                                                   const std::array<std::uint8_t, 8>& reserved,
+                                                   double now) {
+  if (outgoing && connecting_ > 0) --connecting_;
+  auto [it, inserted] =
+      peers_.try_emplace(key, std::make_unique<peer::peer_state>(key, address, outgoing, &dirty_));
+  auto& p = *it->second;
+  p.id = id;
+  p.reserved = reserved;
+  p.connected_at = now;
+  p.last_block_at = now;
+  if (info_) p.has = swarm::bitfield(static_cast<std::size_t>(info_->num_pieces()));
+  if (const auto* s = book_.find_standing(address)) p.parole = s->parole;
+  if (have_count() > 0) p.send_bitfield(picker_->have_bitfield());
+  return p;
+}
+
+peer::peer_state* torrent_logic::find_peer(swarm::peer_key key) {
+  const auto it = peers_.find(key);
+  return it == peers_.end() ? nullptr : it->second.get();
+}
+
+void torrent_logic::on_peer_closed(swarm::peer_key key, double now) {
+  const auto it = peers_.find(key);
+  if (it == peers_.end()) return;
+  std::unique_ptr<peer::peer_state> owned = std::move(it->second);
+  peers_.erase(it);
+  auto& p = *owned;
+  if (picker_) {
+    if (p.has_bitfield) picker_->remove_peer(p.has);
+    picker_->on_peer_gone(key);
+  }
+  choker_.remove(key);
+  if (!p.am_choking) rechoke_wanted_ = true;  // its unchoke slot is free
+  if (p.outgoing) book_.on_closed(p.address, true, now);
+  if (finished_.size() < 10000 || finished_.count(p.address)) {
+    auto& rec = finished_[p.address];
+    rec.address = p.address;
+    rec.id = p.id;
+    rec.downloaded += p.downloaded.total;
+    rec.uploaded += p.uploaded.total;
+    rec.hash_failures += p.hash_failures;
+  }
+  closes_.add(p.is_closing() ? p.closing : peer::close_reason::none);
+  std::erase(dirty_, key);
+  // Its blocks may go to others now.
+  fill_all_requests(now);
+  maybe_rechoke(now);
+  connect_more(now);
+}
+
+void torrent_logic::on_connect_failed(const net::peer_address& address, peer::close_reason why,
+                                      double now) {
+  if (connecting_ > 0) --connecting_;
+  closes_.add(why);
+  if (why == peer::close_reason::self_connection) {
+    book_.mark_self(address);  // our own address, as a tracker reported it back
+  } else {
+    book_.on_closed(address, false, now);
+  }
+  connect_more(now);
+}
+
+void torrent_logic::add_peers(const std::vector<net::peer_address>& peers,
+                              swarm::peer_source source, double now) {
+  for (const auto& a : peers) book_.add(a, source);
+  connect_more(now);
+}
+
+void torrent_logic::ban(const net::peer_address& address, const std::string& why) {
+  if (book_.is_banned(address)) return;
+  log(action_kind::log_warn, "banning peer " + address.to_string() + ": " + why);
+  book_.ban(address);
+  const auto ip = swarm::ip_key::of(address);
+  for (auto& [key, p] : peers_) {
+    if (swarm::ip_key::of(p->address) != ip) continue;
+    banned_keys_.insert(key);
+    p->close(peer::close_reason::banned, why);
+  }
+}
+
+// ---------------------------------------------------------------- messages
+
+bool torrent_logic::on_message(swarm::peer_key key, const wire::message& m, double now) {
+  using wire::message_type;
+  auto& p = peer(key);
+  if (p.is_closing()) return false;
+  switch (m.type) {
+    case message_type::keep_alive:
+    case message_type::unknown:
+    case message_type::port:
+    case message_type::suggest:
+    case message_type::allowed_fast:
+    case message_type::extended:
+      return true;
+    case message_type::choke: {
+      scratch_blocks_.clear();
+      p.on_choke(scratch_blocks_);
+      if (picker_) picker_->on_peer_gone(key);  // BEP 3: the requests are void
+      if (!scratch_blocks_.empty()) fill_all_requests(now, &p);  // others may take them
+      return true;
+    }
+    case message_type::unchoke:
+      p.on_unchoke();
+      return true;
+    case message_type::interested:
+      if (!p.peer_interested) rechoke_wanted_ = true;  // a slot may be free: rechoke now
+      p.on_interested();
+      maybe_rechoke(now);
+      return true;
+    case message_type::not_interested:
+      p.on_not_interested();
+      if (!p.am_choking) {
+        rechoke_wanted_ = true;
+        maybe_rechoke(now);
+      }
+      return true;
+    case message_type::have:
+    case message_type::bitfield:
+    case message_type::have_all:
+    case message_type::have_none:
+      return on_availability(p, m);
+    case message_type::request:
+      return on_request(p, m);
+    case message_type::cancel:
+      p.on_cancel({m.piece, m.begin, m.length});
+      return true;
+    case message_type::reject: {
+      const swarm::block_ref b{m.piece, m.begin, m.length};
+      if (p.on_reject(b) && picker_) picker_->on_request_dropped(key, b);
+      return true;
+    }
+    case message_type::piece:
+      return on_block(p, m, now);
+  }
+  return true;
+}
+
+bool torrent_logic::on_availability(peer::peer_state& p, const wire::message& m) {
+  using wire::message_type;
+  if (!picker_) return true;  // nothing to check them against yet
+  const auto num_pieces = picker_->num_pieces();
+  if (m.type == message_type::have) {
+    if (m.piece >= num_pieces) {
+      p.close(peer::close_reason::have_out_of_range);
+      return false;
+    }
+    if (!p.has.test(m.piece)) {
+      p.has.set(m.piece);
+      picker_->add_have(m.piece);
+    }
+    p.has_bitfield = true;
+    return true;
+  }
+  // BEP 3 wants the bitfield first and once, but aria2 sends `have`s before it and a
+  // bitfield more than once: a later one is merged with what we know (pieces are never
+  // un-had), as libtorrent does.
+  swarm::bitfield bf;
+  if (m.type == message_type::bitfield) {
+    auto parsed = swarm::bitfield::from_wire(m.payload, num_pieces);
+    if (!parsed) {
+      p.close(peer::close_reason::bad_bitfield, parsed.error().message());
+      return false;
+    }
+    bf = std::move(*parsed);
+  } else {
+    bf = swarm::bitfield(num_pieces, m.type == message_type::have_all);
+  }
+  if (p.has_bitfield) {  // haves came first: replace their availability
+    picker_->remove_peer(p.has);
+    for (std::size_t i = 0; i < p.has.size(); ++i) {
+      if (p.has.test(i)) bf.set(i);
+    }
+  }
+  p.has = std::move(bf);
+  p.has_bitfield = true;
+  picker_->add_peer(p.has);
+  return true;
+}
+
+bool torrent_logic::requests_outstanding() const {
+  return std::any_of(peers_.begin(), peers_.end(),
+                     [](const auto& kv) { return !kv.second->requests.empty(); });
+}
+
+bool torrent_logic::peers_may_want_pieces() const {
+  return std::any_of(peers_.begin(), peers_.end(), [](const auto& kv) {
+    const auto& p = *kv.second;
+    return p.peer_interested || !p.has_bitfield || !p.has.all();
+  });
+}
+
+}  // namespace corrent::torrent

@@ -1,0 +1,318 @@
+// torrent::torrent_logic — the protocol brain of one torrent: events in, actions out.
+//
+// In: a peer attached after its handshake, each message it sends, a piece's hash result,
+// a block batch read for upload, a tracker's answer, and once a second the time. Out:
+// bytes to send (each peer's peer_state::out, listed in dirty()), connections to close
+// (peer_state::closing), and actions(): blocks to store, pieces to hash, addresses to
+// dial, tiers to announce to, bans and notable events to log, the download's end.
+// The io layer carries the actions out and reports back; every rule of BEP 3 that spans
+// connections is here, and unit-tested without sockets:
+//   * requests (swarm::piece_picker): rarest first, whole pieces shared between peers
+//     up to the open-piece cap that the shared piece budget leaves; a pipeline deep
+//     enough for a tenth of a second of each peer's rate; download slots
+//     (swarm::download_slots) for how many peers we ask at once; the endgame asks for
+//     copies of the last blocks, at most `endgame_requests` per peer, and cancels the
+//     copies when one arrives;
+//   * a failed piece: its only sender is banned; with several, each goes on parole
+//     (whole pieces alone) and smart ban (swarm::smart_ban) names the liar once the piece
+//     verifies; trust points catch the rest (-2 per shared failure, +1 per good piece,
+//     banned at -7). Bans are by IP (swarm::peer_book);
+//   * choking (swarm::choker) every 10 s, or at once when interest changes (at most once
+//     a second); a peer that keeps our requests 30 s without a block is dropped;
+//   * which known peers to dial (swarm::peer_book) and when each tracker tier announces
+//     (tracker::announce_schedule): never sooner than the tracker's `min interval`, or
+//     default_min_announce_s when it gives none;
+//   * seeding limits: a ratio is not reached while an interested peer may still need a
+//     block nobody got from us.
+// The torrent may exist before its `info` (a magnet): until set_info() it accepts peers
+// and announces, but asks for and serves nothing. Deterministic: time and a random seed
+// are passed in; single-threaded.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <random>
+#include <set>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "core/metainfo/info.hpp"
+#include "core/net/peer_address.hpp"
+#include "core/peer/close_reason.hpp"
+#include "core/peer/peer_state.hpp"
+#include "core/swarm/bandwidth.hpp"
+#include "core/swarm/choker.hpp"
+#include "core/swarm/download_slots.hpp"
+#include "core/swarm/peer_book.hpp"
+#include "core/swarm/piece_budget.hpp"
+#include "core/swarm/piece_picker.hpp"
+#include "core/swarm/smart_ban.hpp"
+#include "core/tracker/announce.hpp"
+#include "core/tracker/tier.hpp"
+#include "core/wire/message.hpp"
+
+namespace corrent::torrent {
+
+struct torrent_config {
+  int max_peers = 50;                // connections at once (both directions)
+  double seed_ratio = 0;             // seeding ends at uploaded / size >= ratio (0: never)
+  double seed_time_s = 0;            // seeding ends after this long (0: never)
+  std::size_t endgame_requests = 8;  // duplicate requests per peer in the endgame
+  double default_min_announce_s = 300;  // when a tracker gives no `min interval`
+  int low_peer_count = 5;  // below this many peers a tier re-announces at its min interval
+  double rechoke_interval_s = 10;
+  double snub_timeout_s = 30;
+  std::int64_t max_open_piece_bytes = 16 << 20;  // open pieces, whatever the budget allows
+  swarm::choker_config choker;
+  swarm::download_slots_config slots;
+  swarm::peer_book_config book;
+};
+
+enum class action_kind : std::uint8_t {
+  store_block,         // copy `data` into piece block.piece at block.begin (data is valid
+                       // until the next call into the logic)
+  hash_piece,          // every block of `piece` is stored: hash it, write it if good, then
+                       // on_piece_hashed()
+  connect,             // dial `address`, then on_peer_connected() or on_connect_failed()
+  announce,            // announce `event` to tier `tier` (tier_urls()), then on_announced()
+  download_complete,   // every piece verified and written
+  seed_limit_reached,  // the seed ratio or time is reached: stop the torrent
+  log_info,            // `text`, for the user's log
+  log_warn,
+};
+
+struct action {
+  action_kind kind{};
+  swarm::peer_key peer = 0;
+  swarm::block_ref block{};
+  std::string_view data;
+  std::uint32_t piece = 0;
+  net::peer_address address{};
+  std::size_t tier = 0;
+  tracker::event event = tracker::event::none;
+  std::string text;
+};
+
+// What a connection that ended did, kept per address for the run's summary.
+struct peer_record {
+  net::peer_address address;
+  wire::peer_id id{};
+  std::int64_t downloaded = 0;
+  std::int64_t uploaded = 0;
+  int hash_failures = 0;
+};
+
+class torrent_logic {
+ public:
+  // `trackers`: BEP 12 tiers. `seed`: randomness (tier order, picking, optimistic unchoke).
+  torrent_logic(torrent_config config, std::vector<std::vector<std::string>> trackers,
+                std::uint64_t seed);
+  ~torrent_logic();
+  torrent_logic(const torrent_logic&) = delete;
+  torrent_logic& operator=(const torrent_logic&) = delete;
+
+  // Shared session resources (optional: none means no limit and no shared budget). They
+  // must outlive the logic.
+  void attach(swarm::piece_budget* budget, swarm::bandwidth_channel* down,
+              swarm::bandwidth_channel* up);
+
+  // The torrent's `info` is known (at once for a .torrent, later for a magnet): the
+  // picker is built with the pieces already verified (`have`: empty or one bit per piece).
+  // `info` must outlive the logic.
+  void set_info(const metainfo::info& info, const swarm::bitfield& have);
+  bool has_info() const { return info_ != nullptr; }
+  // Files are in place and served: the choker favours spreading pieces, limits apply.
+  void set_seeding(bool seeding, double now);
+  bool seeding() const { return seeding_; }
+
+  // --- peers ---
+  // Whether a connection from/to `address` may attach now (not banned; room for it).
+  std::optional<peer::close_reason> may_attach(const net::peer_address& address,
+                                               bool outgoing) const;
+  // A connection finished its handshake. Sends our bitfield when we have pieces.
+  peer::peer_state& on_peer_connected(swarm::peer_key key, const net::peer_address& address,
+                                      bool outgoing, const wire::peer_id& id,
+                                      const std::array<std::uint8_t, 8>& reserved, double now);
+  // False: the connection must close (peer_state::closing says why).
+  bool on_message(swarm::peer_key key, const wire::message& m, double now);
+  // After a batch of messages from one peer: interest and requests.
+  void after_messages(swarm::peer_key key, double now);
+  void on_peer_closed(swarm::peer_key key, double now);
+  // A dial we were asked for failed before its handshake (self_connection: it was us).
+  void on_connect_failed(const net::peer_address& address, peer::close_reason why, double now);
+  // Peers from a tracker (or the user): added to the book, and dialled when there is room.
+  void add_peers(const std::vector<net::peer_address>& peers, swarm::peer_source source,
+                 double now);
+  peer::peer_state* find_peer(swarm::peer_key key);
+  const std::unordered_map<swarm::peer_key, std::unique_ptr<peer::peer_state>>& peers() const {
+    return peers_;
+  }
+
+  // --- pieces ---
+  // `ok`: the piece hashed right and was written. `blocks`: the SHA-1 of each block, when
+  // the piece failed or watching(piece) asked for them (smart ban).
+  void on_piece_hashed(std::uint32_t piece, bool ok, const std::vector<crypto::sha1_digest>& blocks,
+                       double now);
+  bool watching(std::uint32_t piece) const { return smart_ban_.watching(piece); }
+
+  // --- upload ---
+  // Takes up to `max_blocks` of the peer's queued requests to read and send now (none
+  // while we choke it, or while the upload limit has no tokens).
+  std::size_t take_upload_batch(swarm::peer_key key, std::size_t max_blocks, double now,
+                                std::vector<swarm::block_ref>& out);
+  // A batch was read: false when it must not be sent (the peer is gone or choked meanwhile).
+  // Counted as uploaded when true.
+  bool on_upload_ready(swarm::peer_key key, const std::vector<swarm::block_ref>& batch, double now);
+
+  // --- trackers ---
+  std::size_t tier_count() const { return tiers_.size(); }
+  const std::vector<std::string>& tier_urls(std::size_t tier) const;
+  // The URL that answered last in the tier (for `completed` / `stopped`); empty if none.
+  const std::string& tier_last_good(std::size_t tier) const;
+  // The tier's round ended: `url` answered with `response`, or every URL failed (null).
+  void on_announced(std::size_t tier, const std::string* url,
+                    const tracker::announce_response* response, double now);
+
+  // --- time ---
+  // Once a second: rates, download slots, snubbed peers, rechoke, dialling, announces,
+  // seeding limits.
+  void on_tick(double now);
+  // While a rate limit is set, often (every ~20 ms): tops up requests as tokens accrue.
+  void on_bandwidth_tick(double now);
+  // The shared piece budget has room again (another torrent's pieces were written).
+  void on_budget_freed(double now);
+  // The torrent is stopping (paused, removed, done): no more requests, dials, announces
+  // or uploads; peers closing now are not replaced.
+  void stop();
+  bool stopping() const { return stopping_; }
+
+  // --- output ---
+  std::vector<action>& actions() { return actions_; }
+  // Peers with bytes in `out` or a close decided, each once since the last take.
+  std::vector<swarm::peer_key>& dirty() { return dirty_; }
+
+  // --- state ---
+  const metainfo::info* info() const { return info_; }
+  const swarm::piece_picker* picker() const { return picker_ ? &*picker_ : nullptr; }
+  bool complete() const;  // every piece verified
+  std::uint32_t have_count() const;
+  swarm::bitfield have_bitfield() const;
+  std::int64_t verified_bytes() const { return verified_bytes_; }
+  std::int64_t left_bytes() const;
+  std::int64_t downloaded_bytes() const { return downloaded_bytes_; }
+  std::int64_t uploaded_bytes() const { return uploaded_bytes_; }
+  // Carried over from an earlier run (resume data).
+  void add_totals(std::int64_t downloaded, std::int64_t uploaded);
+  std::int64_t hash_failures() const { return hash_failures_; }
+  double first_byte_at() const { return first_byte_at_; }  // -1: none yet
+  const peer::rate_meter& down_meter() const { return down_meter_; }
+  const peer::rate_meter& up_meter() const { return up_meter_; }
+  int connected_peers() const { return static_cast<int>(peers_.size()); }
+  int connecting_peers() const { return connecting_; }
+  const swarm::peer_book& book() const { return book_; }
+  swarm::peer_book& book() { return book_; }
+  const peer::close_counts& closes() const { return closes_; }
+  void count_close(peer::close_reason r) { closes_.add(r); }
+  const std::map<net::peer_address, peer_record>& finished_peers() const { return finished_; }
+  std::size_t open_pieces() const { return buffered_.size(); }
+  std::size_t pending_pieces() const { return pending_.size(); }
+  // Any request outstanding; any connected peer that could want our pieces (it is
+  // interested, or not a seed) — the disk side's batching asks both.
+  bool requests_outstanding() const;
+  bool peers_may_want_pieces() const;
+
+ private:
+  struct tier_state {
+    tracker::tier urls;
+    tracker::announce_schedule schedule;
+    std::string last_good;
+    bool in_flight = false;
+    bool announced = false;  // a round ended at least once
+    double last_round_at = 0;
+    tracker::event next_event = tracker::event::started;
+  };
+  static constexpr int trust_per_failure = 2;
+  static constexpr int trust_ban = -7;  // libtorrent's figures
+  static constexpr int trust_max = 8;
+
+  peer::peer_state& peer(swarm::peer_key key) { return *peers_.at(key); }
+  bool on_availability(peer::peer_state& p, const wire::message& m);
+  bool on_block(peer::peer_state& p, const wire::message& m, double now);
+  bool on_request(peer::peer_state& p, const wire::message& m);
+  void update_interest(peer::peer_state& p);
+  bool may_request(const peer::peer_state& p) const;
+  std::size_t request_depth(const peer::peer_state& p) const;
+  void fill_requests(peer::peer_state& p, double now, std::size_t* busy = nullptr);
+  void fill_all_requests(double now, const peer::peer_state* except = nullptr);
+  std::size_t busy_peers() const;
+  bool peer_waiting() const;
+  void update_open_cap();
+  void on_piece_failed(std::uint32_t piece, const std::vector<crypto::sha1_digest>& blocks);
+  void ban(const net::peer_address& address, const std::string& why);
+  void rechoke(double now);
+  void maybe_rechoke(double now);
+  bool seed_ratio_reached() const;
+  void check_seed_limits(double now);
+  void connect_more(double now);
+  void announce_due(double now);
+  void log(action_kind level, std::string text);
+
+  torrent_config config_;
+  std::mt19937_64 rng_;
+  const metainfo::info* info_ = nullptr;
+  std::optional<swarm::piece_picker> picker_;
+  swarm::choker choker_;
+  swarm::download_slots slots_;
+  swarm::smart_ban smart_ban_;
+  swarm::peer_book book_;
+  swarm::piece_budget* budget_ = nullptr;
+  swarm::bandwidth_channel* down_ = nullptr;
+  swarm::bandwidth_channel* up_ = nullptr;
+  std::vector<tier_state> tiers_;
+
+  std::unordered_map<swarm::peer_key, std::unique_ptr<peer::peer_state>> peers_;
+  std::set<swarm::peer_key> banned_keys_;  // connections closed by ban()
+  std::map<net::peer_address, peer_record> finished_;
+  int connecting_ = 0;
+
+  std::vector<action> actions_;
+  std::vector<swarm::peer_key> dirty_;
+  std::vector<swarm::block_ref> scratch_blocks_;
+  std::vector<net::peer_address> scratch_addrs_;
+
+  // Pieces holding a buffer (a block stored) and not yet handed to the disk; pieces
+  // handed to the disk and not yet back. Both charged to the piece budget.
+  std::set<std::uint32_t> buffered_;
+  std::set<std::uint32_t> pending_;
+  std::uint32_t max_open_pieces_ = 4;
+  std::uint32_t open_cap_ = 0;  // last value given to the picker
+
+  // Blocks uploaded at least once (seed ratio: do not leave short of a full copy).
+  std::vector<bool> sent_blocks_;
+  std::size_t sent_block_count_ = 0;
+  std::size_t total_blocks_ = 0;
+  std::size_t blocks_per_piece_ = 1;
+
+  bool stopping_ = false;
+  bool seeding_ = false;
+  double seeding_since_ = 0;
+  bool seed_limit_sent_ = false;
+  bool complete_sent_ = false;
+  bool rechoke_wanted_ = false;
+  double last_rechoke_ = -1e9;
+  double last_tick_ = -1;
+  std::int64_t downloaded_bytes_ = 0;  // payload received, wasted included
+  std::int64_t uploaded_bytes_ = 0;
+  std::int64_t verified_bytes_ = 0;
+  std::int64_t hash_failures_ = 0;
+  double first_byte_at_ = -1;
+  peer::rate_meter down_meter_;
+  peer::rate_meter up_meter_;
+  peer::close_counts closes_;
+};
+
+}  // namespace corrent::torrent

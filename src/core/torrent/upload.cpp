@@ -1,0 +1,127 @@
+// torrent_logic, the upload side (BEP 3): choking (swarm::choker), the peers' requests
+// checked and queued, batches handed to the io layer to read and send, seeding limits.
+#include <algorithm>
+#include <cstdio>
+
+#include "core/torrent/torrent_logic.hpp"
+
+namespace corrent::torrent {
+
+bool torrent_logic::on_request(peer::peer_state& p, const wire::message& m) {
+  const swarm::block_ref b{m.piece, m.begin, m.length};
+  if (!picker_ || picker_->check_block(b) || m.length == 0 || m.length > wire::block_size) {
+    p.close(peer::close_reason::request_out_of_range);
+    return false;
+  }
+  if (p.on_request(b, picker_->have(m.piece)) == peer::peer_state::request_verdict::flood) {
+    p.close(peer::close_reason::request_flood);
+    return false;
+  }
+  return true;
+}
+
+std::size_t torrent_logic::take_upload_batch(swarm::peer_key key, std::size_t max_blocks,
+                                             double now, std::vector<swarm::block_ref>& out) {
+  auto* p = find_peer(key);
+  if (!p || p->is_closing() || p->am_choking || p->incoming.empty() || stopping_) return 0;
+  std::size_t limit = max_blocks;
+  const bool limited = up_ && up_->limited();
+  if (limited) {
+    const double tokens = up_->available(now);
+    if (tokens < wire::block_size) return 0;  // the bandwidth tick comes back when tokens accrue
+    limit = std::min(limit, static_cast<std::size_t>(tokens / wire::block_size));
+  }
+  double bytes = 0;
+  std::size_t n = 0;
+  while (!p->incoming.empty() && n < limit) {
+    out.push_back(p->incoming.front());
+    bytes += p->incoming.front().length;
+    p->incoming.pop_front();
+    ++n;
+  }
+  if (limited) up_->consume(bytes, now);
+  return n;
+}
+
+bool torrent_logic::on_upload_ready(swarm::peer_key key, const std::vector<swarm::block_ref>& batch,
+                                    double now) {
+  auto* p = find_peer(key);
+  if (!p || p->is_closing() || p->am_choking) return false;  // choked meanwhile: void
+  std::int64_t bytes = 0;
+  for (const auto& b : batch) {
+    bytes += b.length;
+    const std::size_t index = b.piece * blocks_per_piece_ + b.begin / wire::block_size;
+    if (index < sent_blocks_.size() && !sent_blocks_[index]) {
+      sent_blocks_[index] = true;
+      ++sent_block_count_;
+    }
+  }
+  p->uploaded.total += bytes;
+  uploaded_bytes_ += bytes;
+  up_meter_.total += bytes;
+  check_seed_limits(now);
+  return true;
+}
+
+bool torrent_logic::seed_ratio_reached() const {
+  if (!seeding_ || config_.seed_ratio <= 0 || !info_ || info_->total_length <= 0) return false;
+  if (static_cast<double>(uploaded_bytes_) < config_.seed_ratio * info_->total_length)
+    return false;
+  // Do not leave while an interested peer may still need a block nobody got from us:
+  // a ratio reached with duplicates must not strand the swarm short of a full copy.
+  if (sent_block_count_ < total_blocks_) {
+    for (const auto& [key, p] : peers_) {
+      if (p->peer_interested && !p->is_closing()) return false;
+    }
+  }
+  return true;
+}
+
+void torrent_logic::check_seed_limits(double now) {
+  if (!seeding_ || seed_limit_sent_) return;
+  std::string why;
+  if (seed_ratio_reached()) {
+    char text[64];
+    std::snprintf(text, sizeof text, "seed ratio %.2f reached", config_.seed_ratio);
+    why = text;
+  } else if (config_.seed_time_s > 0 && now - seeding_since_ >= config_.seed_time_s) {
+    why = "seeded for " + std::to_string(static_cast<long long>(now - seeding_since_)) + " s";
+  } else {
+    return;
+  }
+  seed_limit_sent_ = true;
+  log(action_kind::log_info, why);
+  action a;
+  a.kind = action_kind::seed_limit_reached;
+  actions_.push_back(std::move(a));
+}
+
+// Woken early (interest changed, a peer left): rechoke now if the last was a second ago
+// or more; otherwise the next tick does it.
+void torrent_logic::maybe_rechoke(double now) {
+  if (rechoke_wanted_ && now - last_rechoke_ >= 1.0) rechoke(now);
+}
+
+void torrent_logic::rechoke(double now) {
+  rechoke_wanted_ = false;
+  last_rechoke_ = now;
+  std::vector<swarm::choke_candidate> candidates;
+  candidates.reserve(peers_.size());
+  for (const auto& [key, p] : peers_) {
+    if (p->is_closing()) continue;
+    candidates.push_back(
+        {key, p->peer_interested, !p->am_choking, p->downloaded.rate, p->uploaded.rate});
+  }
+  const auto unchoke = choker_.rechoke(candidates, now, seeding_, rng_());
+  for (auto& [key, p] : peers_) {
+    if (p->is_closing()) continue;
+    const bool want_unchoked = std::find(unchoke.begin(), unchoke.end(), key) != unchoke.end();
+    if (want_unchoked && p->am_choking) {
+      p->send_unchoke();
+    } else if (!want_unchoked && !p->am_choking) {
+      p->send_choke();  // BEP 3: its pending requests are void
+    }
+  }
+}
+
+}  // namespace corrent::torrent

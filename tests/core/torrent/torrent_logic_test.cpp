@@ -1,0 +1,607 @@
+#include "core/torrent/torrent_logic.hpp"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <map>
+#include <random>
+#include <vector>
+
+#include "core/crypto/sha1.hpp"
+#include "core/wire/codec.hpp"
+
+namespace corrent::torrent {
+namespace {
+
+using swarm::block_ref;
+using wire::message;
+using wire::message_type;
+constexpr std::uint32_t block = wire::block_size;
+
+// A torrent of `pieces` pieces of `blocks_per_piece` blocks (the last piece one block
+// shorter by half) with real data and hashes, and a logic to drive with scripted peers.
+struct harness {
+  std::string data;
+  metainfo::info info;
+  torrent_logic logic;
+  double now = 100;
+  swarm::peer_key next_key = 1;
+
+  explicit harness(std::uint32_t pieces = 8, std::uint32_t blocks_per_piece = 2,
+                   torrent_config config = {}, std::vector<std::vector<std::string>> trackers = {})
+      : logic(config, std::move(trackers), 42) {
+    std::mt19937 rng(1);
+    const std::int64_t piece_length = blocks_per_piece * block;
+    const std::int64_t total = piece_length * pieces - block / 2;
+    data.resize(static_cast<std::size_t>(total));
+    for (auto& c : data) c = static_cast<char>(rng());
+    info.name = "t.bin";
+    info.piece_length = piece_length;
+    info.total_length = total;
+    for (std::int64_t off = 0; off < total; off += piece_length) {
+      const auto d = crypto::sha1(std::string_view(data).substr(static_cast<std::size_t>(off),
+                                                                static_cast<std::size_t>(piece_length)));
+      info.piece_hashes.append(reinterpret_cast<const char*>(d.data()), d.size());
+    }
+    metainfo::file_entry f;
+    f.path = "t.bin";
+    f.length = total;
+    info.files.push_back(f);
+    info.info_hash = crypto::sha1("info");
+  }
+
+  void set_info(const swarm::bitfield& have = {}) { logic.set_info(info, have); }
+
+  swarm::peer_key connect(std::uint32_t ip = 0x7f000002, std::uint16_t port = 6881,
+                          bool outgoing = true) {
+    const auto key = next_key++;
+    logic.on_peer_connected(key, net::peer_address::v4(ip, port), outgoing, {}, {}, now);
+    return key;
+  }
+
+  bool send(swarm::peer_key key, message m) {
+    const bool ok = logic.on_message(key, m, now);
+    if (ok) logic.after_messages(key, now);
+    return ok;
+  }
+  bool send(swarm::peer_key key, message_type t) {
+    message m;
+    m.type = t;
+    return send(key, m);
+  }
+  bool have_all(swarm::peer_key key) { return send(key, message_type::have_all); }
+  bool have(swarm::peer_key key, std::uint32_t piece) {
+    message m;
+    m.type = message_type::have;
+    m.piece = piece;
+    return send(key, m);
+  }
+  bool request(swarm::peer_key key, block_ref b) {
+    message m;
+    m.type = message_type::request;
+    m.piece = b.piece;
+    m.begin = b.begin;
+    m.length = b.length;
+    return send(key, m);
+  }
+  // The right bytes for `b` (or wrong ones).
+  bool deliver(swarm::peer_key key, block_ref b, bool corrupt = false) {
+    message m;
+    m.type = message_type::piece;
+    m.piece = b.piece;
+    m.begin = b.begin;
+    m.length = b.length;
+    std::string bytes = data.substr(static_cast<std::size_t>(b.piece) * info.piece_length + b.begin,
+                                    b.length);
+    if (corrupt) bytes[0] = static_cast<char>(bytes[0] ^ 0xff);
+    m.payload = bytes;
+    stored.clear();
+    const bool ok = logic.on_message(key, m, now);
+    // store_block points into `bytes`: copy what the io layer would store, now.
+    take_actions();
+    if (ok) logic.after_messages(key, now);
+    return ok;
+  }
+
+  // Drains the actions: stores blocks into per-piece buffers, hashes complete pieces at
+  // once (report_hashes) or queues them (hash_queue), and records the rest.
+  std::map<std::uint32_t, std::string> buffers;
+  std::vector<std::uint32_t> hash_queue;
+  std::vector<action> other;
+  std::vector<block_ref> stored;
+  bool report_hashes = true;
+  void take_actions() {
+    auto acts = std::move(logic.actions());
+    logic.actions().clear();
+    for (auto& a : acts) {
+      if (a.kind == action_kind::store_block) {
+        auto& buf = buffers[a.block.piece];
+        buf.resize(static_cast<std::size_t>(info.piece_length));
+        std::copy(a.data.begin(), a.data.end(), buf.begin() + a.block.begin);
+        stored.push_back(a.block);
+      } else if (a.kind == action_kind::hash_piece) {
+        hash_queue.push_back(a.piece);
+      } else {
+        other.push_back(std::move(a));
+      }
+    }
+    if (report_hashes) hash_all();
+  }
+  void hash_all() {
+    while (!hash_queue.empty()) {
+      const auto piece = hash_queue.front();
+      hash_queue.erase(hash_queue.begin());
+      auto buf = buffers[piece];
+      buf.resize(static_cast<std::size_t>(info.piece_size(piece)));
+      buffers.erase(piece);
+      const bool ok = crypto::sha1(buf) == info.piece_hash(piece);
+      std::vector<crypto::sha1_digest> digests;
+      if (!ok || logic.watching(piece)) digests = swarm::block_digests(buf);
+      logic.on_piece_hashed(piece, ok, digests, now);
+      take_actions();
+    }
+  }
+  bool has_action(action_kind k) const {
+    return std::any_of(other.begin(), other.end(), [&](const action& a) { return a.kind == k; });
+  }
+  std::vector<std::string> logs() const {
+    std::vector<std::string> out;
+    for (const auto& a : other)
+      if (a.kind == action_kind::log_info || a.kind == action_kind::log_warn) out.push_back(a.text);
+    return out;
+  }
+
+  // What the logic sent to `key` since the last call, decoded (out is consumed).
+  std::vector<message> sent(swarm::peer_key key) {
+    auto* p = logic.find_peer(key);
+    if (!p) return {};
+    wire_out[key] = std::move(p->out);
+    p->out.clear();
+    p->flushed();
+    wire::decoder d;
+    d.feed(wire_out[key]);
+    std::vector<message> msgs;
+    for (;;) {
+      auto m = d.next();
+      if (!m || !*m) break;
+      msgs.push_back(**m);
+    }
+    return msgs;
+  }
+  std::map<swarm::peer_key, std::string> wire_out;
+
+  static std::vector<block_ref> requests_in(const std::vector<message>& msgs) {
+    std::vector<block_ref> out;
+    for (const auto& m : msgs)
+      if (m.type == message_type::request) out.push_back({m.piece, m.begin, m.length});
+    return out;
+  }
+  static std::size_t count(const std::vector<message>& msgs, message_type t) {
+    return static_cast<std::size_t>(
+        std::count_if(msgs.begin(), msgs.end(), [&](const message& m) { return m.type == t; }));
+  }
+  // A seeder peer that unchoked us: have_all + unchoke.
+  swarm::peer_key seeder(std::uint32_t ip = 0x7f000002, std::uint16_t port = 6881) {
+    const auto k = connect(ip, port);
+    have_all(k);
+    send(k, message_type::unchoke);
+    return k;
+  }
+  // Answers every outstanding request of `key` with the right (or corrupt) data.
+  void serve_all(swarm::peer_key key, bool corrupt = false) {
+    for (int round = 0; round < 1000; ++round) {
+      auto* p = logic.find_peer(key);
+      if (!p || p->requests.empty() || p->is_closing()) return;
+      deliver(key, p->requests.front(), corrupt);
+    }
+  }
+};
+
+TEST(TorrentLogic, SendsOurBitfieldOnConnectOnlyWhenWeHavePieces) {
+  harness h;
+  h.set_info();
+  const auto a = h.connect();
+  EXPECT_TRUE(h.sent(a).empty());
+  harness g;
+  swarm::bitfield have(8);
+  have.set(3);
+  g.set_info(have);
+  const auto b = g.connect();
+  const auto msgs = g.sent(b);
+  ASSERT_EQ(msgs.size(), 1u);
+  EXPECT_EQ(msgs[0].type, message_type::bitfield);
+}
+
+TEST(TorrentLogic, GetsInterestedThenRequestsOnlyOnceUnchoked) {
+  harness h;
+  h.set_info();
+  const auto a = h.connect();
+  h.have_all(a);
+  auto msgs = h.sent(a);
+  EXPECT_EQ(harness::count(msgs, message_type::interested), 1u);
+  EXPECT_TRUE(harness::requests_in(msgs).empty()) << "requested from a peer that chokes us";
+  h.send(a, message_type::unchoke);
+  msgs = h.sent(a);
+  const auto reqs = harness::requests_in(msgs);
+  EXPECT_EQ(reqs.size(), 16u);  // every block of the torrent (8 pieces of 2)
+  std::set<std::pair<std::uint32_t, std::uint32_t>> unique;
+  for (const auto& b : reqs) unique.insert({b.piece, b.begin});
+  EXPECT_EQ(unique.size(), reqs.size()) << "a block requested twice";
+}
+
+TEST(TorrentLogic, AChokeClearsOurRequestsAndOthersTakeTheBlocks) {
+  harness h(64, 2);
+  h.set_info();
+  const auto a = h.seeder(0x7f000002);
+  const auto reqs_a = harness::requests_in(h.sent(a));
+  ASSERT_FALSE(reqs_a.empty());
+  const auto b = h.connect(0x7f000003);
+  h.have_all(b);
+  h.sent(b);
+  h.send(a, message_type::choke);
+  EXPECT_TRUE(h.logic.find_peer(a)->requests.empty());
+  // Every block A was asked for is free again: requested from nobody.
+  for (const auto& r : reqs_a) {
+    EXPECT_EQ(h.logic.picker()->requesters(r.piece, r.begin / block), 0u)
+        << "block " << r.piece << "/" << r.begin << " still counted as requested";
+  }
+  h.send(b, message_type::unchoke);
+  EXPECT_EQ(harness::requests_in(h.sent(b)).size(), reqs_a.size());
+  // Nothing goes to A while it chokes us.
+  h.logic.on_tick(h.now += 1);
+  EXPECT_TRUE(harness::requests_in(h.sent(a)).empty());
+}
+
+TEST(TorrentLogic, RequestsWhileWeChokeThePeerAreNotServed) {
+  harness h;
+  swarm::bitfield have(8, true);
+  h.set_info(have);
+  h.logic.set_seeding(true, h.now);
+  const auto a = h.connect();
+  EXPECT_TRUE(h.request(a, {0, 0, block}));  // not interested yet, so choked
+  std::vector<block_ref> batch;
+  EXPECT_EQ(h.logic.take_upload_batch(a, 16, h.now, batch), 0u);
+  h.now += 2;                           // a rechoke at most once a second
+  h.send(a, message_type::interested);  // rechoke: unchoked
+  auto msgs = h.sent(a);
+  ASSERT_EQ(harness::count(msgs, message_type::unchoke), 1u);
+  EXPECT_EQ(h.logic.take_upload_batch(a, 16, h.now, batch), 0u)
+      << "the request sent while choked was kept";
+  EXPECT_TRUE(h.request(a, {0, 0, block}));
+  EXPECT_EQ(h.logic.take_upload_batch(a, 16, h.now, batch), 1u);
+}
+
+TEST(TorrentLogic, ARequestOutOfRangeClosesTheConnection) {
+  harness h;
+  swarm::bitfield have(8, true);
+  h.set_info(have);
+  const auto a = h.connect();
+  EXPECT_FALSE(h.request(a, {8, 0, block}));
+  EXPECT_EQ(h.logic.find_peer(a)->closing, peer::close_reason::request_out_of_range);
+  const auto b = h.connect(0x7f000003);
+  EXPECT_FALSE(h.request(b, {0, block, block + 1}));
+  const auto c = h.connect(0x7f000004);
+  EXPECT_FALSE(h.request(c, {7, block, block}));  // past the end of the short last piece
+}
+
+TEST(TorrentLogic, HaveOutOfRangeAndBadBitfieldCloseTheConnection) {
+  harness h;
+  h.set_info();
+  const auto a = h.connect();
+  EXPECT_FALSE(h.have(a, 8));
+  EXPECT_EQ(h.logic.find_peer(a)->closing, peer::close_reason::have_out_of_range);
+  const auto b = h.connect(0x7f000003);
+  message bf;
+  bf.type = message_type::bitfield;
+  bf.payload = std::string_view("\xff\xff", 2);  // 8 pieces: one byte
+  EXPECT_FALSE(h.send(b, bf));
+  EXPECT_EQ(h.logic.find_peer(b)->closing, peer::close_reason::bad_bitfield);
+}
+
+TEST(TorrentLogic, EndgameAsksForCopiesAndCancelsThemWhenOneArrives) {
+  harness h(4, 2);
+  h.set_info();
+  const auto a = h.seeder(0x7f000002);
+  auto reqs_a = harness::requests_in(h.sent(a));
+  ASSERT_EQ(reqs_a.size(), 8u);  // every block: in the endgame at once
+  EXPECT_TRUE(h.logic.picker()->in_endgame());
+  const auto b = h.seeder(0x7f000003);
+  const auto reqs_b = harness::requests_in(h.sent(b));
+  EXPECT_EQ(reqs_b.size(), 8u) << "endgame: every missing block asked of the second peer too";
+  // A delivers a block: B's copy is cancelled.
+  h.deliver(a, reqs_a.front());
+  const auto to_b = h.sent(b);
+  ASSERT_EQ(harness::count(to_b, message_type::cancel), 1u);
+  const auto& c = *std::find_if(to_b.begin(), to_b.end(),
+                                [](const message& m) { return m.type == message_type::cancel; });
+  EXPECT_EQ((block_ref{c.piece, c.begin, c.length}), reqs_a.front());
+}
+
+TEST(TorrentLogic, EndgameCopiesAreCappedPerPeer) {
+  torrent_config cfg;
+  cfg.endgame_requests = 3;
+  harness h(4, 2, cfg);
+  h.set_info();
+  const auto a = h.seeder(0x7f000002);
+  h.sent(a);
+  const auto b = h.seeder(0x7f000003);
+  EXPECT_EQ(harness::requests_in(h.sent(b)).size(), 3u);
+}
+
+TEST(TorrentLogic, StoresBlocksHashesCompletePiecesAndSaysWhenDone) {
+  harness h(4, 2);
+  h.set_info();
+  const auto a = h.seeder();
+  h.sent(a);
+  h.serve_all(a);
+  EXPECT_TRUE(h.logic.complete());
+  EXPECT_EQ(h.logic.have_count(), 4u);
+  EXPECT_EQ(h.logic.verified_bytes(), h.info.total_length);
+  EXPECT_TRUE(h.has_action(action_kind::download_complete));
+  // Once complete we are not interested any more.
+  EXPECT_EQ(harness::count(h.sent(a), message_type::not_interested), 1u);
+}
+
+TEST(TorrentLogic, HaveGoesOnlyToPeersThatLackThePiece) {
+  harness h(4, 2);
+  h.set_info();
+  const auto seed = h.seeder(0x7f000002);
+  const auto leech = h.connect(0x7f000003);
+  h.have(leech, 3);
+  h.sent(seed);
+  h.sent(leech);
+  h.serve_all(seed);
+  EXPECT_EQ(harness::count(h.sent(seed), message_type::have), 0u);
+  EXPECT_EQ(harness::count(h.sent(leech), message_type::have), 3u);  // not piece 3
+}
+
+TEST(TorrentLogic, TheOnlySenderOfABadPieceIsBannedByIp) {
+  harness h(4, 2);
+  h.set_info();
+  const auto liar = h.seeder(0x7f000002, 7000);
+  h.sent(liar);
+  h.serve_all(liar, /*corrupt=*/true);
+  EXPECT_EQ(h.logic.hash_failures(), 1);
+  EXPECT_EQ(h.logic.find_peer(liar)->closing, peer::close_reason::banned);
+  const auto logs = h.logs();
+  ASSERT_GE(logs.size(), 2u);
+  EXPECT_NE(logs[0].find("failed its hash check (1 peer(s) sent it)"), std::string::npos);
+  EXPECT_NE(logs[1].find("banning peer 127.0.0.2:7000"), std::string::npos);
+  // Another port of the same IP is refused, in and out; another IP is fine.
+  EXPECT_EQ(h.logic.may_attach(net::peer_address::v4(0x7f000002, 7001), false),
+            peer::close_reason::banned);
+  EXPECT_EQ(h.logic.may_attach(net::peer_address::v4(0x7f000002, 7001), true),
+            peer::close_reason::banned);
+  EXPECT_EQ(h.logic.may_attach(net::peer_address::v4(0x7f000003, 7000), false), std::nullopt);
+}
+
+TEST(TorrentLogic, RepeatedSharedBadPiecesGetTheLiarBannedAndSpareTheHonest) {
+  // Two peers share every piece; one corrupts its blocks. Smart ban (or parole and trust)
+  // must name the liar and never the honest peer.
+  harness h(16, 4);
+  h.set_info();
+  const auto liar = h.seeder(0x7f000002);
+  const auto honest = h.seeder(0x7f000003);
+  for (int round = 0; round < 200 && !h.logic.complete(); ++round) {
+    for (auto key : {liar, honest}) {
+      auto* p = h.logic.find_peer(key);
+      if (!p || p->is_closing() || p->requests.empty()) continue;
+      h.deliver(key, p->requests.front(), key == liar);
+    }
+    // A closed (banned) peer is gone for the logic once the io layer closes it.
+    if (auto* p = h.logic.find_peer(liar); p && p->is_closing()) h.logic.on_peer_closed(liar, h.now);
+    h.logic.on_tick(h.now += 1);
+    h.take_actions();
+  }
+  EXPECT_TRUE(h.logic.complete());
+  EXPECT_GE(h.logic.hash_failures(), 1);
+  EXPECT_TRUE(h.logic.book().is_banned(net::peer_address::v4(0x7f000002, 1)));
+  EXPECT_FALSE(h.logic.book().is_banned(net::peer_address::v4(0x7f000003, 1)));
+}
+
+TEST(TorrentLogic, DialsKnownPeersUpToTheLimitAndBacksOffFailures) {
+  torrent_config cfg;
+  cfg.max_peers = 2;
+  harness h(4, 2, cfg);
+  h.set_info();
+  h.logic.add_peers({net::peer_address::v4(0x7f000002, 1), net::peer_address::v4(0x7f000003, 1),
+                     net::peer_address::v4(0x7f000004, 1)},
+                    swarm::peer_source::tracker, h.now);
+  h.take_actions();
+  auto dials = std::count_if(h.other.begin(), h.other.end(),
+                             [](const action& a) { return a.kind == action_kind::connect; });
+  EXPECT_EQ(dials, 2);
+  EXPECT_EQ(h.logic.connecting_peers(), 2);
+  h.other.clear();
+  // Both fail: the third is dialled at once, the failed ones only after their backoff.
+  h.logic.on_connect_failed(net::peer_address::v4(0x7f000002, 1), peer::close_reason::connect_failed,
+                            h.now);
+  h.logic.on_connect_failed(net::peer_address::v4(0x7f000003, 1), peer::close_reason::connect_failed,
+                            h.now);
+  h.take_actions();
+  ASSERT_EQ(h.other.size(), 1u);
+  EXPECT_EQ(h.other[0].address, net::peer_address::v4(0x7f000004, 1));
+  h.other.clear();
+  h.logic.on_connect_failed(net::peer_address::v4(0x7f000004, 1), peer::close_reason::connect_timeout,
+                            h.now);
+  h.logic.on_tick(h.now + 5);
+  h.take_actions();
+  EXPECT_FALSE(h.has_action(action_kind::connect)) << "redialled before the backoff";
+  h.logic.on_tick(h.now + 10);
+  h.take_actions();
+  EXPECT_TRUE(h.has_action(action_kind::connect));
+}
+
+TEST(TorrentLogic, OurOwnAddressIsNeverDialledAgain) {
+  harness h;
+  h.set_info();
+  const auto self = net::peer_address::v4(0x7f000001, 6881);
+  h.logic.add_peers({self}, swarm::peer_source::tracker, h.now);
+  h.take_actions();
+  ASSERT_TRUE(h.has_action(action_kind::connect));
+  h.logic.on_connect_failed(self, peer::close_reason::self_connection, h.now);
+  h.other.clear();
+  for (int i = 0; i < 5; ++i) {
+    h.logic.add_peers({self}, swarm::peer_source::tracker, h.now += 600);  // every announce
+    h.logic.on_tick(h.now);
+    h.take_actions();
+  }
+  EXPECT_FALSE(h.has_action(action_kind::connect));
+}
+
+TEST(TorrentLogic, AnnouncesStartedFirstThenHonoursTheMinInterval) {
+  harness h(4, 2, {}, {{"http://t1/announce"}});
+  h.set_info();
+  h.logic.on_tick(h.now);
+  h.take_actions();
+  ASSERT_EQ(h.other.size(), 1u);
+  EXPECT_EQ(h.other[0].kind, action_kind::announce);
+  EXPECT_EQ(h.other[0].event, tracker::event::started);
+  h.other.clear();
+  h.logic.on_tick(h.now + 1);  // in flight: not again
+  h.take_actions();
+  EXPECT_TRUE(h.other.empty());
+  // The tracker answers with only our own address, no min interval, a short interval.
+  tracker::announce_response r;
+  r.interval = 60;
+  const std::string url = "http://t1/announce";
+  h.logic.on_announced(0, &url, &r, h.now);
+  for (double t = 1; t < 300; t += 1) {
+    h.logic.on_tick(h.now + t);
+    h.take_actions();
+    ASSERT_FALSE(h.has_action(action_kind::announce)) << "re-announced after " << t << " s";
+  }
+  h.logic.on_tick(h.now + 300);
+  h.take_actions();
+  ASSERT_TRUE(h.has_action(action_kind::announce));
+  EXPECT_EQ(h.other.back().event, tracker::event::none);
+}
+
+TEST(TorrentLogic, FewPeersReannounceAtTheTrackersMinInterval) {
+  harness h(4, 2, {}, {{"http://t1/announce"}});
+  h.set_info();
+  h.logic.on_tick(h.now);
+  h.take_actions();
+  tracker::announce_response r;
+  r.interval = 1800;
+  r.min_interval = 20;
+  const std::string url = "http://t1/announce";
+  h.logic.on_announced(0, &url, &r, h.now);
+  h.other.clear();
+  h.logic.on_tick(h.now + 19);
+  h.take_actions();
+  EXPECT_FALSE(h.has_action(action_kind::announce));
+  h.logic.on_tick(h.now + 20);  // no peers: early, at the min interval
+  h.take_actions();
+  EXPECT_TRUE(h.has_action(action_kind::announce));
+}
+
+TEST(TorrentLogic, FailedAnnouncesBackOff) {
+  harness h(4, 2, {}, {{"http://t1/announce"}});
+  h.set_info();
+  h.logic.on_tick(h.now);
+  h.take_actions();
+  h.logic.on_announced(0, nullptr, nullptr, h.now);
+  h.other.clear();
+  h.logic.on_tick(h.now + 14);
+  h.take_actions();
+  EXPECT_FALSE(h.has_action(action_kind::announce));
+  h.logic.on_tick(h.now + 15);
+  h.take_actions();
+  ASSERT_TRUE(h.has_action(action_kind::announce));
+  EXPECT_EQ(h.other.back().event, tracker::event::started) << "started not yet delivered";
+}
+
+TEST(TorrentLogic, SeedRatioWaitsForAnInterestedPeerThatMayLackABlock) {
+  torrent_config cfg;
+  cfg.seed_ratio = 0.5;
+  harness h(4, 2, cfg);
+  swarm::bitfield all(4, true);
+  h.set_info(all);
+  h.logic.set_seeding(true, h.now);
+  const auto a = h.connect();
+  h.now += 2;
+  h.send(a, message_type::interested);
+  ASSERT_EQ(harness::count(h.sent(a), message_type::unchoke), 1u);
+  // Upload the first piece four times over: the ratio is passed, but three pieces were
+  // never sent and the peer is still interested.
+  std::vector<block_ref> batch;
+  for (int i = 0; i < 4; ++i) {
+    h.request(a, {0, 0, block});
+    h.request(a, {0, block, block});
+    batch.clear();
+    ASSERT_EQ(h.logic.take_upload_batch(a, 16, h.now, batch), 2u);
+    ASSERT_TRUE(h.logic.on_upload_ready(a, batch, h.now));
+  }
+  h.take_actions();
+  EXPECT_FALSE(h.has_action(action_kind::seed_limit_reached));
+  h.send(a, message_type::not_interested);
+  h.logic.on_tick(h.now += 1);
+  h.take_actions();
+  EXPECT_TRUE(h.has_action(action_kind::seed_limit_reached));
+}
+
+TEST(TorrentLogic, AByteRateLimitCapsTheRequests) {
+  harness h(64, 4);
+  h.set_info();
+  swarm::bandwidth_channel root;
+  root.set_rate(4 * block);  // burst: 4 blocks
+  swarm::bandwidth_channel mine(&root);
+  h.logic.attach(nullptr, &mine, nullptr);
+  const auto a = h.seeder();
+  EXPECT_EQ(harness::requests_in(h.sent(a)).size(), 4u);
+}
+
+TEST(TorrentLogic, APieceBudgetSharedByTwoTorrentsPausesBoth) {
+  // A budget of 6 pieces of 32 KiB (the least a torrent asks for): torrent 1 keeps 6
+  // pieces waiting for the disk; then torrent 2 opens one piece (never zero), no more.
+  swarm::piece_budget budget(6 * 2 * block);
+  harness one(16, 2), two(16, 2);
+  one.logic.attach(&budget, nullptr, nullptr);
+  two.logic.attach(&budget, nullptr, nullptr);
+  one.set_info();
+  two.set_info();
+  one.report_hashes = false;
+  const auto a = one.seeder();
+  one.sent(a);
+  EXPECT_EQ(one.logic.find_peer(a)->requests.size(), 12u) << "opened more than the budget";
+  for (int i = 0; i < 12; ++i) one.deliver(a, one.logic.find_peer(a)->requests.front());
+  EXPECT_EQ(one.hash_queue.size(), 6u);
+  EXPECT_EQ(budget.pending_bytes(), 6 * 2 * block);
+  const auto b = two.seeder();
+  const auto reqs = harness::requests_in(two.sent(b));
+  std::set<std::uint32_t> pieces;
+  for (const auto& r : reqs) pieces.insert(r.piece);
+  EXPECT_EQ(pieces.size(), 1u) << "opened more pieces than the shared budget leaves";
+  // The disk catches up: room comes back.
+  one.hash_all();
+  EXPECT_EQ(budget.pending_bytes(), 0);
+  two.logic.on_budget_freed(two.now);
+  EXPECT_GT(two.logic.picker()->in_progress_count(), 1u);
+}
+
+TEST(TorrentLogic, AStalledPeerHoldingRequestsIsDroppedAsSnubbed) {
+  harness h(16, 2);
+  h.set_info();
+  const auto a = h.seeder();
+  h.sent(a);
+  h.logic.on_tick(h.now + 29);
+  EXPECT_FALSE(h.logic.find_peer(a)->is_closing());
+  h.logic.on_tick(h.now + 31);
+  EXPECT_EQ(h.logic.find_peer(a)->closing, peer::close_reason::snubbed);
+}
+
+TEST(TorrentLogic, WithoutInfoItAsksForNothingAndServesNothing) {
+  harness h;
+  const auto a = h.connect();
+  EXPECT_TRUE(h.have_all(a));
+  EXPECT_TRUE(h.send(a, message_type::unchoke));
+  EXPECT_TRUE(h.sent(a).empty());
+  EXPECT_FALSE(h.request(a, {0, 0, block}));
+  h.set_info();  // metadata arrived: a new peer gets requests as usual
+  const auto b = h.seeder(0x7f000003);
+  EXPECT_FALSE(harness::requests_in(h.sent(b)).empty());
+}
+
+}  // namespace
+}  // namespace corrent::torrent
