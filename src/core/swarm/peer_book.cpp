@@ -75,6 +75,10 @@ void peer_book::on_closed(const net::peer_address& a, bool handshook, double now
                                                                       config_.max_backoff_shift));
 }
 
+void peer_book::release_all() {
+  for (auto& [addr, e] : entries_) e.in_use = false;
+}
+
 void peer_book::mark_self(const net::peer_address& a) {
   self_.insert(a);
   entries_.erase(a);

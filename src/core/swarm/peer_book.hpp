@@ -61,6 +61,9 @@ class peer_book {
   // A dial or connection to an entry ended: `handshook` when it was a working connection.
   void on_closed(const net::peer_address& a, bool handshook, double now);
 
+  // No entry is in use (every connection ended: the torrent stopped).
+  void release_all();
+
   // The address reached our own peer id: never dialled again.
   void mark_self(const net::peer_address& a);
   bool is_self(const net::peer_address& a) const { return self_.count(a) != 0; }

@@ -128,6 +128,7 @@ class torrent_logic {
   // Files are in place and served: the choker favours spreading pieces, limits apply.
   void set_seeding(bool seeding, double now);
   bool seeding() const { return seeding_; }
+  double seeding_for(double now) const { return seeding_ ? now - seeding_since_ : 0; }
 
   // --- peers ---
   // Whether a connection from/to `address` may attach now (not banned; room for it).

@@ -22,17 +22,16 @@ error errno_error(int err, const fs::path& p) {
 
 }  // namespace
 
-torrent_storage::torrent_storage(const metainfo::info& t, fs::path output_dir)
+torrent_storage::torrent_storage(const metainfo::info& t, fs::path output_dir, file_cache& files)
     : torrent_(t),
       layout_(t),
       output_dir_(std::move(output_dir)),
       parts_dir_(output_dir_ / ".corrent-parts" / t.info_hash_hex()),
       base_(parts_dir_),
-      files_(t.files.size()) {}
+      cache_(files),
+      owner_(files.add_owner()) {}
 
-torrent_storage::~torrent_storage() {
-  for (const auto i : open_) ::close(files_[i].fd);
-}
+torrent_storage::~torrent_storage() { cache_.remove_owner(owner_); }
 
 fs::path torrent_storage::resume_path() const {
   fs::path p = parts_dir_;
@@ -44,17 +43,8 @@ fs::path torrent_storage::part_path(std::size_t i) const {
   return base_ / torrent_.files[i].path;
 }
 
-void torrent_storage::close_files() {
-  std::lock_guard lock(mu_);
-  for (const auto i : open_) {
-    ::close(files_[i].fd);
-    files_[i].fd = -1;
-  }
-  open_.clear();
-}
-
 void torrent_storage::use_final_location() {
-  close_files();
+  cache_.close_owner_files(owner_);
   base_ = output_dir_;
 }
 
@@ -72,7 +62,7 @@ result<void> torrent_storage::prepare() {
     // A file with bytes is created by its first write (fd_for), so each is opened once;
     // an empty one has none and is created now. The first few are opened here anyway,
     // so that a directory we cannot write to fails now, not at the first piece.
-    if (f.length == 0 || open_.size() < 4) {
+    if (f.length == 0 || i < 4) {
       auto fd = fd_for(i);
       if (!fd) return fd.error();
       release_fd(i);
@@ -81,46 +71,9 @@ result<void> torrent_storage::prepare() {
   return {};
 }
 
-result<int> torrent_storage::fd_for(std::size_t i) {
-  std::lock_guard lock(mu_);
-  auto& f = files_[i];
-  f.last_use = ++use_clock_;
-  if (f.fd >= 0) {
-    ++f.users;
-    return f.fd;
-  }
-  if (open_.size() >= max_open_files) {
-    // Close the least recently used idle file (a linear scan: only when the cache is full).
-    std::size_t victim = open_.size();
-    for (std::size_t k = 0; k < open_.size(); ++k) {
-      const auto& o = files_[open_[k]];
-      if (o.users == 0 && (victim == open_.size() || o.last_use < files_[open_[victim]].last_use))
-        victim = k;
-    }
-    if (victim < open_.size()) {
-      auto& o = files_[open_[victim]];
-      if (o.dirty) closed_dirty_ = true;  // the next sync() flushes the whole file system
-      ::close(o.fd);
-      o.fd = -1;
-      o.dirty = false;
-      open_[victim] = open_.back();
-      open_.pop_back();
-    }
-  }
-  const fs::path p = part_path(i);
-  const int fd = ::open(p.c_str(), O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
-  if (fd < 0) return errno_error(errno, p);
-  f.fd = fd;
-  f.users = 1;
-  open_.push_back(i);
-  return fd;
-}
+result<int> torrent_storage::fd_for(std::size_t i) { return cache_.acquire(owner_, i, part_path(i)); }
 
-void torrent_storage::release_fd(std::size_t i, bool wrote) {
-  std::lock_guard lock(mu_);
-  --files_[i].users;
-  if (wrote) files_[i].dirty = true;
-}
+void torrent_storage::release_fd(std::size_t i, bool wrote) { cache_.release(owner_, i, wrote); }
 
 result<void> torrent_storage::write_piece(std::int64_t piece, const char* data) {
   std::lock_guard serial(write_mu_);
@@ -174,33 +127,33 @@ result<void> torrent_storage::transfer(std::int64_t offset, std::int64_t length,
 }
 
 result<void> torrent_storage::sync() {
-  std::lock_guard lock(mu_);
-  std::size_t dirty = 0;
-  for (const auto i : open_) dirty += files_[i].dirty ? 1 : 0;
-  if (closed_dirty_ || dirty > 64) {
+  auto set = cache_.begin_sync(owner_);
+  if (set.closed_dirty || set.files.size() > 64) {
     // A file written and closed since the last sync, or many files: one syncfs(2) instead
     // of an fdatasync per file (each a journal commit on ext4).
-    const int dir = ::open(parts_dir_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dir < 0) return errno_error(errno, parts_dir_);
-    const int rc = ::syncfs(dir);
+    const int dir = ::open(base_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    const int rc = dir < 0 ? -1 : ::syncfs(dir);
     const int err = errno;
-    ::close(dir);
-    if (rc != 0) return errno_error(err, parts_dir_);
-    closed_dirty_ = false;
-    for (const auto i : open_) files_[i].dirty = false;
+    if (dir >= 0) ::close(dir);
+    std::vector<std::size_t> failed;
+    if (rc != 0) {
+      for (const auto& [i, fd] : set.files) failed.push_back(i);
+      set.closed_dirty = true;
+    }
+    cache_.end_sync(owner_, set, failed);
+    if (rc != 0) return errno_error(err, base_);
     return {};
   }
-  for (const auto i : open_) {
-    auto& f = files_[i];
-    if (!f.dirty) continue;
-    // Cleared first: a write that lands during the flush marks the file dirty again.
-    f.dirty = false;
-    if (::fdatasync(f.fd) != 0) {
-      f.dirty = true;
-      return errno_error(errno, part_path(i));
+  std::vector<std::size_t> failed;
+  result<void> status;
+  for (const auto& [i, fd] : set.files) {
+    if (::fdatasync(fd) != 0) {
+      if (status) status = errno_error(errno, part_path(i));
+      failed.push_back(i);
     }
   }
-  return {};
+  cache_.end_sync(owner_, set, failed);
+  return status;
 }
 
 result<void> torrent_storage::adopt_final_files() {
@@ -220,7 +173,7 @@ result<void> torrent_storage::adopt_final_files() {
 }
 
 result<void> torrent_storage::move_to_final() {
-  close_files();
+  cache_.close_owner_files(owner_);
   std::error_code ec;
   std::unordered_set<std::string> made;  // directories made and checked
   for (std::size_t i = 0; i < torrent_.files.size(); ++i) {

@@ -4,6 +4,8 @@
 // <output>/ when the download is complete. Thread-safe for concurrent reads and writes
 // from the disk thread pool; file descriptors are opened lazily and cached.
 //
+// Descriptors come from the session's file_cache (one LRU and one cap for all torrents).
+//
 // Safety: every path is the torrent's checked relative path (metainfo/path_rules.hpp)
 // under a directory corrent created; files are opened with O_NOFOLLOW so a symbolic
 // link planted in the parts directory is never written through.
@@ -18,18 +20,19 @@
 #include "core/error.hpp"
 #include "core/metainfo/file_layout.hpp"
 #include "core/metainfo/info.hpp"
+#include "io/storage/file_cache.hpp"
 
 namespace corrent::io {
 
 class torrent_storage {
  public:
-  // Cached descriptors (Debian's default soft limit is 1024 per process; a torrent may
-  // have 100,000 files). 2,000-file torrents reopen evicted files rarely: pieces are
+  // `files`: where descriptors are cached (shared by the session's torrents); it must
+  // outlive the storage. 2,000-file torrents reopen evicted files rarely: pieces are
   // written in order, so a file is done with before it is evicted.
-  static constexpr std::size_t max_open_files = 512;
-
-  torrent_storage(const metainfo::info& t, std::filesystem::path output_dir);
+  torrent_storage(const metainfo::info& t, std::filesystem::path output_dir, file_cache& files);
   ~torrent_storage();
+  torrent_storage(const torrent_storage&) = delete;
+  torrent_storage& operator=(const torrent_storage&) = delete;
 
   const std::filesystem::path& parts_dir() const { return parts_dir_; }
   const std::filesystem::path& output_dir() const { return output_dir_; }
@@ -61,15 +64,12 @@ class torrent_storage {
   result<void> move_to_final();
 
  private:
-  // The file's descriptor, opened (and created) on first use and counted as in use until
-  // release_fd(): at most max_open_files are kept open, the least recently used idle one
-  // is closed to make room (if it had unsynced writes, the next sync() is a syncfs).
+  // The file's descriptor from the cache, counted as in use until release_fd().
   result<int> fd_for(std::size_t file_index);
   // Done with it; `wrote`: it was written to (dirty until the next sync()).
   void release_fd(std::size_t file_index, bool wrote = false);
   // pwrite (write) or pread a range of the piece space across its file spans.
   result<void> transfer(std::int64_t offset, std::int64_t length, char* data, bool write);
-  void close_files();
   std::filesystem::path part_path(std::size_t file_index) const;
 
   const metainfo::info& torrent_;
@@ -77,20 +77,11 @@ class torrent_storage {
   std::filesystem::path output_dir_;
   std::filesystem::path parts_dir_;
   std::filesystem::path base_;  // where the files are now: parts_dir_, then output_dir_
-  std::mutex mu_;
+  file_cache& cache_;
+  file_cache::owner_id owner_;
   // One writer at a time: concurrent pwrites to one file contend on the kernel's inode
   // lock, and its adaptive spinning burned ~13% of the download's CPU (perf, w1).
   std::mutex write_mu_;
-  struct open_file {
-    int fd = -1;
-    int users = 0;  // transfers using fd now: never closed under them
-    std::uint64_t last_use = 0;
-    bool dirty = false;  // written since the last fdatasync
-  };
-  std::vector<open_file> files_;
-  std::vector<std::size_t> open_;  // indices of files_ with fd >= 0
-  std::uint64_t use_clock_ = 0;
-  bool closed_dirty_ = false;  // a file closed with unsynced writes (sync() uses syncfs)
 };
 
 }  // namespace corrent::io

@@ -67,22 +67,23 @@ class TorrentStorage : public ::testing::Test {
 // byte lands in the right file, at most max_open_files descriptors are open at any time,
 // and the files end up at their final paths.
 TEST_F(TorrentStorage, WritesAndReadsMoreFilesThanItKeepsOpen) {
-  const auto t = many_files(torrent_storage::max_open_files + 300);
+  const auto t = many_files(file_cache::default_max_open + 300);
   std::string content(static_cast<std::size_t>(t.total_length), '\0');
   std::mt19937 rng(1);
   for (auto& c : content) c = static_cast<char>(rng());
   const auto before = open_fds();
   {
-    torrent_storage s(t, dir_);
+    file_cache cache;
+    torrent_storage s(t, dir_, cache);
     ASSERT_TRUE(s.prepare());
-    EXPECT_LE(open_fds() - before, torrent_storage::max_open_files);
+    EXPECT_LE(open_fds() - before, file_cache::default_max_open);
     std::vector<std::int64_t> order(static_cast<std::size_t>(t.num_pieces()));
     for (std::size_t i = 0; i < order.size(); ++i) order[i] = static_cast<std::int64_t>(i);
     std::shuffle(order.begin(), order.end(), rng);
     for (const auto piece : order) {
       auto r = s.write_piece(piece, content.data() + piece * t.piece_length);
       ASSERT_TRUE(r) << r.error().message();
-      ASSERT_LE(open_fds() - before, torrent_storage::max_open_files);
+      ASSERT_LE(open_fds() - before, file_cache::default_max_open);
     }
     ASSERT_TRUE(s.sync());
     std::string back(static_cast<std::size_t>(t.piece_length), '\0');
@@ -109,7 +110,8 @@ TEST_F(TorrentStorage, WritesAndReadsMoreFilesThanItKeepsOpen) {
 TEST_F(TorrentStorage, RefusesToMoveOverASymbolicLink) {
   const auto t = many_files(3);
   std::string content(static_cast<std::size_t>(t.total_length), 'x');
-  torrent_storage s(t, dir_);
+  file_cache cache;
+  torrent_storage s(t, dir_, cache);
   ASSERT_TRUE(s.prepare());
   for (std::int64_t p = 0; p < t.num_pieces(); ++p)
     ASSERT_TRUE(s.write_piece(p, content.data() + p * t.piece_length));
@@ -130,7 +132,8 @@ TEST_F(TorrentStorage, RefusesToMoveOverASymbolicLink) {
 TEST_F(TorrentStorage, ResumeTrustsFilesThatWereMissingAtTheCheckpoint) {
   const auto t = many_files(40);
   std::string content(static_cast<std::size_t>(t.total_length), 'y');
-  torrent_storage s(t, dir_);
+  file_cache cache;
+  torrent_storage s(t, dir_, cache);
   ASSERT_TRUE(s.prepare());
   swarm::bitfield verified(static_cast<std::size_t>(t.num_pieces()));
   for (std::int64_t p = 0; p < 3; ++p) {
@@ -145,6 +148,37 @@ TEST_F(TorrentStorage, ResumeTrustsFilesThatWereMissingAtTheCheckpoint) {
   EXPECT_EQ(r.note, "");
   EXPECT_EQ(r.trusted, 3);
   EXPECT_EQ(r.verified.count(), 3u);
+}
+
+// Two torrents share one cache: together they never hold more descriptors than its cap,
+// and a file of one evicted by the other is reopened and read back intact.
+TEST_F(TorrentStorage, TwoTorrentsShareOneDescriptorCap) {
+  auto a = many_files(60);
+  auto b = many_files(60);
+  a.info_hash[0] = 1;
+  b.info_hash[0] = 2;
+  std::string content(static_cast<std::size_t>(a.total_length), 'z');
+  const auto before = open_fds();
+  file_cache cache(16);
+  {
+    torrent_storage sa(a, dir_ / "a", cache), sb(b, dir_ / "b", cache);
+    fs::create_directories(dir_ / "a");
+    fs::create_directories(dir_ / "b");
+    ASSERT_TRUE(sa.prepare());
+    ASSERT_TRUE(sb.prepare());
+    for (std::int64_t p = 0; p < a.num_pieces(); ++p) {
+      ASSERT_TRUE(sa.write_piece(p, content.data() + p * a.piece_length));
+      ASSERT_TRUE(sb.write_piece(p, content.data() + p * b.piece_length));
+      ASSERT_LE(open_fds() - before, 16u);
+    }
+    ASSERT_TRUE(sa.sync());  // some of its files were closed dirty: a syncfs
+    std::string back(static_cast<std::size_t>(a.piece_length), '\0');
+    ASSERT_TRUE(sa.read_piece(0, back.data()));
+    EXPECT_EQ(back.substr(0, static_cast<std::size_t>(a.piece_size(0))),
+              content.substr(0, static_cast<std::size_t>(a.piece_size(0))));
+  }
+  EXPECT_EQ(cache.open_count(), 0u);
+  EXPECT_EQ(open_fds(), before);
 }
 
 }  // namespace

@@ -1,0 +1,93 @@
+// The session's and its torrents' settings and reports, free of Asio so that the CLI (and
+// later the daemon's API) can include them without the coroutine machinery.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "core/net/peer_address.hpp"
+
+namespace corrent::io {
+
+struct session_options {
+  std::string listen_host = "0.0.0.0";  // 0.0.0.0 also listens on [::]
+  std::uint16_t listen_port = 6881;     // tried up to +8 when busy (unless listen_port_fixed)
+  bool listen_port_fixed = false;
+  double max_download_rate = 0;  // payload bytes/s for the whole session (0: unlimited)
+  double max_upload_rate = 0;
+  int max_peers = 50;  // per torrent
+  int numwant = 80;
+  double min_announce_interval_s = 300;  // when a tracker gives no `min interval`
+};
+
+struct torrent_options {
+  std::filesystem::path output_dir;
+  bool seed = false;       // keep seeding after the download completes
+  bool seed_only = false;  // `corrent seed`: the data must already be complete
+  double seed_ratio = 0;   // stop seeding at uploaded/size >= ratio (0: no limit)
+  double seed_time_s = 0;  // stop seeding after this long (0: no limit)
+  double max_download_rate = 0;  // this torrent's own limits, under the session's
+  double max_upload_rate = 0;
+  std::vector<net::peer_address> peers;  // dialled at start (--peer)
+  bool start_paused = false;
+};
+
+enum class torrent_state {
+  fetching_metadata,  // known by info-hash only (a magnet): waiting for `info`
+  checking,           // verifying what is on disk
+  downloading,
+  seeding,
+  paused,
+  finished,  // complete and stopped (not seeding), or a seeding limit reached
+  error,
+};
+const char* to_string(torrent_state s);
+
+struct torrent_status {
+  std::string name;
+  std::string info_hash;  // hex
+  torrent_state state = torrent_state::checking;
+  std::int64_t pieces_done = 0;
+  std::int64_t pieces_total = 0;
+  std::int64_t bytes_done = 0;  // verified bytes
+  std::int64_t bytes_total = 0;
+  double down_rate = 0;  // payload bytes/s
+  double up_rate = 0;
+  int peers_connected = 0;
+  int peers_known = 0;
+  double elapsed_s = 0;
+  std::int64_t hash_failures = 0;
+  std::int64_t downloaded_total = 0;
+  std::int64_t uploaded_total = 0;
+  double seeding_s = 0;
+  std::string tracker_state;  // last announce outcome, for --verbose
+  std::string error;
+};
+
+struct peer_summary {
+  std::string address;
+  std::string client;  // the peer id's printable prefix, e.g. "-lt20800-"
+  std::int64_t downloaded = 0;
+  std::int64_t uploaded = 0;
+  int hash_failures = 0;
+  bool banned = false;
+};
+
+struct torrent_summary {
+  std::string name;
+  std::string info_hash;
+  bool complete = false;
+  std::string error;                  // why it failed, when it did
+  std::int64_t downloaded_bytes = 0;  // payload received (including discarded/failed)
+  std::int64_t uploaded_bytes = 0;
+  std::int64_t hash_failures = 0;
+  double elapsed_s = 0;
+  double first_byte_s = -1;
+  std::vector<peer_summary> peers;  // every peer that was connected, by address
+  std::vector<std::pair<std::string, std::uint64_t>> closes;  // connections ended, by reason
+};
+
+}  // namespace corrent::io

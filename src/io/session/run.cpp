@@ -1,0 +1,68 @@
+#include "io/session/run.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+
+#include "io/session/session.hpp"
+
+namespace corrent::io {
+namespace asio = boost::asio;
+
+namespace {
+
+asio::awaitable<void> drive(session& s, const std::vector<session_job>& jobs,
+                            session_report& report, bool& interrupted) {
+  for (const auto& job : jobs) {
+    auto params = job.torrent->to_add_params();
+    std::shared_ptr<const metainfo::info> info(job.torrent, job.torrent.get());
+    if (auto r = s.add(std::move(params), std::move(info), job.options); !r) {
+      spdlog::error("{}: {}", job.torrent->name, r.error().message());
+    }
+  }
+  co_await s.wait_until_done();
+  co_await s.shutdown(interrupted);
+  report.interrupted = interrupted;
+}
+
+}  // namespace
+
+session_report run_session(const std::vector<session_job>& jobs, const session_options& options,
+                           const std::function<void(const std::vector<torrent_status>&)>& on_status) {
+  session_report report;
+  asio::io_context ioc(1);
+  bool interrupted = false;
+  {
+    session s(ioc.get_executor(), options);
+    if (auto r = s.open(); !r) {
+      report.error = r.error().message();
+      return report;
+    }
+    if (on_status) s.on_tick([&] { on_status(s.status()); });
+    asio::signal_set signals(ioc, SIGINT, SIGTERM);
+    signals.async_wait([&](const boost::system::error_code& ec, int sig) {
+      if (ec) return;
+      spdlog::warn("{} received: stopping", sig == SIGINT ? "SIGINT" : "SIGTERM");
+      interrupted = true;
+      s.request_stop();  // drive() then shuts the session down
+    });
+    asio::co_spawn(ioc, drive(s, jobs, report, interrupted), [&](std::exception_ptr e) {
+      if (e) {
+        try {
+          std::rethrow_exception(e);
+        } catch (const std::exception& ex) {
+          spdlog::error("internal error: {}", ex.what());
+        }
+      }
+      signals.cancel();
+    });
+    ioc.run();
+    report.interrupted = interrupted;
+    report.torrents = s.summaries();
+  }
+  return report;
+}
+
+}  // namespace corrent::io

@@ -1,0 +1,32 @@
+// io::run_session — the Asio-free entry point of a session for the CLI: builds the event
+// loop and a session, adds the torrents, runs until every one is done (downloaded, or
+// seeded to its limit, or failed) or SIGINT/SIGTERM arrives, stops them gracefully and
+// reports what happened to each.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/metainfo/torrent.hpp"
+#include "io/session/options.hpp"
+
+namespace corrent::io {
+
+struct session_job {
+  std::shared_ptr<const metainfo::torrent> torrent;
+  torrent_options options;
+};
+
+struct session_report {
+  bool interrupted = false;  // stopped by a signal
+  std::string error;         // the session could not run at all (listen failed)
+  std::vector<torrent_summary> torrents;  // in the order of the jobs
+};
+
+// Log lines go through spdlog; `on_status` is called about once a second.
+session_report run_session(const std::vector<session_job>& jobs, const session_options& options,
+                           const std::function<void(const std::vector<torrent_status>&)>& on_status);
+
+}  // namespace corrent::io

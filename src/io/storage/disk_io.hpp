@@ -1,0 +1,58 @@
+// io::disk_io — the session's disk service, shared by every torrent: one thread pool for
+// reads, writes and hashing (never the network thread), one cache of open files
+// (file_cache), one budget for piece buffers (swarm::piece_budget), one pool of upload
+// buffers. Work posted to the pool must keep alive what it touches (a shared_ptr to its
+// torrent) and post its result back to the io_context; the session joins the pool after
+// every torrent has stopped.
+#pragma once
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <functional>
+#include <memory>
+
+#include "core/swarm/piece_budget.hpp"
+#include "io/storage/buffer_pool.hpp"
+#include "io/storage/file_cache.hpp"
+
+namespace corrent::io {
+
+class disk_io {
+ public:
+  explicit disk_io(std::size_t threads = 2) : pool_(threads) {}
+  ~disk_io() { pool_.join(); }
+  disk_io(const disk_io&) = delete;
+  disk_io& operator=(const disk_io&) = delete;
+
+  boost::asio::thread_pool& pool() { return pool_; }
+  file_cache& files() { return files_; }
+  swarm::piece_budget& budget() { return budget_; }
+  const std::shared_ptr<buffer_pool>& read_buffers() const { return read_buffers_; }
+
+  // Runs `work` on the pool and resumes the awaiting coroutine on its own executor with
+  // the result. `work` must own (or keep alive) everything it touches.
+  // Pass a named std::function (std::move it), never a lambda written inside the co_await
+  // expression: g++ 12 destroys such a closure temporary twice.
+  template <class R>
+  boost::asio::awaitable<R> run(std::function<R()> work) {
+    co_return co_await boost::asio::co_spawn(pool_.get_executor(), on_pool<R>(std::move(work)),
+                                             boost::asio::use_awaitable);
+  }
+
+ private:
+  template <class R>
+  static boost::asio::awaitable<R> on_pool(std::function<R()> work) {
+    co_return work();
+  }
+
+  boost::asio::thread_pool pool_;
+  file_cache files_;
+  swarm::piece_budget budget_;
+  std::shared_ptr<buffer_pool> read_buffers_ = buffer_pool::create(64);
+};
+
+}  // namespace corrent::io

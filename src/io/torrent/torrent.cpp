@@ -1,0 +1,506 @@
+// io::torrent: life cycle, peers and the logic's actions.
+#include "io/torrent/torrent.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <random>
+
+#include "core/crypto/sha1.hpp"
+#include "io/peer/handshaker.hpp"
+#include "io/storage/disk_io.hpp"
+
+namespace corrent::io {
+namespace asio = boost::asio;
+using asio::as_tuple;
+using asio::use_awaitable;
+using namespace std::chrono_literals;
+using corrent::torrent::action;
+using corrent::torrent::action_kind;
+
+std::string client_name(const wire::peer_id& id) {
+  std::string s;
+  for (std::size_t i = 0; i < 8; ++i) {
+    const char c = static_cast<char>(id[i]);
+    s += (c >= 0x20 && c < 0x7f) ? c : '.';
+  }
+  return s;
+}
+
+torrent::torrent(torrent_host& host, metainfo::add_params params,
+                 std::shared_ptr<const metainfo::info> info, torrent_options options)
+    : host_(host),
+      params_(std::move(params)),
+      info_(std::move(info)),
+      options_(std::move(options)),
+      down_channel_(&host.download_root()),
+      up_channel_(&host.upload_root()),
+      tasks_(host.executor(), "torrent " + crypto::to_hex(params_.info_hash).substr(0, 8)),
+      state_(info_ ? torrent_state::checking : torrent_state::fetching_metadata),
+      stopped_signal_(std::make_unique<asio::steady_timer>(host.executor())),
+      hash_flush_timer_(std::make_unique<asio::steady_timer>(host.executor())) {
+  stopped_signal_->expires_at(asio::steady_timer::time_point::max());
+  down_channel_.set_rate(options_.max_download_rate);
+  up_channel_.set_rate(options_.max_upload_rate);
+  if (info_) {
+    storage_ = std::make_unique<torrent_storage>(*info_, options_.output_dir, host.disk().files());
+    have_ = swarm::bitfield(static_cast<std::size_t>(info_->num_pieces()));
+    size_disk_side();
+  }
+}
+
+torrent::~torrent() = default;
+
+const std::string& torrent::name() const { return info_ ? info_->name : params_.name; }
+
+void torrent::set_state(torrent_state s) {
+  if (s == state_) return;
+  spdlog::debug("{}: {} -> {}", name(), to_string(state_), to_string(s));
+  state_ = s;
+}
+
+void torrent::fail(std::string why) {
+  if (error_.empty()) {
+    error_ = std::move(why);
+    spdlog::error("{}", error_);
+  }
+  host_.on_torrent_done(*this);
+}
+
+// ---------------------------------------------------------------- life cycle
+
+asio::awaitable<void> torrent::start() {
+  if (running_ || stopping_ || starting_ || state_ == torrent_state::error) co_return;
+  starting_ = true;
+  struct done_starting {
+    torrent& t;
+    ~done_starting() {
+      t.starting_ = false;
+      t.stopped_signal_->cancel();
+    }
+  } guard{*this};
+  error_.clear();
+  if (!info_) {  // a magnet: nothing to check until the `info` arrives
+    set_state(torrent_state::fetching_metadata);
+    start_logic();
+    co_return;
+  }
+  if (!checked_) {
+    set_state(torrent_state::checking);
+    co_await check_files();
+    if (!error_.empty()) {
+      set_state(torrent_state::error);
+      host_.on_torrent_done(*this);
+      co_return;
+    }
+    checked_ = true;
+    if (complete_ && moved_ && !options_.seed && !options_.seed_only) {
+      // Everything was there already: nothing to do.
+      set_state(torrent_state::finished);
+      host_.on_torrent_done(*this);
+      co_return;
+    }
+    if (!complete_ && options_.seed_only) {
+      fail("the data in " + options_.output_dir.string() + " is incomplete or missing (" +
+           std::to_string(have_.count()) + " of " + std::to_string(info_->num_pieces()) +
+           " pieces good): run `corrent download` to complete it");
+      set_state(torrent_state::error);
+      co_return;
+    }
+  }
+  start_logic();
+}
+
+void torrent::start_logic() {
+  corrent::torrent::torrent_config cfg;
+  const auto& so = host_.options();
+  cfg.max_peers = so.max_peers;
+  cfg.seed_ratio = options_.seed_ratio;
+  cfg.seed_time_s = options_.seed_time_s;
+  cfg.default_min_announce_s = so.min_announce_interval_s;
+  logic_ = std::make_unique<corrent::torrent::torrent_logic>(cfg, params_.trackers,
+                                                             std::random_device{}());
+  logic_->attach(&host_.disk().budget(), &down_channel_, &up_channel_);
+  if (saved_book_) logic_->book() = std::move(*saved_book_);
+  saved_book_.reset();
+  if (info_) logic_->set_info(*info_, have_);
+  logic_->add_totals(prior_downloaded_, prior_uploaded_);
+  const double now = host_.now();
+  if (started_at_ == 0) started_at_ = now;
+  running_ = true;
+  serving_paused_ = false;
+  if (complete_ && moved_) {
+    if (storage_) storage_->use_final_location();
+    logic_->set_seeding(true, now);
+    set_state(torrent_state::seeding);
+  } else if (info_) {
+    set_state(torrent_state::downloading);
+  }
+  std::vector<net::peer_address> peers = options_.peers;
+  peers.insert(peers.end(), params_.peers.begin(), params_.peers.end());
+  logic_->add_peers(peers, swarm::peer_source::manual, now);
+  logic_->on_tick(now);
+  process();
+  // Verified but never moved (stopped between the last piece and the move), or a torrent
+  // of empty files only: finish now.
+  if (info_ && logic_->complete() && !moved_) {
+    complete_ = true;
+    tasks_.spawn(finish_download());
+  }
+}
+
+asio::awaitable<void> torrent::stop(torrent_state end, bool interrupted) {
+  // A start under way (checking files) ends first, then this stops what it started; a
+  // stop under way is waited for, and is enough.
+  while (starting_ || stopping_) {
+    const bool was_stopping = stopping_;
+    co_await stopped_signal_->async_wait(as_tuple(use_awaitable));  // cancel() wakes every waiter
+    if (was_stopping && !stopping_ && !starting_) co_return;
+  }
+  if (!running_) {
+    if (state_ != torrent_state::error && !(state_ == torrent_state::finished && end == torrent_state::paused))
+      set_state(end);
+    co_return;
+  }
+  stopping_ = true;
+  logic_->stop();
+  flush_hashes();  // pieces complete before the stop are still verified and written
+  // A seed that reached its limit first sends what it already read for its peers (that
+  // data counts as uploaded); up to 10 s. Ctrl-C does not wait.
+  serving_paused_ = true;
+  if (!interrupted) co_await wait_for_disk(true, 10s);
+  for (auto& [key, c] : conns_) c->close(peer::close_reason::torrent_stopping);
+  tasks_.cancel();
+  co_await tasks_.join();
+  co_await wait_for_disk(false, 60s);
+  running_ = false;
+  complete_ = complete_ || logic_->complete();
+  if (complete_ && !moved_ && error_.empty()) {
+    if (auto r = co_await move_into_place(); !r) {
+      if (error_.empty()) error_ = r.error().message();
+      spdlog::error("{}", error_);
+    } else {
+      spdlog::info("download complete: {}", (options_.output_dir / info_->name).string());
+      co_await announce_once(tracker::event::completed, 3s);
+    }
+  } else if (!complete_ && info_ && checked_) {
+    if (auto r = co_await checkpoint(); !r)
+      spdlog::error("cannot save resume state: {}", r.error().message());
+  }
+  co_await announce_once(tracker::event::stopped, 2s);
+  // What the next start() carries on from.
+  prior_downloaded_ = logic_->downloaded_bytes();
+  prior_uploaded_ = logic_->uploaded_bytes();
+  prior_hash_failures_ += logic_->hash_failures();
+  if (first_byte_s_ < 0 && logic_->first_byte_at() >= 0)
+    first_byte_s_ = logic_->first_byte_at() - started_at_;
+  for (const auto& [addr, rec] : logic_->finished_peers()) {
+    auto& ps = past_peers_[addr];
+    ps.address = addr.to_string();
+    ps.client = client_name(rec.id);
+    ps.downloaded += rec.downloaded;
+    ps.uploaded += rec.uploaded;
+    ps.hash_failures += rec.hash_failures;
+    ps.banned = ps.banned || logic_->book().is_banned(addr);
+  }
+  for (std::size_t i = 0; i < peer::close_reason_count; ++i) {
+    const auto r = static_cast<peer::close_reason>(i);
+    if (logic_->closes()[r] == 0) continue;
+    const std::string text(peer::to_string(r));
+    auto it = std::find_if(past_closes_.begin(), past_closes_.end(),
+                           [&](const auto& kv) { return kv.first == text; });
+    if (it == past_closes_.end()) {
+      past_closes_.emplace_back(text, logic_->closes()[r]);
+    } else {
+      it->second += logic_->closes()[r];
+    }
+  }
+  if (info_) have_ = logic_->have_bitfield();
+  saved_book_ = logic_->book();  // bans and standing outlive a pause
+  saved_book_->release_all();
+  logic_.reset();
+  piece_buffers_.clear();
+  spare_buffers_.clear();
+  set_state(!error_.empty() ? torrent_state::error : end);
+  if (done()) ended_at_ = host_.now();
+  stopping_ = false;
+  stopped_signal_->cancel();
+}
+
+// ---------------------------------------------------------------- peers
+
+std::optional<peer::close_reason> torrent::may_attach(const net::peer_address& address,
+                                                      bool outgoing) const {
+  if (!running_ || stopping_ || !logic_) return peer::close_reason::torrent_stopping;
+  return logic_->may_attach(address, outgoing);
+}
+
+void torrent::attach(std::unique_ptr<peer_stream> stream, const wire::handshake& theirs,
+                     net::peer_address address) {
+  auto conn = std::make_shared<peer_connection>(host_.executor(), std::move(stream), *this,
+                                                host_.next_peer_key(), address, false);
+  tasks_.spawn(run_connection(std::move(conn), theirs));
+}
+
+asio::awaitable<void> torrent::dial(net::peer_address address) {
+  auto failed = [&](peer::close_reason why, const std::string& detail) {
+    spdlog::debug("dial {} failed: {}{}{}", address.to_string(), peer::to_string(why),
+                  detail.empty() ? "" : ": ", detail);
+    if (logic_ && running_) {
+      logic_->on_connect_failed(address, why, host_.now());
+      process();
+    }
+  };
+  auto d = co_await dial_tcp(host_.executor(), address);
+  if (!d.stream) {
+    failed(d.why, d.detail);
+    co_return;
+  }
+  const auto deadline = std::chrono::steady_clock::now() + handshake_timeout;
+  wire::handshake ours;
+  ours.info_hash = info_hash();
+  ours.id = host_.peer_id();
+  if (auto w = co_await write_handshake(*d.stream, ours, deadline); w.why != peer::close_reason::none) {
+    failed(w.why, w.detail);
+    co_return;
+  }
+  auto r = co_await read_handshake(*d.stream, deadline);
+  if (!r.theirs) {
+    failed(r.why, r.detail);
+    co_return;
+  }
+  if (r.theirs->info_hash != info_hash()) {
+    failed(peer::close_reason::unknown_info_hash, {});
+    co_return;
+  }
+  if (r.theirs->id == host_.peer_id()) {
+    failed(peer::close_reason::self_connection, {});
+    co_return;
+  }
+  if (auto why = may_attach(address, true)) {
+    failed(*why, {});
+    co_return;
+  }
+  auto conn = std::make_shared<peer_connection>(host_.executor(), std::move(d.stream), *this,
+                                                host_.next_peer_key(), address, true);
+  co_await run_connection(std::move(conn), *r.theirs);
+}
+
+asio::awaitable<void> torrent::run_connection(std::shared_ptr<peer_connection> conn,
+                                              wire::handshake theirs) {
+  if (!logic_ || !running_ || stopping_) {
+    conn->close(peer::close_reason::torrent_stopping);
+    co_return;
+  }
+  conns_[conn->key] = conn;
+  logic_->on_peer_connected(conn->key, conn->address, conn->outgoing, theirs.id, theirs.reserved,
+                            host_.now());
+  spdlog::debug("peer {} ({}) connected", conn->address.to_string(), client_name(theirs.id));
+  process();
+  co_await peer_connection::run(conn);
+}
+
+bool torrent::on_message(peer_connection& c, const wire::message& m) {
+  if (!logic_) return false;
+  const bool ok = logic_->on_message(c.key, m, host_.now());
+  process();  // blocks are stored now, while the message's bytes are valid
+  if (!ok) {
+    if (const auto* st = logic_->find_peer(c.key)) c.close(st->closing, st->close_detail);
+  }
+  return ok;
+}
+
+void torrent::after_messages(peer_connection& c) {
+  if (!logic_) return;
+  logic_->after_messages(c.key, host_.now());
+  process();
+  serve(c);
+}
+
+void torrent::on_write_done(peer_connection& c) { serve(c); }
+
+void torrent::on_closed(peer_connection& c) {
+  const auto it = conns_.find(c.key);
+  if (it == conns_.end()) return;
+  auto self = it->second;  // alive until the end of this function
+  conns_.erase(it);
+  spdlog::debug("peer {} closed: {}", c.address.to_string(), c.close_text());
+  if (!logic_) return;
+  if (auto* st = logic_->find_peer(c.key)) {
+    if (!st->is_closing()) st->close(c.close_reason(), c.close_detail());  // counted by reason
+    logic_->on_peer_closed(c.key, host_.now());
+  }
+  process();
+}
+
+// ---------------------------------------------------------------- actions
+
+void torrent::process() {
+  if (!logic_) return;
+  auto& acts = logic_->actions();
+  for (std::size_t i = 0; i < acts.size(); ++i) {
+    const auto& a = acts[i];
+    switch (a.kind) {
+      case action_kind::store_block:
+        store_block(a);
+        break;
+      case action_kind::hash_piece:
+        submit_piece(a.piece);
+        break;
+      case action_kind::connect:
+        if (!stopping_) tasks_.spawn(dial(a.address));
+        break;
+      case action_kind::announce:
+        if (!stopping_) tasks_.spawn(announce_tier(a.tier, a.event));
+        break;
+      case action_kind::download_complete:
+        complete_ = true;
+        if (!stopping_) tasks_.spawn(finish_download());
+        break;
+      case action_kind::seed_limit_reached:
+        if (!stopping_) host_.on_torrent_done(*this);
+        break;
+      case action_kind::log_info:
+        spdlog::info("{}", a.text);
+        break;
+      case action_kind::log_warn:
+        spdlog::warn("{}", a.text);
+        break;
+    }
+  }
+  acts.clear();
+  auto& dirty = logic_->dirty();
+  for (const auto key : dirty) {
+    auto* st = logic_->find_peer(key);
+    if (!st) continue;
+    const auto it = conns_.find(key);
+    if (it != conns_.end()) {
+      if (st->is_closing()) {
+        it->second->close(st->closing, st->close_detail);
+      } else if (!st->out.empty()) {
+        it->second->queue(st->out);
+        it->second->flush();
+      }
+    }
+    st->out.clear();
+    st->flushed();
+  }
+  dirty.clear();
+}
+
+// ---------------------------------------------------------------- clocks
+
+void torrent::on_tick(double now) {
+  if (!running_ || stopping_ || !logic_) return;
+  logic_->on_tick(now);
+  process();
+  maybe_checkpoint();
+}
+
+void torrent::on_bandwidth_tick(double now) {
+  if (!running_ || stopping_ || !logic_ || conns_.empty()) return;
+  logic_->on_bandwidth_tick(now);
+  process();
+  serve_all();
+}
+
+void torrent::on_budget_freed(double now) {
+  if (!running_ || stopping_ || !logic_ || conns_.empty()) return;
+  logic_->on_budget_freed(now);
+  process();
+}
+
+// ---------------------------------------------------------------- reports
+
+torrent_status torrent::status() const {
+  torrent_status s;
+  s.name = name();
+  s.info_hash = crypto::to_hex(info_hash());
+  s.state = state_;
+  s.error = error_;
+  if (info_) {
+    s.pieces_total = info_->num_pieces();
+    s.bytes_total = info_->total_length;
+  }
+  const double now = host_.now();
+  s.elapsed_s = started_at_ > 0 ? (ended_at_ > 0 ? ended_at_ : now) - started_at_ : 0;
+  s.tracker_state = tracker_state_;
+  if (logic_) {
+    s.pieces_done = logic_->have_count();
+    s.bytes_done = logic_->verified_bytes();
+    s.down_rate = logic_->down_meter().rate;
+    s.up_rate = logic_->up_meter().rate;
+    s.peers_connected = logic_->connected_peers();
+    s.peers_known = static_cast<int>(logic_->book().size());
+    s.hash_failures = prior_hash_failures_ + logic_->hash_failures();
+    s.downloaded_total = logic_->downloaded_bytes();
+    s.uploaded_total = logic_->uploaded_bytes();
+    if (logic_->seeding()) s.seeding_s = logic_->seeding_for(now);
+  } else {
+    s.pieces_done = static_cast<std::int64_t>(have_.count());
+    if (info_) {
+      for (std::size_t i = 0; i < have_.size(); ++i)
+        if (have_.test(i)) s.bytes_done += info_->piece_size(static_cast<std::int64_t>(i));
+    }
+    s.hash_failures = prior_hash_failures_;
+    s.downloaded_total = prior_downloaded_;
+    s.uploaded_total = prior_uploaded_;
+  }
+  return s;
+}
+
+torrent_summary torrent::summary() const {
+  torrent_summary s;
+  s.name = name();
+  s.info_hash = crypto::to_hex(info_hash());
+  s.complete = complete_ && moved_ && error_.empty();
+  s.error = error_;
+  const auto st = status();
+  s.downloaded_bytes = st.downloaded_total;
+  s.uploaded_bytes = st.uploaded_total;
+  s.hash_failures = st.hash_failures;
+  s.elapsed_s = st.elapsed_s;
+  s.first_byte_s = first_byte_s_;
+  if (s.first_byte_s < 0 && logic_ && logic_->first_byte_at() >= 0)
+    s.first_byte_s = logic_->first_byte_at() - started_at_;
+  std::map<std::string, peer_summary> by_address;
+  for (const auto& [addr, ps] : past_peers_) by_address[ps.address] = ps;
+  auto merge = [&](const net::peer_address& addr, const wire::peer_id& id, std::int64_t down,
+                   std::int64_t up, int fails, bool banned) {
+    auto& ps = by_address[addr.to_string()];
+    ps.address = addr.to_string();
+    if (ps.client.empty()) ps.client = client_name(id);
+    ps.downloaded += down;
+    ps.uploaded += up;
+    ps.hash_failures += fails;
+    ps.banned = ps.banned || banned;
+  };
+  if (logic_) {
+    for (const auto& [addr, rec] : logic_->finished_peers())
+      merge(addr, rec.id, rec.downloaded, rec.uploaded, rec.hash_failures,
+            logic_->book().is_banned(addr));
+    for (const auto& [key, p] : logic_->peers())
+      merge(p->address, p->id, p->downloaded.total, p->uploaded.total, p->hash_failures,
+            logic_->book().is_banned(p->address));
+  }
+  for (auto& [a, ps] : by_address) s.peers.push_back(ps);
+  s.closes = past_closes_;
+  if (logic_) {
+    for (std::size_t i = 0; i < peer::close_reason_count; ++i) {
+      const auto r = static_cast<peer::close_reason>(i);
+      if (logic_->closes()[r] == 0) continue;
+      const std::string text(peer::to_string(r));
+      auto it = std::find_if(s.closes.begin(), s.closes.end(),
+                             [&](const auto& kv) { return kv.first == text; });
+      if (it == s.closes.end()) {
+        s.closes.emplace_back(text, logic_->closes()[r]);
+      } else {
+        it->second += logic_->closes()[r];
+      }
+    }
+  }
+  return s;
+}
+
+}  // namespace corrent::io
