@@ -274,6 +274,7 @@ int run(const download_cli_options& o) {
   }
   int tick = 0;
   std::size_t drawn = 0;  // lines of the last tty status
+  std::map<std::string, std::string> tracker_states;  // by info-hash, as last logged
   auto on_status = [&](const std::vector<io::torrent_status>& all) {
     if (o.quiet || all.empty()) return;
     const auto lines = status_lines(all);
@@ -289,9 +290,13 @@ int run(const download_cli_options& o) {
       for (const auto& l : lines) fmt::print("{}\n", l);
       std::fflush(stdout);
     }
-    if (o.verbose) {
-      for (const auto& s : all)
-        if (!s.tracker_state.empty()) spdlog::debug("tracker: {}", s.tracker_state);
+    if (o.verbose) {  // when it changes: a line a second read as an announce a second
+      for (const auto& s : all) {
+        auto& last = tracker_states[s.info_hash];
+        if (!s.tracker_state.empty() && s.tracker_state != last)
+          spdlog::debug("tracker: {}", s.tracker_state);
+        last = s.tracker_state;
+      }
     }
   };
   const auto report = io::run_session(jobs, so, on_status);

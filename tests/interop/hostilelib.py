@@ -278,8 +278,12 @@ class HostileConn:
                     unchoked_us=self.unchoked_us, received={str(k): v for k, v in sorted(self.received.items())})
 
 
+HOSTILE_HOST = "127.0.0.2"
+
+
 class HostilePeer:
-    """Listener on 127.0.0.1 that runs script(conn) for every accepted connection.
+    """Listener on 127.0.0.2 (an address of its own: corrent bans by IP, and the honest
+    seeder is on 127.0.0.1) that runs script(conn) for every accepted connection.
     The script may raise RemoteClosed/Deadline/Stopped: they only end that connection."""
 
     def __init__(self, torrent, content, script):
@@ -299,7 +303,8 @@ class HostilePeer:
         self._fds = {}
         self.listener = socket.socket()
         self.listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.listener.bind((sl.LOOPBACK, 0))
+        self.host = HOSTILE_HOST
+        self.listener.bind((self.host, 0))
         self.port = self.listener.getsockname()[1]
         self.listener.listen(16)
         self.listener.settimeout(0.2)
@@ -309,7 +314,7 @@ class HostilePeer:
 
     @property
     def address(self):
-        return f"{sl.LOOPBACK}:{self.port}"
+        return f"{self.host}:{self.port}"
 
     def piece_size(self, i):
         return self.torrent.piece_size(i)
@@ -372,7 +377,7 @@ class HostilePeer:
 
     def dial_from_own_port(self, port, timeout=5.0):
         """Close the listener, then connect to 127.0.0.1:port *from* this peer's address
-        (127.0.0.1:self.port, the one corrent knows it by) and send a correct handshake.
+        (HOSTILE_HOST:self.port, the one corrent knows it by) and send a correct handshake.
         Returns "refused" (connect refused), "closed" (hung up without answering),
         "answered" (a handshake came back) or "timeout"."""
         try:
@@ -384,7 +389,7 @@ class HostilePeer:
         s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         s.settimeout(timeout)
         try:
-            s.bind((sl.LOOPBACK, self.port))
+            s.bind((self.host, self.port))
             try:
                 s.connect((sl.LOOPBACK, port))
             except ConnectionRefusedError:

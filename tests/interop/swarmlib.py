@@ -454,12 +454,24 @@ class Tracker:
         except Exception:
             return None
 
-    def announce(self, infohash, peer_id, port, left=0, event="started", uploaded=0, downloaded=0):
+    def announce(self, infohash, peer_id, port, left=0, event="started", uploaded=0, downloaded=0,
+                 source=None):
+        """source: the address the announce comes from (the tracker records the peer there)."""
         q = urllib.parse.urlencode(dict(port=port, uploaded=uploaded, downloaded=downloaded, left=left,
                                         compact=1, event=event, numwant=50))
-        url = (self.http + "?info_hash=" + urllib.parse.quote_from_bytes(bytes.fromhex(infohash))
-               + "&peer_id=" + urllib.parse.quote_from_bytes(peer_id) + "&" + q)
-        d = bdecode(http_get(url, timeout=3))
+        path = ("/announce?info_hash=" + urllib.parse.quote_from_bytes(bytes.fromhex(infohash))
+                + "&peer_id=" + urllib.parse.quote_from_bytes(peer_id) + "&" + q)
+        if source:
+            import http.client
+            conn = http.client.HTTPConnection(LOOPBACK, int(self.port), timeout=3,
+                                              source_address=(source, 0))
+            try:
+                conn.request("GET", path)
+                d = bdecode(conn.getresponse().read())
+            finally:
+                conn.close()
+        else:
+            d = bdecode(http_get(self.http.rsplit("/announce", 1)[0] + path, timeout=3))
         if b"failure reason" in d:
             raise HarnessError("announce failed: " + d[b"failure reason"].decode(errors="replace"))
         return d
@@ -842,10 +854,16 @@ class ScriptedPeer(Seeder):
     Counters: connections, requests, blocks_sent, corrupt_blocks, corrupt_pieces."""
     kind = "scripted"
 
+    _next_host = 10
+
     def __init__(self, swarm, torrent, content, corrupt=lambda index: False):
         self.torrent = torrent
         self.content = content
         self.corrupt = corrupt
+        # An address of its own in 127.0.0.0/8: corrent bans by IP, and the other peers of
+        # the test share 127.0.0.1.
+        self.host = f"127.0.0.{ScriptedPeer._next_host}"
+        ScriptedPeer._next_host = 10 + (ScriptedPeer._next_host - 9) % 200
         self.port = free_port()
         self.peer_id = b"-PY0001-" + os.urandom(6).hex().encode()
         self.lock = threading.Lock()
@@ -863,7 +881,7 @@ class ScriptedPeer(Seeder):
         self._threads = []
         self.listener = socket.socket()
         self.listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.listener.bind((LOOPBACK, self.port))
+        self.listener.bind((self.host, self.port))
         self.listener.listen(16)
         self.listener.settimeout(0.5)
         t = threading.Thread(target=self._accept_loop, name="scripted-accept", daemon=True)
@@ -873,8 +891,13 @@ class ScriptedPeer(Seeder):
         self.announced = False
         swarm.on_close(self.stop)
 
+    @property
+    def address(self):
+        return f"{self.host}:{self.port}"
+
     def announce_to(self, tracker):
-        tracker.announce(self.torrent.info_hash, self.peer_id, self.port, left=0, event="started")
+        tracker.announce(self.torrent.info_hash, self.peer_id, self.port, left=0, event="started",
+                         source=self.host)
         self.tracker = tracker
         self.announced = True
 

@@ -66,9 +66,8 @@ asio::awaitable<void> torrent::announce_tier(std::size_t tier, tracker::event ev
     if (!resp->warning_message.empty())
       spdlog::warn("tracker {} warns: {}", url, resp->warning_message);
     if (!resp->tracker_id.empty()) tracker_id_ = resp->tracker_id;
-    const auto state = url + ": ok, " + std::to_string(resp->peers.size()) + " peers";
-    if (state != tracker_state_) spdlog::debug("tracker {}", state);  // once per change
-    tracker_state_ = state;
+    tracker_state_ = url + ": ok, " + std::to_string(resp->peers.size()) + " peers";
+    spdlog::debug("tracker {}: {} peers, interval {} s", url, resp->peers.size(), resp->interval);
     logic_->on_announced(tier, &url, &*resp, host_.now());
     process();
     co_return;

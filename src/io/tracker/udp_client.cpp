@@ -35,8 +35,16 @@ std::uint32_t txid_of(std::string_view datagram) {
 udp_tracker_client::udp_tracker_client(asio::any_io_executor ex, udp_socket* v4, udp_socket* v6)
     : ex_(ex), v4_(v4), v6_(v6), rng_(std::random_device{}()) {
   for (auto* s : {v4_, v6_}) {
-    if (s) s->add_handler([this](const udp::endpoint& from, std::string_view d) {
+    if (!s) continue;
+    s->add_handler([this](const udp::endpoint& from, std::string_view d) {
       return on_datagram(from, d);
+    });
+    s->add_unreachable_handler([this](const udp::endpoint& to, boost::system::error_code ec) {
+      for (auto& [id, w] : pending_) {
+        if (w->from != to || w->refused) continue;
+        w->refused = ec;
+        w->wake->cancel();
+      }
     });
   }
 }
@@ -98,6 +106,7 @@ asio::awaitable<result<void>> udp_tracker_client::transact(
     while (std::chrono::steady_clock::now() < resend_at) {
       timer.expires_at(resend_at);
       co_await timer.async_wait(as_tuple(use_awaitable));
+      if (w.refused) co_return error{w.refused, "UDP tracker " + t.key};
       if (!w.got) continue;  // timer expired: the loop condition decides
       w.got = false;
       if (accept(std::string_view(w.reply))) co_return result<void>{};

@@ -45,6 +45,7 @@ class udp_tracker_client {
     boost::asio::ip::udp::endpoint from;
     std::string reply;
     bool got = false;
+    boost::system::error_code refused;  // the tracker's address refused our datagram
     boost::asio::steady_timer* wake = nullptr;
   };
   boost::asio::awaitable<result<target>> resolve(const std::string& url);
