@@ -254,13 +254,17 @@ int run(const download_cli_options& o) {
     }
     to.peers.push_back(*a);
   }
+  std::vector<std::string> trackerless;
   for (std::size_t i = 0; i < jobs.size(); ++i) {
     jobs[i].options = to;
-    const auto& t = *jobs[i].torrent;
-    if (t.trackers.empty() && to.peers.empty()) {
-      spdlog::warn("{} lists no trackers and no --peer was given: waiting for incoming peers",
-                   o.torrents[i]);
-    }
+    if (jobs[i].torrent->trackers.empty() && to.peers.empty()) trackerless.push_back(o.torrents[i]);
+  }
+  if (trackerless.size() == 1) {
+    spdlog::warn("{} lists no trackers and no --peer was given: waiting for incoming peers",
+                 trackerless[0]);
+  } else if (!trackerless.empty()) {
+    spdlog::warn("{} torrents list no trackers and no --peer was given: waiting for incoming peers",
+                 trackerless.size());
   }
 
   const bool tty = ::isatty(STDOUT_FILENO);

@@ -8,7 +8,9 @@ namespace corrent::torrent {
 
 void torrent_logic::on_piece_hashed(std::uint32_t piece, bool ok,
                                     const std::vector<crypto::sha1_digest>& blocks, double now) {
-  if (!picker_ || pending_.erase(piece) == 0) return;
+  if (!picker_ || piece >= buffers_.size() || buffers_[piece] != buffer_state::pending) return;
+  buffers_[piece] = buffer_state::none;
+  --pending_count_;
   if (budget_) budget_->done_pending(info_->piece_length);
   update_open_cap();
   if (!ok) {

@@ -22,7 +22,11 @@ bool torrent_logic::on_block(peer::peer_state& p, const wire::message& m, double
   if (!requested) return true;  // unrequested or cancelled: ignore the bytes
   auto r = picker_->on_block_received(p.key, b);
   if (!r.wanted) return true;
-  if (buffered_.insert(b.piece).second && budget_) budget_->open(info_->piece_length);
+  if (buffers_[b.piece] == buffer_state::none) {
+    buffers_[b.piece] = buffer_state::buffered;
+    ++buffered_count_;
+    if (budget_) budget_->open(info_->piece_length);
+  }
   action a;
   a.kind = action_kind::store_block;
   a.peer = p.key;
@@ -33,8 +37,9 @@ bool torrent_logic::on_block(peer::peer_state& p, const wire::message& m, double
     if (auto* o = find_peer(other)) o->send_cancel(b);
   }
   if (r.piece_complete) {
-    buffered_.erase(b.piece);
-    pending_.insert(b.piece);
+    buffers_[b.piece] = buffer_state::pending;
+    --buffered_count_;
+    ++pending_count_;
     if (budget_) budget_->to_pending(info_->piece_length);
     update_open_cap();
     action h;
@@ -75,7 +80,7 @@ void torrent_logic::update_open_cap() {
   std::uint32_t cap = max_open_pieces_;
   if (budget_) {
     const auto len = std::max<std::int64_t>(1, info_->piece_length);
-    const auto mine = static_cast<std::int64_t>(buffered_.size()) * len;
+    const auto mine = static_cast<std::int64_t>(buffered_count_) * len;
     const auto room = budget_->capacity() - budget_->pending_bytes() - (budget_->open_bytes() - mine);
     cap = static_cast<std::uint32_t>(std::clamp<std::int64_t>(room / len, 1, max_open_pieces_));
   }

@@ -23,8 +23,8 @@ torrent_logic::torrent_logic(torrent_config config,
 torrent_logic::~torrent_logic() {
   if (!budget_ || !info_) return;
   // Whatever is still charged goes back to the shared budget.
-  for ([[maybe_unused]] auto piece : buffered_) budget_->close_open(info_->piece_length);
-  for ([[maybe_unused]] auto piece : pending_) budget_->done_pending(info_->piece_length);
+  budget_->close_open(static_cast<std::int64_t>(buffered_count_) * info_->piece_length);
+  budget_->done_pending(static_cast<std::int64_t>(pending_count_) * info_->piece_length);
 }
 
 void torrent_logic::attach(swarm::piece_budget* budget, swarm::bandwidth_channel* down,
@@ -39,6 +39,7 @@ void torrent_logic::set_info(const metainfo::info& info, const swarm::bitfield& 
   info_ = &info;
   const auto n = info.num_pieces();
   picker_.emplace(n, info.piece_length, info.total_length);
+  buffers_.assign(static_cast<std::size_t>(n), buffer_state::none);
   blocks_per_piece_ =
       static_cast<std::size_t>((info.piece_length + wire::block_size - 1) / wire::block_size);
   if (n > 0) {

@@ -219,8 +219,8 @@ class torrent_logic {
   const peer::close_counts& closes() const { return closes_; }
   void count_close(peer::close_reason r) { closes_.add(r); }
   const std::map<net::peer_address, peer_record>& finished_peers() const { return finished_; }
-  std::size_t open_pieces() const { return buffered_.size(); }
-  std::size_t pending_pieces() const { return pending_.size(); }
+  std::size_t open_pieces() const { return buffered_count_; }
+  std::size_t pending_pieces() const { return pending_count_; }
   // Any request outstanding; any connected peer that could want our pieces (it is
   // interested, or not a seed) — the disk side's batching asks both.
   bool requests_outstanding() const;
@@ -287,8 +287,10 @@ class torrent_logic {
 
   // Pieces holding a buffer (a block stored) and not yet handed to the disk; pieces
   // handed to the disk and not yet back. Both charged to the piece budget.
-  std::set<std::uint32_t> buffered_;
-  std::set<std::uint32_t> pending_;
+  enum class buffer_state : std::uint8_t { none, buffered, pending };
+  std::vector<buffer_state> buffers_;  // per piece
+  std::size_t buffered_count_ = 0;
+  std::size_t pending_count_ = 0;
   std::uint32_t max_open_pieces_ = 4;
   std::uint32_t open_cap_ = 0;  // last value given to the picker
 
