@@ -2,8 +2,10 @@
 // says (any message, in any order, with any fields), with the clock, hash results, uploads
 // and closes interleaved, and checks its invariants after every step:
 //   * no request is sent to a peer that chokes us (as the peer last said);
-//   * outside the endgame no block is outstanding at two peers, and never twice at one;
-//     the picker's count of requesters agrees with the peers' request lists;
+//   * a block is never outstanding twice at one peer, and a request for a block already
+//     outstanding at another peer is sent only in the endgame (copies asked for in the
+//     endgame may outlive it: a failed piece reopens blocks); the picker's count of
+//     requesters agrees with the peers' request lists;
 //   * no piece is counted twice: verified bytes and the have count match the bitfield,
 //     and a piece waiting for its hash is not had;
 //   * the shared piece budget holds exactly what the torrent has open and pending.
@@ -107,6 +109,19 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     logic.actions().clear();
   };
 
+  // The requests outstanding before a step, to tell the ones it sent.
+  using block_id = std::pair<std::uint32_t, std::uint32_t>;
+  std::map<swarm::peer_key, std::set<block_id>> before;
+  bool endgame_before = false;
+  auto snapshot = [&] {
+    before.clear();
+    for (const auto& [key, p] : logic.peers()) {
+      auto& mine = before[key];
+      for (const auto& b : p->requests) mine.insert({b.piece, b.begin});
+    }
+    endgame_before = logic.picker()->in_endgame();
+  };
+
   auto check = [&] {
     const auto* picker = logic.picker();
     const auto bf = logic.have_bitfield();
@@ -117,16 +132,25 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     }
     if (bytes != logic.verified_bytes()) fail("verified bytes disagree with the bitfield");
     if (bf.count() != logic.have_count()) fail("have count disagrees with the bitfield");
-    std::map<std::pair<std::uint32_t, std::uint32_t>, std::uint32_t> asked;
+    std::map<block_id, std::uint32_t> asked;
     for (const auto& [key, p] : logic.peers()) {
-      std::set<std::pair<std::uint32_t, std::uint32_t>> mine;
+      std::set<block_id> mine;
       for (const auto& b : p->requests) {
         if (!mine.insert({b.piece, b.begin}).second) fail("a block requested twice from one peer");
         ++asked[{b.piece, b.begin}];
       }
     }
+    const bool endgame = endgame_before || picker->in_endgame();
+    for (const auto& [key, p] : logic.peers()) {
+      const auto it = before.find(key);
+      for (const auto& b : p->requests) {
+        const block_id id{b.piece, b.begin};
+        const bool fresh = it == before.end() || !it->second.count(id);
+        if (fresh && asked[id] > 1 && !endgame)
+          fail("a block already outstanding at another peer requested outside the endgame");
+      }
+    }
     for (const auto& [b, n] : asked) {
-      if (n > 1 && !picker->in_endgame()) fail("a block outstanding at two peers outside endgame");
       if (picker->requesters(b.first, b.second / block) != n)
         fail("the picker's requesters disagree with the peers' requests");
     }
@@ -139,6 +163,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   };
 
   for (int step = 0; step < 400 && in.n > 0; ++step) {
+    snapshot();
     const std::uint8_t op = in.byte();
     const auto live = logic.peers().size();
     if (op < 16 || live == 0) {
