@@ -29,7 +29,7 @@ sys.path.insert(0, HERE)
 from swarm_bench import SWARM, WORKLOADS  # noqa: E402
 
 ARGS = " download --quiet --listen 127.0.0.1:{port} --out {dir} {torrent}"
-KEYS = ("wall_s", "cpu_s", "anon_peak_mib")
+KEYS = ("wall_s", "cpu_s", "cpu_user_s", "cpu_sys_s", "anon_peak_mib")
 
 
 def absolute(command):

@@ -36,8 +36,10 @@ class task_group {
  private:
   struct entry {
     boost::asio::cancellation_signal signal;
-    bool done = false;  // ended; erased at the next turn of the loop
+    bool done = false;       // ended; erased at the next turn of the loop
+    bool cancelled = false;  // cancel() reached it
   };
+  void finish(std::list<entry>::iterator it);
   boost::asio::any_io_executor ex_;
   std::string name_;
   std::list<entry> tasks_;

@@ -1,7 +1,7 @@
 // io::disk_io — the session's disk service, shared by every torrent: one thread pool for
 // reads, writes and hashing (never the network thread), one cache of open files
-// (file_cache), one budget for piece buffers (swarm::piece_budget), one pool of upload
-// buffers. Work posted to the pool must keep alive what it touches (a shared_ptr to its
+// (file_cache), one budget for piece buffers (swarm::piece_budget) and the spare piece
+// buffers it allows, one pool of upload buffers. Work posted to the pool must keep alive what it touches (a shared_ptr to its
 // torrent) and post its result back to the io_context; the session joins the pool after
 // every torrent has stopped.
 #pragma once
@@ -13,6 +13,8 @@
 #include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <functional>
+#include <map>
+#include <vector>
 #include <memory>
 
 #include "core/swarm/piece_budget.hpp"
@@ -20,6 +22,37 @@
 #include "io/storage/file_cache.hpp"
 
 namespace corrent::io {
+
+// Piece buffers kept for reuse after their piece was written (fresh pages cost page faults
+// on every piece), shared by the session's torrents: one is kept only while the buffers in
+// use (the budget's open and pending bytes) and the spare ones together fit in the budget,
+// so spare buffers never take memory past it. Used on the io_context's thread only.
+class piece_buffer_pool {
+ public:
+  explicit piece_buffer_pool(const swarm::piece_budget& budget) : budget_(budget) {}
+
+  std::unique_ptr<char[]> get(std::size_t size) {
+    auto it = spares_.find(size);
+    if (it == spares_.end() || it->second.empty()) return std::make_unique<char[]>(size);
+    auto buf = std::move(it->second.back());
+    it->second.pop_back();
+    spare_bytes_ -= static_cast<std::int64_t>(size);
+    return buf;
+  }
+  void put(std::unique_ptr<char[]> buf, std::size_t size) {
+    const auto n = static_cast<std::int64_t>(size);
+    if (budget_.open_bytes() + budget_.pending_bytes() + spare_bytes_ + n > budget_.capacity())
+      return;  // freed
+    spares_[size].push_back(std::move(buf));
+    spare_bytes_ += n;
+  }
+  std::int64_t spare_bytes() const { return spare_bytes_; }
+
+ private:
+  const swarm::piece_budget& budget_;
+  std::map<std::size_t, std::vector<std::unique_ptr<char[]>>> spares_;
+  std::int64_t spare_bytes_ = 0;
+};
 
 class disk_io {
  public:
@@ -31,6 +64,7 @@ class disk_io {
   boost::asio::thread_pool& pool() { return pool_; }
   file_cache& files() { return files_; }
   swarm::piece_budget& budget() { return budget_; }
+  piece_buffer_pool& piece_buffers() { return piece_buffers_; }
   const std::shared_ptr<buffer_pool>& read_buffers() const { return read_buffers_; }
 
   // Runs `work` on the pool and resumes the awaiting coroutine on its own executor with
@@ -52,6 +86,7 @@ class disk_io {
   boost::asio::thread_pool pool_;
   file_cache files_;
   swarm::piece_budget budget_;
+  piece_buffer_pool piece_buffers_{budget_};
   std::shared_ptr<buffer_pool> read_buffers_ = buffer_pool::create(64);
 };
 

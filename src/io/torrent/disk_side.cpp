@@ -33,22 +33,11 @@ constexpr double checkpoint_interval_s = 2;
 void torrent::size_disk_side() {
   const auto len = std::max<std::int64_t>(1, info_->piece_length);
   hash_batch_ = crypto::sha1_batch_size(len, max_hash_batch_bytes);
-  // Piece buffers are kept for reuse up to what the budget allows anyway: no fresh pages
-  // (and page faults) for every piece.
-  const auto budget = std::max<std::int64_t>(swarm::piece_budget::default_capacity, 6 * len);
-  max_spare_buffers_ = std::max<std::size_t>(8, static_cast<std::size_t>(budget / len));
 }
 
 void torrent::store_block(const corrent::torrent::action& a) {
   auto& buf = piece_buffers_[a.block.piece];
-  if (!buf) {
-    if (!spare_buffers_.empty()) {
-      buf = std::move(spare_buffers_.back());
-      spare_buffers_.pop_back();
-    } else {
-      buf = std::make_unique<char[]>(static_cast<std::size_t>(info_->piece_length));
-    }
-  }
+  if (!buf) buf = host_.disk().piece_buffers().get(static_cast<std::size_t>(info_->piece_length));
   std::memcpy(buf.get() + a.block.begin, a.data.data(), a.data.size());
 }
 
@@ -116,10 +105,10 @@ void torrent::flush_hashes() {
       asio::post(self->host_.executor(),
                  [self, data = std::move(j.data), piece = j.piece, ok, written = std::move(written),
                   blocks = std::move(blocks)]() mutable {
-                   self->spare_buffers_.push_back(std::move(data));
-                   if (self->spare_buffers_.size() > self->max_spare_buffers_)
-                     self->spare_buffers_.pop_back();
                    self->on_piece_done(piece, ok, std::move(written), std::move(blocks));
+                   // After the budget released the piece: the spare fits in it or is freed.
+                   self->host_.disk().piece_buffers().put(
+                       std::move(data), static_cast<std::size_t>(self->info_->piece_length));
                  });
     }
   });

@@ -221,7 +221,6 @@ asio::awaitable<void> torrent::stop(torrent_state end, bool interrupted) {
   saved_book_->release_all();
   logic_.reset();
   piece_buffers_.clear();
-  spare_buffers_.clear();
   set_state(!error_.empty() ? torrent_state::error : end);
   if (done()) ended_at_ = host_.now();
   stopping_ = false;

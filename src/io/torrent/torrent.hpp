@@ -163,8 +163,6 @@ class torrent final : public peer_events, public std::enable_shared_from_this<to
 
   // Piece data being assembled; handed to the disk pool when complete.
   std::unordered_map<std::uint32_t, std::unique_ptr<char[]>> piece_buffers_;
-  std::vector<std::unique_ptr<char[]>> spare_buffers_;  // kept for reuse
-  std::size_t max_spare_buffers_ = 8;
   std::size_t pending_disk_ = 0;  // pieces batched or on the pool
   struct hash_job {
     std::uint32_t piece = 0;
