@@ -19,6 +19,26 @@ using namespace std::chrono_literals;
 using corrent::torrent::action;
 using corrent::torrent::action_kind;
 
+namespace {
+
+// Adds the closes counted by reason to a list of (reason text, count).
+void add_closes(std::vector<std::pair<std::string, std::uint64_t>>& out,
+                const peer::close_counts& counts) {
+  for (std::size_t i = 0; i < peer::close_reason_count; ++i) {
+    const auto r = static_cast<peer::close_reason>(i);
+    if (counts[r] == 0) continue;
+    const std::string text(peer::to_string(r));
+    auto it = std::find_if(out.begin(), out.end(), [&](const auto& kv) { return kv.first == text; });
+    if (it == out.end()) {
+      out.emplace_back(text, counts[r]);
+    } else {
+      it->second += counts[r];
+    }
+  }
+}
+
+}  // namespace
+
 std::string client_name(const wire::peer_id& id) {
   std::string s;
   for (std::size_t i = 0; i < 8; ++i) {
@@ -204,18 +224,7 @@ asio::awaitable<void> torrent::stop(torrent_state end, bool interrupted) {
     ps.hash_failures += rec.hash_failures;
     ps.banned = ps.banned || logic_->book().is_banned(addr);
   }
-  for (std::size_t i = 0; i < peer::close_reason_count; ++i) {
-    const auto r = static_cast<peer::close_reason>(i);
-    if (logic_->closes()[r] == 0) continue;
-    const std::string text(peer::to_string(r));
-    auto it = std::find_if(past_closes_.begin(), past_closes_.end(),
-                           [&](const auto& kv) { return kv.first == text; });
-    if (it == past_closes_.end()) {
-      past_closes_.emplace_back(text, logic_->closes()[r]);
-    } else {
-      it->second += logic_->closes()[r];
-    }
-  }
+  add_closes(past_closes_, logic_->closes());
   if (info_) have_ = logic_->have_bitfield();
   saved_book_ = logic_->book();  // bans and standing outlive a pause
   saved_book_->release_all();
@@ -485,20 +494,7 @@ torrent_summary torrent::summary() const {
   }
   for (auto& [a, ps] : by_address) s.peers.push_back(ps);
   s.closes = past_closes_;
-  if (logic_) {
-    for (std::size_t i = 0; i < peer::close_reason_count; ++i) {
-      const auto r = static_cast<peer::close_reason>(i);
-      if (logic_->closes()[r] == 0) continue;
-      const std::string text(peer::to_string(r));
-      auto it = std::find_if(s.closes.begin(), s.closes.end(),
-                             [&](const auto& kv) { return kv.first == text; });
-      if (it == s.closes.end()) {
-        s.closes.emplace_back(text, logic_->closes()[r]);
-      } else {
-        it->second += logic_->closes()[r];
-      }
-    }
-  }
+  if (logic_) add_closes(s.closes, logic_->closes());
   return s;
 }
 
