@@ -28,6 +28,8 @@ std::string_view to_string(close_reason r) {
       return "protocol violation";
     case close_reason::bad_bitfield:
       return "bad bitfield";
+    case close_reason::repeated_bitfield:
+      return "bitfield after other messages";
     case close_reason::have_out_of_range:
       return "have for piece out of range";
     case close_reason::piece_out_of_range:

@@ -58,9 +58,10 @@ void peer_state::send_interested(bool interested) {
   touch();
 }
 
-void peer_state::send_request(const swarm::block_ref& b) {
+void peer_state::send_request(const swarm::block_ref& b, double now) {
   wire::encode_request(out, b.piece, b.begin, b.length);
   requests.push_back(b);
+  request_sent_at.push_back(now);
   touch();
 }
 
@@ -80,6 +81,7 @@ void peer_state::on_choke(std::vector<swarm::block_ref>& dropped) {
   peer_choking = true;
   dropped.insert(dropped.end(), requests.begin(), requests.end());
   requests.clear();
+  request_sent_at.clear();
 }
 
 peer_state::request_verdict peer_state::on_request(const swarm::block_ref& b, bool we_have) {
@@ -98,6 +100,7 @@ bool peer_state::remove_request(const swarm::block_ref& b) {
   // Blocks mostly arrive in the order asked: the match is nearly always the front.
   const auto it = std::find(requests.begin(), requests.end(), b);
   if (it == requests.end()) return false;
+  request_sent_at.erase(request_sent_at.begin() + (it - requests.begin()));
   requests.erase(it);
   return true;
 }

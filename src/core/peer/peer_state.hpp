@@ -50,13 +50,18 @@ class peer_state {
   bool peer_choking = true;
   bool peer_interested = false;
   bool has_bitfield = false;  // we know its pieces (bitfield, have_all/none, or haves)
+  bool bitfield_received = false;  // its one bitfield / have_all / have_none came
   swarm::bitfield has;
   std::deque<swarm::block_ref> requests;  // ours, outstanding, oldest first
+  std::deque<double> request_sent_at;     // when each of `requests` went out
   std::deque<swarm::block_ref> incoming;  // theirs, not yet served, oldest first
 
   // --- kept per connection for the torrent ---
   bool download_slot = false;  // holds one of the torrent's download slots
   bool parole = false;         // downloads whole pieces alone after a shared failed piece
+  double snubbed_until = 0;    // its requests timed out: none are sent to it until then
+  int request_timeouts = 0;    // in a row, since the last requested block
+  bool fast_extension = false;  // BEP 6 negotiated (both set the reserved bit)
   int hash_failures = 0;
   rate_meter downloaded;  // payload from it
   rate_meter uploaded;    // payload to it
@@ -79,7 +84,7 @@ class peer_state {
   void send_choke();  // also drops every request it sent us
   void send_unchoke();
   void send_interested(bool interested);  // only when it changes
-  void send_request(const swarm::block_ref& b);
+  void send_request(const swarm::block_ref& b, double now);
   // Removes `b` from our requests and sends a cancel; false (nothing sent) when we had
   // not asked it for `b`.
   bool send_cancel(const swarm::block_ref& b);
@@ -96,8 +101,9 @@ class peer_state {
   // A request already checked against the torrent's geometry. `we_have`: the piece is ours.
   request_verdict on_request(const swarm::block_ref& b, bool we_have);
   void on_cancel(const swarm::block_ref& b);
-  // A reject (BEP 6) or a block: true when we had asked for it (it is no longer
-  // outstanding); false for one we never requested or already cancelled.
+  // A block: true when we had asked for it (it is no longer outstanding); false for one
+  // we never requested or already cancelled. A reject (BEP 6) likewise; the caller
+  // refuses it when the fast extension was not negotiated.
   bool on_reject(const swarm::block_ref& b) { return remove_request(b); }
   bool on_block(const swarm::block_ref& b) { return remove_request(b); }
 

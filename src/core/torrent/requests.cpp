@@ -17,9 +17,12 @@ bool torrent_logic::on_block(peer::peer_state& p, const wire::message& m, double
   p.downloaded.total += m.length;
   downloaded_bytes_ += m.length;
   down_meter_.total += m.length;
-  p.last_block_at = now;
   if (first_byte_at_ < 0) first_byte_at_ = now;
-  if (!requested) return true;  // unrequested or cancelled: ignore the bytes
+  // Unrequested or cancelled: the bytes are ignored, and they do not count as the peer
+  // answering (a peer sending junk must not keep our requests from timing out).
+  if (!requested) return true;
+  p.last_block_at = now;
+  p.request_timeouts = 0;
   auto r = picker_->on_block_received(p.key, b);
   if (!r.wanted) return true;
   if (buffers_[b.piece] == buffer_state::none) {
@@ -68,8 +71,33 @@ std::size_t torrent_logic::request_depth(const peer::peer_state& p) const {
   return static_cast<std::size_t>(std::clamp(blocks, 32.0, 256.0));
 }
 
-bool torrent_logic::may_request(const peer::peer_state& p) const {
-  return picker_ && !stopping_ && !p.peer_choking && p.am_interested && !p.is_closing();
+bool torrent_logic::may_request(const peer::peer_state& p, double now) const {
+  return picker_ && !stopping_ && !p.peer_choking && p.am_interested && !p.is_closing() &&
+         p.snubbed_until <= now;
+}
+
+// How long a peer holding our requests may go without sending one of the blocks asked
+// for: the time eight blocks take at its rate (at least 16 KiB/s assumed), between
+// request_timeout_min_s and request_timeout_max_s. A trickling peer is not timed out (its
+// blocks arrive); the endgame copies what it holds at the end.
+double torrent_logic::request_timeout(const peer::peer_state& p) const {
+  const double rate = std::max(p.downloaded.rate, 16.0 * 1024);
+  return std::clamp(8.0 * wire::block_size / rate, config_.request_timeout_min_s,
+                    config_.request_timeout_max_s);
+}
+
+// Requests left unanswered past their time go to other peers; the peer gets none for a
+// while (snubbed_until), and after max_request_timeouts of these in a row it is dropped.
+void torrent_logic::expire_requests(peer::peer_state& p, double now) {
+  if (p.requests.empty() || !picker_ || now - p.last_block_at <= request_timeout(p)) return;
+  while (!p.requests.empty()) {
+    const auto b = p.requests.front();
+    p.send_cancel(b);
+    picker_->on_request_dropped(p.key, b);
+  }
+  p.snubbed_until = now + config_.snub_penalty_s;
+  p.download_slot = false;
+  if (++p.request_timeouts >= config_.max_request_timeouts) p.close(peer::close_reason::snubbed);
 }
 
 // Pending pieces leave less room in the budget for open ones: the picker opens no new
@@ -99,7 +127,7 @@ void torrent_logic::fill_all_requests(double now, const peer::peer_state* except
 }
 
 void torrent_logic::fill_requests(peer::peer_state& p, double now, std::size_t* busy) {
-  if (!may_request(p)) {
+  if (!may_request(p, now)) {
     if (p.download_slot) {
       p.download_slot = false;
       if (busy && *busy > 0) --*busy;
@@ -144,7 +172,7 @@ void torrent_logic::fill_requests(peer::peer_state& p, double now, std::size_t* 
     p.download_slot = true;
     if (busy) ++*busy;
   }
-  for (const auto& b : scratch_blocks_) p.send_request(b);
+  for (const auto& b : scratch_blocks_) p.send_request(b, now);
 }
 
 std::size_t torrent_logic::busy_peers() const {
@@ -153,9 +181,9 @@ std::size_t torrent_logic::busy_peers() const {
   return n;
 }
 
-bool torrent_logic::peer_waiting() const {
+bool torrent_logic::peer_waiting(double now) const {
   for (const auto& [key, p] : peers_) {
-    if (!p->download_slot && may_request(*p)) return true;
+    if (!p->download_slot && may_request(*p, now)) return true;
   }
   return false;
 }

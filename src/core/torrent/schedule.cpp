@@ -30,13 +30,14 @@ void torrent_logic::on_tick(double now) {
       p->close(peer::close_reason::snubbed);
       continue;
     }
+    expire_requests(*p, now);
     // A slot holder with no requests for a second has nothing for us (or is stalled):
     // its slot goes to a peer that waits.
     if (p->download_slot && p->requests.empty() && now - p->last_block_at > 1.0)
       p->download_slot = false;
   }
   if (picker_ && !picker_->download_finished()) {
-    const bool waiting = peer_waiting();
+    const bool waiting = peer_waiting(now);
     slots_.tick(down_meter_.rate, busy_peers(), waiting);
     if (waiting) fill_all_requests(now);  // a slot may have grown or come free
   }

@@ -240,6 +240,12 @@ bool torrent_logic::on_message(swarm::peer_key key, const wire::message& m, doub
       p.on_cancel({m.piece, m.begin, m.length});
       return true;
     case message_type::reject: {
+      // BEP 6: only with the fast extension. Without it a reject answered every request
+      // at once, and the peer was asked again and again (3,585 requests in 5 s).
+      if (!p.fast_extension) {
+        p.close(peer::close_reason::protocol_violation, "reject without the fast extension");
+        return false;
+      }
       const swarm::block_ref b{m.piece, m.begin, m.length};
       if (p.on_reject(b) && picker_) picker_->on_request_dropped(key, b);
       return true;
@@ -266,9 +272,16 @@ bool torrent_logic::on_availability(peer::peer_state& p, const wire::message& m)
     p.has_bitfield = true;
     return true;
   }
-  // BEP 3 wants the bitfield first and once, but aria2 sends `have`s before it and a
-  // bitfield more than once: a later one is merged with what we know (pieces are never
-  // un-had), as libtorrent does.
+  // BEP 3 wants the bitfield first and once. Once is enforced: each costs a pass over
+  // every piece, so a peer repeating them (2,000 have_all of a 1,000,000-piece torrent)
+  // froze the event loop for seconds. First is not: aria2 has been seen sending `have`s
+  // before its bitfield, so one that comes after haves is merged with them (pieces are
+  // never un-had), as libtorrent does.
+  if (p.bitfield_received) {
+    p.close(peer::close_reason::repeated_bitfield);
+    return false;
+  }
+  p.bitfield_received = true;
   swarm::bitfield bf;
   if (m.type == message_type::bitfield) {
     auto parsed = swarm::bitfield::from_wire(m.payload, num_pieces);

@@ -65,7 +65,11 @@ struct torrent_config {
   double default_min_announce_s = 300;  // when a tracker gives no `min interval`
   int low_peer_count = 5;  // below this many peers a tier re-announces at its min interval
   double rechoke_interval_s = 10;
-  double snub_timeout_s = 30;
+  double snub_timeout_s = 30;           // requests out and no block at all: dropped
+  double request_timeout_min_s = 10;    // no requested block for this long (request_timeout):
+  double request_timeout_max_s = 60;    // its requests go to others
+  double snub_penalty_s = 30;           // and it gets none for this long;
+  int max_request_timeouts = 3;         // this many in a row: dropped
   std::int64_t max_open_piece_bytes = 16 << 20;  // open pieces, whatever the budget allows
   swarm::choker_config choker;
   swarm::download_slots_config slots;
@@ -245,12 +249,14 @@ class torrent_logic {
   bool on_block(peer::peer_state& p, const wire::message& m, double now);
   bool on_request(peer::peer_state& p, const wire::message& m);
   void update_interest(peer::peer_state& p);
-  bool may_request(const peer::peer_state& p) const;
+  bool may_request(const peer::peer_state& p, double now) const;
+  double request_timeout(const peer::peer_state& p) const;
+  void expire_requests(peer::peer_state& p, double now);
   std::size_t request_depth(const peer::peer_state& p) const;
   void fill_requests(peer::peer_state& p, double now, std::size_t* busy = nullptr);
   void fill_all_requests(double now, const peer::peer_state* except = nullptr);
   std::size_t busy_peers() const;
-  bool peer_waiting() const;
+  bool peer_waiting(double now) const;
   void update_open_cap();
   void on_piece_failed(std::uint32_t piece, const std::vector<crypto::sha1_digest>& blocks);
   void ban(const net::peer_address& address, const std::string& why);

@@ -33,8 +33,8 @@ peer_state make(std::vector<swarm::peer_key>* dirty = nullptr) {
 TEST(PeerState, ChokeFromThePeerVoidsOurRequests) {
   auto p = make();
   p.on_unchoke();
-  p.send_request({0, 0, 16384});
-  p.send_request({0, 16384, 16384});
+  p.send_request({0, 0, 16384}, 0);
+  p.send_request({0, 16384, 16384}, 0);
   std::vector<block_ref> dropped;
   p.on_choke(dropped);
   EXPECT_TRUE(p.peer_choking);
@@ -93,11 +93,11 @@ TEST(PeerState, CancelRemovesOnlyThatQueuedRequest) {
 
 TEST(PeerState, BlocksAndRejectsCountOnlyForOutstandingRequests) {
   auto p = make();
-  p.send_request({2, 0, 16384});
+  p.send_request({2, 0, 16384}, 0);
   EXPECT_FALSE(p.on_block({2, 16384, 16384}));  // never asked
   EXPECT_TRUE(p.on_block({2, 0, 16384}));
   EXPECT_FALSE(p.on_block({2, 0, 16384}));  // a second copy: not outstanding any more
-  p.send_request({3, 0, 16384});
+  p.send_request({3, 0, 16384}, 0);
   EXPECT_TRUE(p.on_reject({3, 0, 16384}));
   EXPECT_TRUE(p.requests.empty());
 }
@@ -106,7 +106,7 @@ TEST(PeerState, CancelIsSentOnlyForAnOutstandingRequest) {
   auto p = make();
   EXPECT_FALSE(p.send_cancel({0, 0, 16384}));
   EXPECT_TRUE(p.out.empty());
-  p.send_request({0, 0, 16384});
+  p.send_request({0, 0, 16384}, 0);
   EXPECT_TRUE(p.send_cancel({0, 0, 16384}));
   EXPECT_TRUE(p.requests.empty());
   EXPECT_EQ(sent(p.out), (std::vector{wire::message_type::request, wire::message_type::cancel}));

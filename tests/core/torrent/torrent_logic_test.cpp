@@ -580,15 +580,124 @@ TEST(TorrentLogic, APieceBudgetSharedByTwoTorrentsPausesBoth) {
   EXPECT_GT(two.logic.picker()->in_progress_count(), 1u);
 }
 
-TEST(TorrentLogic, AStalledPeerHoldingRequestsIsDroppedAsSnubbed) {
+TEST(TorrentLogic, AStalledPeerHoldingRequestsIsDroppedAfterThreeTimeouts) {
   harness h(16, 2);
   h.set_info();
   const auto a = h.seeder();
   h.sent(a);
-  h.logic.on_tick(h.now + 29);
+  h.logic.on_tick(h.now + 9);
+  EXPECT_FALSE(h.logic.find_peer(a)->requests.empty());
+  h.logic.on_tick(h.now + 11);  // the 10 s floor: handed back, and a 30 s penalty
+  EXPECT_TRUE(h.logic.find_peer(a)->requests.empty());
   EXPECT_FALSE(h.logic.find_peer(a)->is_closing());
-  h.logic.on_tick(h.now + 31);
+  for (double t = 12; t < 300 && !h.logic.find_peer(a)->is_closing(); t += 1) h.logic.on_tick(h.now + t);
   EXPECT_EQ(h.logic.find_peer(a)->closing, peer::close_reason::snubbed);
+}
+
+TEST(TorrentLogic, ASecondBitfieldOrHaveAllClosesTheConnection) {
+  // Each costs a pass over every piece: repeated, they froze the event loop.
+  harness h;
+  h.set_info();
+  const auto a = h.connect();
+  EXPECT_TRUE(h.have_all(a));
+  EXPECT_FALSE(h.have_all(a));
+  EXPECT_EQ(h.logic.find_peer(a)->closing, peer::close_reason::repeated_bitfield);
+  const auto b = h.connect(0x7f000003);
+  message none;
+  none.type = message_type::have_none;
+  EXPECT_TRUE(h.send(b, none));
+  message bf;
+  bf.type = message_type::bitfield;
+  bf.payload = std::string_view("\xff", 1);
+  EXPECT_FALSE(h.send(b, bf));
+}
+
+TEST(TorrentLogic, HavesBeforeTheBitfieldAreMergedWithIt) {
+  harness h;
+  h.set_info();
+  const auto a = h.connect();
+  EXPECT_TRUE(h.have(a, 7));
+  message bf;
+  bf.type = message_type::bitfield;
+  bf.payload = std::string_view("\x80", 1);  // piece 0
+  EXPECT_TRUE(h.send(a, bf));
+  const auto& has = h.logic.find_peer(a)->has;
+  EXPECT_TRUE(has.test(0));
+  EXPECT_TRUE(has.test(7));
+  EXPECT_EQ(has.count(), 2u);
+  EXPECT_EQ(h.logic.picker()->availability(7), 1u);
+}
+
+TEST(TorrentLogic, ARejectWithoutTheFastExtensionClosesTheConnection) {
+  harness h(16, 2);
+  h.set_info();
+  const auto a = h.seeder();
+  const auto reqs = harness::requests_in(h.sent(a));
+  ASSERT_FALSE(reqs.empty());
+  message r;
+  r.type = message_type::reject;
+  r.piece = reqs[0].piece;
+  r.begin = reqs[0].begin;
+  r.length = reqs[0].length;
+  EXPECT_FALSE(h.send(a, r));
+  EXPECT_EQ(h.logic.find_peer(a)->closing, peer::close_reason::protocol_violation);
+}
+
+TEST(TorrentLogic, UnrequestedBlocksDoNotKeepASilentPeerFromTimingOut) {
+  harness h(64, 2);
+  h.set_info();
+  const auto a = h.seeder();
+  auto reqs = harness::requests_in(h.sent(a));
+  ASSERT_FALSE(reqs.empty());
+  // Every few seconds a block nobody asked for; never one that was asked for.
+  auto junk = [&] {
+    for (std::uint32_t piece = 63;; --piece) {
+      const block_ref j{piece, 0, block};
+      auto* p = h.logic.find_peer(a);
+      if (!p || std::find(p->requests.begin(), p->requests.end(), j) == p->requests.end()) return j;
+    }
+  };
+  for (int t = 5; t <= 15; t += 5) {
+    h.now += 5;
+    h.deliver(a, junk());
+    h.logic.on_tick(h.now);
+  }
+  EXPECT_TRUE(h.logic.find_peer(a)->requests.empty()) << "junk kept the requests from timing out";
+  EXPECT_FALSE(h.logic.find_peer(a)->is_closing());
+  // It keeps doing it: after three timeouts in a row it is dropped.
+  for (int t = 0; t < 200 && !h.logic.find_peer(a)->is_closing(); t += 5) {
+    h.now += 5;
+    h.deliver(a, junk());
+    h.logic.on_tick(h.now);
+  }
+  EXPECT_EQ(h.logic.find_peer(a)->closing, peer::close_reason::snubbed);
+}
+
+TEST(TorrentLogic, TimedOutRequestsGoToOtherPeersAndTheSlowPeerWaits) {
+  harness h(64, 2);
+  h.set_info();
+  const auto slow = h.seeder(0x7f000002);
+  const auto reqs = harness::requests_in(h.sent(slow));
+  ASSERT_FALSE(reqs.empty());
+  const auto fast = h.seeder(0x7f000003);
+  h.sent(fast);
+  // `slow` answers its first request and nothing else: not snubbed (it sends), but its
+  // other requests time out and go to `fast`.
+  h.deliver(slow, reqs.front());
+  h.sent(slow);
+  h.sent(fast);
+  h.logic.on_tick(h.now += 5);
+  EXPECT_FALSE(h.logic.find_peer(slow)->requests.empty()) << "timed out too early";
+  h.logic.on_tick(h.now += 15);  // 20 s: past the 10 s floor for a peer this slow
+  EXPECT_TRUE(h.logic.find_peer(slow)->requests.empty()) << "requests never timed out";
+  EXPECT_FALSE(h.logic.find_peer(slow)->is_closing());
+  EXPECT_GE(harness::count(h.sent(slow), message_type::cancel), 1u);
+  for (std::size_t i = 1; i < reqs.size(); ++i) {
+    EXPECT_EQ(h.logic.picker()->requesters(reqs[i].piece, reqs[i].begin / block), 0u);
+  }
+  // Others get them; the slow peer gets nothing while its penalty lasts.
+  h.serve_all(fast);
+  EXPECT_TRUE(harness::requests_in(h.sent(slow)).empty());
 }
 
 TEST(TorrentLogic, WithoutInfoItAsksForNothingAndServesNothing) {
