@@ -69,10 +69,7 @@ void torrent_logic::on_piece_failed(std::uint32_t piece,
   log(action_kind::log_warn, "piece " + std::to_string(piece) + " failed its hash check (" +
                                  std::to_string(blamed.size()) + " peer(s) sent it)");
   std::vector<std::optional<net::peer_address>> senders;
-  for (const auto key : picker_->block_senders(piece)) {
-    const auto* p = find_peer(key);
-    senders.push_back(p ? std::optional<net::peer_address>(p->address) : std::nullopt);
-  }
+  for (const auto key : picker_->block_senders(piece)) senders.push_back(address_of(key));
   picker_->on_piece_failed(piece);
   const bool liar_known = std::any_of(blamed.begin(), blamed.end(), [&](swarm::peer_key k) {
     return banned_keys_.count(k) != 0;
@@ -80,24 +77,28 @@ void torrent_logic::on_piece_failed(std::uint32_t piece,
   if (liar_known) return;
   if (blamed.size() > 1) smart_ban_.on_piece_failed(piece, senders, blocks);
   for (auto key : blamed) {
-    auto* pp = find_peer(key);
-    if (!pp) continue;
-    auto& p = *pp;
-    ++p.hash_failures;
-    auto& st = book_.standing_of(p.address);
+    // A sender that hung up is blamed all the same, by its address.
+    const auto address = address_of(key);
+    if (!address) continue;
+    auto* p = find_peer(key);
+    if (p) ++p->hash_failures;
+    if (auto it = finished_.find(*address); !p && it != finished_.end()) ++it->second.hash_failures;
+    auto& st = book_.standing_of(*address);
+    const bool parole = p ? p->parole : st.parole;
     // On parole already, a shared failure is a piece from before it (its own pieces it
     // downloads alone): no trust lost, or an honest peer sharing those with the liar
     // would be banned with it before smart ban can tell them apart.
-    if (!p.parole || blamed.size() == 1) st.trust -= trust_per_failure;
+    if (!parole || blamed.size() == 1) st.trust -= trust_per_failure;
     if (blamed.size() == 1) {
-      ban(p.address, "sent a piece that failed the hash check, alone");
+      ban(*address, "sent a piece that failed the hash check, alone");
     } else if (st.trust <= trust_ban) {
-      ban(p.address,
-          "in " + std::to_string(p.hash_failures) + " pieces that failed the hash check");
-    } else if (!p.parole) {
+      const int failures = p ? p->hash_failures : -st.trust / trust_per_failure;
+      ban(*address, "in " + std::to_string(failures) + " pieces that failed the hash check");
+    } else if (!parole) {
       log(action_kind::log_info,
-          "peer " + p.address.to_string() + " on parole: downloads whole pieces alone");
-      p.parole = st.parole = true;
+          "peer " + address->to_string() + " on parole: downloads whole pieces alone");
+      st.parole = true;
+      if (p) p->parole = true;
     }
   }
 }

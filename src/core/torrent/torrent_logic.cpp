@@ -129,6 +129,12 @@ peer::peer_state& torrent_logic::on_peer_connected(swarm::peer_key key,
   return p;
 }
 
+std::optional<net::peer_address> torrent_logic::address_of(swarm::peer_key key) const {
+  if (const auto it = peers_.find(key); it != peers_.end()) return it->second->address;
+  if (const auto it = departed_.find(key); it != departed_.end()) return it->second;
+  return std::nullopt;
+}
+
 peer::peer_state* torrent_logic::find_peer(swarm::peer_key key) {
   const auto it = peers_.find(key);
   return it == peers_.end() ? nullptr : it->second.get();
@@ -157,6 +163,12 @@ void torrent_logic::on_peer_closed(swarm::peer_key key, double now) {
   }
   closes_.add(p.is_closing() ? p.closing : peer::close_reason::none);
   std::erase(dirty_, key);
+  departed_[key] = p.address;
+  departed_order_.push_back(key);
+  if (departed_order_.size() > max_departed) {
+    departed_.erase(departed_order_.front());
+    departed_order_.pop_front();
+  }
   // Its blocks may go to others now.
   fill_all_requests(now);
   maybe_rechoke(now);
@@ -190,6 +202,9 @@ void torrent_logic::ban(const net::peer_address& address, const std::string& why
     if (swarm::ip_key::of(p->address) != ip) continue;
     banned_keys_.insert(key);
     p->close(peer::close_reason::banned, why);
+  }
+  for (const auto& [key, addr] : departed_) {
+    if (swarm::ip_key::of(addr) == ip) banned_keys_.insert(key);
   }
 }
 

@@ -30,6 +30,7 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <memory>
 #include <optional>
@@ -283,6 +284,12 @@ class torrent_logic {
 
   std::unordered_map<swarm::peer_key, std::unique_ptr<peer::peer_state>> peers_;
   std::set<swarm::peer_key> banned_keys_;  // connections closed by ban()
+  // The addresses of connections that ended, for the blocks they sent of pieces not yet
+  // checked: blame for a bad piece survives its sender hanging up. Bounded (oldest out).
+  std::unordered_map<swarm::peer_key, net::peer_address> departed_;
+  std::deque<swarm::peer_key> departed_order_;
+  static constexpr std::size_t max_departed = 1024;
+  std::optional<net::peer_address> address_of(swarm::peer_key key) const;
   std::map<net::peer_address, peer_record> finished_;
   int connecting_ = 0;
 

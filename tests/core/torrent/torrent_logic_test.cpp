@@ -375,6 +375,28 @@ TEST(TorrentLogic, TheOnlySenderOfABadPieceIsBannedByIp) {
   EXPECT_EQ(h.logic.may_attach(net::peer_address::v4(0x7f000003, 7000), false), std::nullopt);
 }
 
+TEST(TorrentLogic, ASenderThatHangsUpBeforeItsBadPieceIsCheckedIsStillBanned) {
+  harness h(4, 2);
+  h.set_info();
+  h.report_hashes = false;
+  const auto liar = h.seeder(0x7f000002, 7000);
+  h.sent(liar);
+  const auto reqs = harness::requests_in(h.sent(liar));
+  // Both blocks of piece 0, corrupt, then the connection ends before the hash is back.
+  h.deliver(liar, {0, 0, block}, true);
+  h.deliver(liar, {0, block, block}, true);
+  ASSERT_EQ(h.hash_queue.size(), 1u);
+  h.logic.on_peer_closed(liar, h.now);
+  h.hash_all();
+  EXPECT_TRUE(h.logic.book().is_banned(net::peer_address::v4(0x7f000002, 7000)));
+  EXPECT_EQ(h.logic.may_attach(net::peer_address::v4(0x7f000002, 9999), false),
+            peer::close_reason::banned);
+  // Never dialled again, whatever a tracker says.
+  h.logic.add_peers({net::peer_address::v4(0x7f000002, 7000)}, swarm::peer_source::tracker, h.now);
+  h.take_actions();
+  EXPECT_FALSE(h.has_action(action_kind::connect));
+}
+
 TEST(TorrentLogic, RepeatedSharedBadPiecesGetTheLiarBannedAndSpareTheHonest) {
   // Two peers share every piece; one corrupts its blocks. Smart ban (or parole and trust)
   // must name the liar and never the honest peer.
