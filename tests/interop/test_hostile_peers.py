@@ -30,11 +30,26 @@ hold:
     (each completes within STALL_LIMIT_S), a
     disconnect in the middle of a block message (redialled, cut again: completes).
 
+Round 2 (issue "[9] Hostile input, round 2"):
+  20 a flood of 50,000 have_all: dropped at the second; meanwhile a second peer (another
+     address) gets corrent's handshake within 1 s;
+  21 a peer that takes every request, never answers one and sends a block nobody asked
+     for every half second: its requests time out and go to the honest seeder (it gets
+     cancels), the download completes within 60 s;
+  22 a peer that answers every request with `reject` (the fast extension was never
+     negotiated): dropped at the first;
+  23 a corrupt piece, then the connection closed at once, before corrent checked it:
+     banned all the same, never redialled;
+  24 60 connections from one address (127.0.0.3), half of them with a handshake, all
+     idle afterwards, more than --max-peers (50): corrent keeps a few of them (8 per
+     address), and the download from the honest seeder completes.
+
 Prints a table case -> outcome at the end.
 
 Run: CORRENT=build/release/src/cli/corrent /usr/bin/python3 tests/interop/test_hostile_peers.py [HostilePeers.test_xx ...]
 """
 import os
+import socket
 import struct
 import sys
 import threading
@@ -79,6 +94,33 @@ class Ctx:
                 f" hostile events: {self.conn.events[:12] if self.conn else None}\n"
                 f" stats: {self.stats}\n"
                 f" corrent log on the hostile peer: {self.run.log_lines(self.peer.address, 12)}")
+
+
+REJECT = 16
+HAVE_ALL = 14
+
+
+def handshake_time(address, info_hash, timeout=5.0, source="127.0.0.4"):
+    """Seconds until corrent at address answers a handshake for info_hash sent from source."""
+    host, port = address.rsplit(":", 1)
+    s = socket.socket()
+    s.bind((source, 0))
+    s.settimeout(timeout)
+    try:
+        s.connect((host, int(port)))
+        t0 = time.monotonic()
+        s.sendall(bytes([19]) + hl.PSTR + bytes(8) + info_hash + b"-HX0001-" + os.urandom(6).hex().encode())
+        got = b""
+        while len(got) < 68:
+            chunk = s.recv(68 - len(got))
+            if not chunk:
+                return None
+            got += chunk
+        return time.monotonic() - t0
+    except OSError:
+        return None
+    finally:
+        s.close()
 
 
 class HostilePeers(unittest.TestCase):
@@ -210,6 +252,178 @@ class HostilePeers(unittest.TestCase):
                 f"(stats downloaded={st[0]}), 0 hash failures")
 
     # ------------------------------------------------------------ dropped
+    # ------------------------------------------------------------ round 2 ([9])
+    def test_20_have_all_flood(self):
+        shared = {}
+        timing = {}
+
+        def script(c):
+            c.handshake_ok()
+            c.offence("50,000 have_all")
+            try:
+                for _ in range(50_000):
+                    c.send_msg(HAVE_ALL)
+            except hl.RemoteClosed:
+                pass
+            # While corrent deals with it: another peer's handshake.
+            run = shared.get("run")
+            if run is not None:
+                timing["handshake_s"] = handshake_time(f"{sl.LOOPBACK}:{run.port}", c.peer.info_hash)
+            c.wait_closed(15)
+        ctx = self.run_case(script, shared=shared)
+        d = ctx.describe()
+        self.assertIsNotNone(timing.get("handshake_s"), f"the second peer got no handshake back\n{d}")
+        self.assertLess(timing["handshake_s"], 1.0, f"second handshake took {timing['handshake_s']:.3f}s\n{d}")
+        self.outcome(self.assert_dropped(ctx, "bitfield after other messages") +
+                     f"; a second peer's handshake answered in {timing['handshake_s'] * 1000:.0f} ms")
+
+    def test_21_silent_with_junk_blocks(self):
+        def junk_block(c):
+            asked = {(i, b) for i, b, _ in c.requests}
+            for index in range(c.peer.num_pieces - 1, -1, -1):
+                if (index, 0) not in asked:
+                    return index
+            return None
+
+        def script(c):
+            c.handshake_ok()
+            c.send_bitfield()
+            end = time.monotonic() + STALL_LIMIT_S + 30
+            last_junk = 0.0
+            choked = True
+            try:
+                while time.monotonic() < end:
+                    try:
+                        mid, payload = c.recv_msg(0.25)
+                    except hl.Deadline:
+                        mid = None
+                    if mid == hl.INTERESTED and choked:
+                        choked = False
+                        c.send_msg(hl.UNCHOKE)
+                    elif mid == hl.REQUEST and c.t_offence is None:
+                        c.offence("takes requests, answers none, sends unrequested blocks")
+                    if c.t_offence is not None and time.monotonic() - last_junk > 0.5:
+                        last_junk = time.monotonic()
+                        index = junk_block(c)  # a block it was never asked for
+                        if index is not None:
+                            c.send_block(index, 0, hl.garbage(min(hl.BLOCK, c.peer.piece_size(index)), 7))
+            except hl.RemoteClosed:
+                pass
+        # the honest seeder slower (~20 s): the download outlasts the 10 s request timeout
+        ctx = self.run_case(script, timeout=STALL_LIMIT_S + 20, honest_rate=200_000)
+        d = ctx.describe()
+        self.assertIsNotNone(ctx.conn.t_offence, f"the hostile peer got no request (harness)\n{d}")
+        self.assertLessEqual(ctx.run.elapsed, STALL_LIMIT_S, f"took {ctx.run.elapsed:.1f}s\n{d}")
+        cancels = ctx.conn.received.get(hl.CANCEL, 0)
+        self.assertGreater(cancels, 0, f"its requests never timed out (no cancel)\n{d}")
+        self.outcome(f"completed in {ctx.run.elapsed:.1f}s; {len(ctx.conn.requests)} requests to it, "
+                     f"{cancels} cancelled when they timed out; closed: "
+                     f"{ctx.run.close_reasons(ctx.peer.address) or ['-']}")
+
+    def test_22_reject_everything(self):
+        def on_request(c, index, begin, length):
+            if c.t_offence is None:
+                c.offence("reject every request (fast extension never negotiated)")
+            c.send_msg(REJECT, struct.pack(">III", index, begin, length))
+
+        def script(c):
+            c.handshake_ok()
+            c.send_bitfield()
+            c.serve(RUN_TIMEOUT_S, on_request=on_request)
+        ctx = self.run_case(script)
+        d = ctx.describe()
+        self.assertLessEqual(len(ctx.conn.requests), 256, f"{len(ctx.conn.requests)} requests to it\n{d}")
+        self.outcome(self.assert_dropped(ctx, "reject without the fast extension") +
+                     f"; {len(ctx.conn.requests)} requests to it")
+
+    def test_23_corrupt_piece_then_hang_up(self):
+        def on_request(c, index, begin, length):
+            data = bytearray(c.block(index, begin, length))
+            data[0] ^= 0xFF
+            c.send_block(index, begin, bytes(data))
+            c.blocks_sent += 1
+            if begin + length >= c.peer.piece_size(index):
+                # the piece's last block: gone before corrent can check it
+                c.offence(f"corrupt piece {index}, then hang up")
+                return False
+
+        def script(c):
+            c.handshake_ok()
+            # One piece only, which the honest seeder has too: rarest first gives the
+            # honest seeder the others first, so this one is asked of the hostile alone.
+            only = bytearray((c.peer.num_pieces + 7) // 8)
+            piece = c.peer.num_pieces - 2
+            only[piece // 8] |= 0x80 >> (piece % 8)
+            c.send_bitfield(bytes(only))
+            c.serve(RUN_TIMEOUT_S, on_request=on_request)
+            c.close()
+        ctx = self.run_case(script, honest_rate=CORRUPT_HONEST_RATE)
+        d = ctx.describe()
+        self.assertIsNotNone(ctx.conn.t_offence, f"never completed a piece (harness)\n{d}")
+        lines = ctx.run.log_lines(f"banning peer {ctx.peer.address}")
+        self.assertTrue(lines, f"not banned after hanging up\n{d}")
+        self.assertEqual(len(ctx.peer.conns), 1, f"redialled after the ban\n{d}")
+        st = ctx.hostile_stats()
+        self.assertTrue(st and st[2], f"--stats does not show it banned: {st}\n{d}")
+        self.outcome(f"banned after hanging up ({lines[0].split('banning peer ', 1)[1]}); "
+                     f"never redialled in {ctx.run.elapsed:.1f}s")
+
+    def test_24_idle_connections_from_one_address(self):
+        held = []
+        stop = threading.Event()
+        shared = {}
+
+        def flood():
+            end = time.monotonic() + 10
+            while "run" not in shared and time.monotonic() < end:
+                time.sleep(0.05)
+            run = shared["run"]
+            end = time.monotonic() + 10
+            while time.monotonic() < end and f"listening on" not in run.log_text():
+                time.sleep(0.05)
+            info_hash = bytes.fromhex(self.torrent.info_hash)
+            for i in range(60):
+                s = socket.socket()
+                s.bind(("127.0.0.3", 0))
+                try:
+                    s.connect((sl.LOOPBACK, run.port))
+                    # half of them complete the handshake, then say nothing more
+                    if i % 2:
+                        s.sendall(bytes([19]) + hl.PSTR + bytes(8) + info_hash +
+                                  b"-ID0001-" + os.urandom(6).hex().encode())
+                    held.append(s)
+                except OSError:
+                    s.close()
+            stop.wait(RUN_TIMEOUT_S)
+
+        t = threading.Thread(target=flood, daemon=True)
+        t.start()
+
+        def script(c):  # the hostile peer is the idle crowd; this one just serves well
+            c.handshake_ok()
+            c.send_bitfield()
+            c.offence("60 idle connections from 127.0.0.3")
+            c.serve(RUN_TIMEOUT_S)
+        try:
+            ctx = self.run_case(script, shared=shared)
+        finally:
+            stop.set()
+            open_now = 0
+            for s in held:
+                try:
+                    s.setblocking(False)
+                    open_now += 0 if s.recv(1) == b"" else 1
+                except BlockingIOError:
+                    open_now += 1
+                except OSError:
+                    pass
+                s.close()
+            t.join(timeout=5)
+        d = ctx.describe()
+        self.assertEqual(len(held), 60, f"only {len(held)} idle connections were made (harness)\n{d}")
+        self.outcome(f"completed in {ctx.run.elapsed:.1f}s with 60 idle connections from one address "
+                     f"({open_now} still open at the end, closed by corrent: {60 - open_now})")
+
     def test_01_wrong_infohash(self):
         def script(c):
             c.recv_handshake()

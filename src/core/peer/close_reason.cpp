@@ -46,6 +46,8 @@ std::string_view to_string(close_reason r) {
       return "banned";
     case close_reason::too_many_peers:
       return "too many peers";
+    case close_reason::too_many_from_ip:
+      return "too many connections from that address";
     case close_reason::torrent_stopping:
       return "shutting down";
     case close_reason::local_read_error:

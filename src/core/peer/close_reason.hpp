@@ -35,6 +35,7 @@ enum class close_reason : std::uint8_t {
   snubbed,  // requests pending and no data for too long
   banned,
   too_many_peers,
+  too_many_from_ip,
   torrent_stopping,  // paused, removed, finished or the session shuts down
   local_read_error,
 };

@@ -102,11 +102,27 @@ void torrent_logic::add_totals(std::int64_t downloaded, std::int64_t uploaded) {
 // ---------------------------------------------------------------- peers
 
 std::optional<peer::close_reason> torrent_logic::may_attach(const net::peer_address& address,
-                                                            bool outgoing) const {
+                                                            bool outgoing, double now) {
   if (book_.is_banned(address)) return peer::close_reason::banned;
-  // Dials were counted when asked for; an incoming peer needs a free place.
-  if (!outgoing && static_cast<int>(peers_.size()) + connecting_ >= config_.max_peers)
-    return peer::close_reason::too_many_peers;
+  if (outgoing) return std::nullopt;  // dials were counted when asked for
+  const auto ip = swarm::ip_key::of(address);
+  int same_ip = 0, live = 0;
+  for (const auto& [key, p] : peers_) {
+    if (p->is_closing()) continue;
+    ++live;
+    if (!p->outgoing && swarm::ip_key::of(p->address) == ip) ++same_ip;
+  }
+  if (same_ip >= config_.max_incoming_per_ip) return peer::close_reason::too_many_from_ip;
+  if (live + connecting_ < config_.max_peers) return std::nullopt;
+  // Full: the longest-connected peer that has traded nothing either way makes room.
+  peer::peer_state* useless = nullptr;
+  for (auto& [key, p] : peers_) {
+    if (p->is_closing() || now - p->connected_at < config_.useless_after_s) continue;
+    if (p->downloaded.total > 0 || p->uploaded.total > 0 || p->peer_interested) continue;
+    if (!useless || p->connected_at < useless->connected_at) useless = p.get();
+  }
+  if (!useless) return peer::close_reason::too_many_peers;
+  useless->close(peer::close_reason::too_many_peers, "replaced: traded nothing");
   return std::nullopt;
 }
 

@@ -60,6 +60,8 @@ namespace corrent::torrent {
 
 struct torrent_config {
   int max_peers = 50;                // connections at once (both directions)
+  int max_incoming_per_ip = 8;       // incoming connections from one IP address
+  double useless_after_s = 60;       // a peer that traded nothing this long may be replaced
   double seed_ratio = 0;             // seeding ends at uploaded / size >= ratio (0: never)
   double seed_time_s = 0;            // seeding ends after this long (0: never)
   std::size_t endgame_requests = 8;  // duplicate requests per peer in the endgame
@@ -136,9 +138,11 @@ class torrent_logic {
   double seeding_for(double now) const { return seeding_ ? now - seeding_since_ : 0; }
 
   // --- peers ---
-  // Whether a connection from/to `address` may attach now (not banned; room for it).
-  std::optional<peer::close_reason> may_attach(const net::peer_address& address,
-                                               bool outgoing) const;
+  // Whether a connection from/to `address` may attach now: not banned, not too many from
+  // its IP, and room for it — when full, an incoming one takes the place of a peer that
+  // has traded nothing for useless_after_s (closed now).
+  std::optional<peer::close_reason> may_attach(const net::peer_address& address, bool outgoing,
+                                               double now);
   // A connection finished its handshake. Sends our bitfield when we have pieces.
   peer::peer_state& on_peer_connected(swarm::peer_key key, const net::peer_address& address,
                                       bool outgoing, const wire::peer_id& id,

@@ -23,8 +23,9 @@ using namespace std::chrono_literals;
 namespace {
 
 // Incoming connections still in their handshake; more are refused at once (a flood of
-// silent connections must not hold every socket).
+// silent connections must not hold every socket), and from one address a few only.
 constexpr std::size_t max_pending_handshakes = 200;
+constexpr int max_pending_handshakes_per_ip = 8;
 constexpr auto tick_interval = 1s;
 constexpr auto bandwidth_interval = 20ms;
 
@@ -193,20 +194,27 @@ asio::awaitable<void> session::accept_loop(tcp::acceptor& acceptor) {
       continue;
     }
     if (shutting_down_ || handshakes_ >= max_pending_handshakes) continue;  // socket closes
+    boost::system::error_code rec;
+    const auto remote = socket.remote_endpoint(rec);
+    if (rec) continue;
+    const auto ip = swarm::ip_key::of(to_peer_address(remote));
+    if (pending_by_ip_[ip] >= max_pending_handshakes_per_ip) continue;
+    ++pending_by_ip_[ip];
     ++handshakes_;
-    service_.spawn(handshake_incoming(std::move(socket)));
+    service_.spawn(handshake_incoming(std::move(socket), remote));
   }
 }
 
-asio::awaitable<void> session::handshake_incoming(tcp::socket socket) {
-  struct counted {
-    std::size_t& n;
-    ~counted() { --n; }
-  } guard{handshakes_};
-  boost::system::error_code ec;
-  const auto remote = socket.remote_endpoint(ec);
-  if (ec) co_return;
+asio::awaitable<void> session::handshake_incoming(tcp::socket socket, tcp::endpoint remote) {
   const auto addr = to_peer_address(remote);
+  struct counted {
+    session& s;
+    swarm::ip_key ip;
+    ~counted() {
+      --s.handshakes_;
+      if (--s.pending_by_ip_[ip] <= 0) s.pending_by_ip_.erase(ip);
+    }
+  } guard{*this, swarm::ip_key::of(addr)};
   auto stream = std::make_unique<tcp_stream>(std::move(socket));
   const auto deadline = std::chrono::steady_clock::now() + handshake_timeout;
   auto hangup = [&](peer::close_reason why, const std::string& detail) {

@@ -25,6 +25,7 @@
 #include "core/error.hpp"
 #include "core/metainfo/add_params.hpp"
 #include "core/metainfo/info.hpp"
+#include "core/swarm/peer_book.hpp"
 #include "io/net/udp_socket.hpp"
 #include "io/session/options.hpp"
 #include "io/storage/disk_io.hpp"
@@ -92,7 +93,8 @@ class session final : public torrent_host {
   result<void> listen_on(const std::string& host, std::uint16_t port);
   void close_sockets();
   boost::asio::awaitable<void> accept_loop(boost::asio::ip::tcp::acceptor& acceptor);
-  boost::asio::awaitable<void> handshake_incoming(boost::asio::ip::tcp::socket socket);
+  boost::asio::awaitable<void> handshake_incoming(boost::asio::ip::tcp::socket socket,
+                                                  boost::asio::ip::tcp::endpoint remote);
   boost::asio::awaitable<void> finish_torrent(std::shared_ptr<torrent> t);
   boost::asio::awaitable<void> tick_loop();
   boost::asio::awaitable<void> bandwidth_loop();
@@ -117,6 +119,7 @@ class session final : public torrent_host {
   std::vector<std::shared_ptr<torrent>> order_;  // in the order added
   swarm::peer_key next_key_ = 1;
   std::size_t handshakes_ = 0;  // incoming connections not yet attached
+  std::map<swarm::ip_key, int> pending_by_ip_;
   task_group service_;          // accept loops, UDP, clocks, incoming handshakes
   task_group ops_;              // start, stop, pause, resume, remove of torrents
   boost::asio::steady_timer done_signal_;

@@ -239,9 +239,11 @@ asio::awaitable<void> torrent::stop(torrent_state end, bool interrupted) {
 // ---------------------------------------------------------------- peers
 
 std::optional<peer::close_reason> torrent::may_attach(const net::peer_address& address,
-                                                      bool outgoing) const {
+                                                      bool outgoing) {
   if (!running_ || stopping_ || !logic_) return peer::close_reason::torrent_stopping;
-  return logic_->may_attach(address, outgoing);
+  auto why = logic_->may_attach(address, outgoing, host_.now());
+  process();  // a useless peer may have been closed to make room
+  return why;
 }
 
 void torrent::attach(std::unique_ptr<peer_stream> stream, const wire::handshake& theirs,

@@ -66,8 +66,8 @@ class torrent final : public peer_events, public std::enable_shared_from_this<to
   boost::asio::awaitable<void> stop(torrent_state end, bool interrupted = false);
 
   // --- peers, from the session ---
-  std::optional<peer::close_reason> may_attach(const net::peer_address& address,
-                                               bool outgoing) const;
+  // Not banned, room for it (a useless peer may be closed to make room).
+  std::optional<peer::close_reason> may_attach(const net::peer_address& address, bool outgoing);
   // An incoming connection whose handshake named this torrent, answered already.
   void attach(std::unique_ptr<peer_stream> stream, const wire::handshake& theirs,
               net::peer_address address);

@@ -368,11 +368,11 @@ TEST(TorrentLogic, TheOnlySenderOfABadPieceIsBannedByIp) {
   EXPECT_NE(logs[0].find("failed its hash check (1 peer(s) sent it)"), std::string::npos);
   EXPECT_NE(logs[1].find("banning peer 127.0.0.2:7000"), std::string::npos);
   // Another port of the same IP is refused, in and out; another IP is fine.
-  EXPECT_EQ(h.logic.may_attach(net::peer_address::v4(0x7f000002, 7001), false),
+  EXPECT_EQ(h.logic.may_attach(net::peer_address::v4(0x7f000002, 7001), false, h.now),
             peer::close_reason::banned);
-  EXPECT_EQ(h.logic.may_attach(net::peer_address::v4(0x7f000002, 7001), true),
+  EXPECT_EQ(h.logic.may_attach(net::peer_address::v4(0x7f000002, 7001), true, h.now),
             peer::close_reason::banned);
-  EXPECT_EQ(h.logic.may_attach(net::peer_address::v4(0x7f000003, 7000), false), std::nullopt);
+  EXPECT_EQ(h.logic.may_attach(net::peer_address::v4(0x7f000003, 7000), false, h.now), std::nullopt);
 }
 
 TEST(TorrentLogic, ASenderThatHangsUpBeforeItsBadPieceIsCheckedIsStillBanned) {
@@ -389,7 +389,7 @@ TEST(TorrentLogic, ASenderThatHangsUpBeforeItsBadPieceIsCheckedIsStillBanned) {
   h.logic.on_peer_closed(liar, h.now);
   h.hash_all();
   EXPECT_TRUE(h.logic.book().is_banned(net::peer_address::v4(0x7f000002, 7000)));
-  EXPECT_EQ(h.logic.may_attach(net::peer_address::v4(0x7f000002, 9999), false),
+  EXPECT_EQ(h.logic.may_attach(net::peer_address::v4(0x7f000002, 9999), false, h.now),
             peer::close_reason::banned);
   // Never dialled again, whatever a tracker says.
   h.logic.add_peers({net::peer_address::v4(0x7f000002, 7000)}, swarm::peer_source::tracker, h.now);
@@ -720,6 +720,34 @@ TEST(TorrentLogic, TimedOutRequestsGoToOtherPeersAndTheSlowPeerWaits) {
   // Others get them; the slow peer gets nothing while its penalty lasts.
   h.serve_all(fast);
   EXPECT_TRUE(harness::requests_in(h.sent(slow)).empty());
+}
+
+TEST(TorrentLogic, OneAddressGetsAFewIncomingPlacesAndUselessPeersMakeRoom) {
+  torrent_config cfg;
+  cfg.max_peers = 10;
+  cfg.max_incoming_per_ip = 3;
+  harness h(16, 2, cfg);
+  h.set_info();
+  for (std::uint16_t port = 1; port <= 3; ++port) {
+    ASSERT_EQ(h.logic.may_attach(net::peer_address::v4(0x7f000002, port), false, h.now), std::nullopt);
+    h.connect(0x7f000002, port, false);
+  }
+  EXPECT_EQ(h.logic.may_attach(net::peer_address::v4(0x7f000002, 4), false, h.now),
+            peer::close_reason::too_many_from_ip);
+  // Our own dials to that address are ours to decide.
+  EXPECT_EQ(h.logic.may_attach(net::peer_address::v4(0x7f000002, 4), true, h.now), std::nullopt);
+  // Fill up from other addresses; one of them is a useful seeder.
+  const auto useful = h.seeder(0x7f000010, 1);
+  for (std::uint32_t ip = 0x7f000011; h.logic.connected_peers() < 10; ++ip) h.connect(ip, 1, false);
+  EXPECT_EQ(h.logic.may_attach(net::peer_address::v4(0x7f000030, 1), false, h.now),
+            peer::close_reason::too_many_peers) << "nobody has been useless for long enough";
+  h.serve_all(useful);
+  h.now += 61;
+  EXPECT_EQ(h.logic.may_attach(net::peer_address::v4(0x7f000030, 1), false, h.now), std::nullopt);
+  int replaced = 0;
+  for (const auto& [key, p] : h.logic.peers()) replaced += p->is_closing() ? 1 : 0;
+  EXPECT_EQ(replaced, 1);
+  EXPECT_FALSE(h.logic.find_peer(useful)->is_closing()) << "the useful peer was replaced";
 }
 
 TEST(TorrentLogic, WithoutInfoItAsksForNothingAndServesNothing) {
