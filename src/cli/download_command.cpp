@@ -196,6 +196,14 @@ int run(const download_cli_options& o) {
                  t->info_hash_hex());
       return exit_bad_input;
     }
+    if (!o.seed_only && t->piece_length > io::max_download_piece_length) {
+      fmt::print(stderr,
+                 "corrent: {}: piece length {} is above the {} corrent downloads (pieces are kept "
+                 "in memory until checked); `corrent seed` serves complete data of any piece "
+                 "length\n",
+                 path, human_size(t->piece_length), human_size(io::max_download_piece_length));
+      return exit_bad_input;
+    }
     io::session_job job;
     job.torrent = std::make_shared<const metainfo::torrent>(std::move(*t));
     jobs.push_back(std::move(job));

@@ -73,7 +73,7 @@ def wait_until(pred, timeout, step=0.2, what="condition", check=None):
 _CONNECTED = re.compile(r"debug peer (\S+) \((.*)\) connected")
 _CLOSED = re.compile(r"debug peer (\S+) closed: (.*)$")
 # close reasons (src/io/session) that mean "corrent did not like what the peer sent"
-PROTOCOL_DROP_REASONS = ("too many queued requests", "bitfield after other messages", "protocol violation",
+PROTOCOL_DROP_REASONS = ("too many queued requests", "have_all or have_none after the first message", "protocol violation",
                          "request out of range", "have for piece out of range", "bad bitfield",
                          "piece message out of range")
 

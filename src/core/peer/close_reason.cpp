@@ -29,7 +29,7 @@ std::string_view to_string(close_reason r) {
     case close_reason::bad_bitfield:
       return "bad bitfield";
     case close_reason::repeated_bitfield:
-      return "bitfield after other messages";
+      return "have_all or have_none after the first message";
     case close_reason::have_out_of_range:
       return "have for piece out of range";
     case close_reason::piece_out_of_range:

@@ -25,7 +25,7 @@ enum class close_reason : std::uint8_t {
   // protocol (the peer broke BEP 3 / BEP 6)
   protocol_violation,  // framing: a length prefix over the cap, a bad message length
   bad_bitfield,
-  repeated_bitfield,  // a second bitfield, have_all or have_none
+  repeated_bitfield,  // have_all or have_none after the first availability message
   have_out_of_range,
   piece_out_of_range,
   request_out_of_range,

@@ -1,6 +1,7 @@
 // torrent_logic: construction, `info`, peers coming and going, and the messages that
 // change a connection's state. The request side is in requests.cpp, piece outcomes in
 // pieces.cpp, choking and serving in upload.cpp, the clock in schedule.cpp.
+#include <bit>
 #include "core/torrent/torrent_logic.hpp"
 
 #include <algorithm>
@@ -32,7 +33,7 @@ void torrent_logic::attach(swarm::piece_budget* budget, swarm::bandwidth_channel
   budget_ = budget;
   down_ = down;
   up_ = up;
-  if (budget_ && info_) budget_->ensure_capacity(6 * info_->piece_length);
+  if (budget_ && info_) budget_->ensure_capacity(3 * info_->piece_length);
 }
 
 void torrent_logic::set_info(const metainfo::info& info, const swarm::bitfield& have) {
@@ -46,11 +47,11 @@ void torrent_logic::set_info(const metainfo::info& info, const swarm::bitfield& 
     const auto last = static_cast<std::size_t>((info.piece_size(n - 1) + wire::block_size - 1) /
                                                wire::block_size);
     total_blocks_ = static_cast<std::size_t>(n - 1) * blocks_per_piece_ + last;
-    sent_blocks_.assign(static_cast<std::size_t>(n) * blocks_per_piece_, false);
+    sent_pieces_ = swarm::bitfield(static_cast<std::size_t>(n));
   }
   max_open_pieces_ = static_cast<std::uint32_t>(std::max<std::int64_t>(
       4, config_.max_open_piece_bytes / std::max<std::int64_t>(1, info.piece_length)));
-  if (budget_) budget_->ensure_capacity(6 * info.piece_length);
+  if (budget_) budget_->ensure_capacity(3 * info.piece_length);
   verified_bytes_ = 0;
   for (std::size_t i = 0; i < have.size() && i < static_cast<std::size_t>(n); ++i) {
     if (!have.test(i)) continue;
@@ -303,14 +304,34 @@ bool torrent_logic::on_availability(peer::peer_state& p, const wire::message& m)
     p.has_bitfield = true;
     return true;
   }
-  // BEP 3 wants the bitfield first and once. Once is enforced: each costs a pass over
-  // every piece, so a peer repeating them (2,000 have_all of a 1,000,000-piece torrent)
-  // froze the event loop for seconds. First is not: aria2 has been seen sending `have`s
-  // before its bitfield, so one that comes after haves is merged with them (pieces are
-  // never un-had), as libtorrent does.
+  // BEP 3 wants the bitfield first and once. have_all / have_none are held to that: five
+  // bytes that cost a pass over every piece (2,000 have_all of a 1,000,000-piece torrent
+  // froze the event loop for seconds). A later `bitfield` is not refused: aria2 sends one
+  // mid-connection instead of a run of `have`s when that is shorter, so it is merged like
+  // haves (pieces are never un-had), in time proportional to its own length. And aria2
+  // has been seen sending `have`s before its first bitfield: those are kept too.
   if (p.bitfield_received) {
-    p.close(peer::close_reason::repeated_bitfield);
-    return false;
+    if (m.type != message_type::bitfield) {
+      p.close(peer::close_reason::repeated_bitfield);
+      return false;
+    }
+    auto parsed = swarm::bitfield::from_wire(m.payload, num_pieces);
+    if (!parsed) {
+      p.close(peer::close_reason::bad_bitfield, parsed.error().message());
+      return false;
+    }
+    const auto theirs = parsed->words();
+    const auto known = p.has.words();
+    for (std::size_t w = 0; w < theirs.size() && w < known.size(); ++w) {
+      std::uint64_t fresh = theirs[w] & ~known[w];
+      while (fresh) {
+        const auto i = w * 64 + static_cast<std::size_t>(std::countr_zero(fresh));
+        fresh &= fresh - 1;
+        p.has.set(i);
+        picker_->add_have(static_cast<std::uint32_t>(i));
+      }
+    }
+    return true;
   }
   p.bitfield_received = true;
   swarm::bitfield bf;

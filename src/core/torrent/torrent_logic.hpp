@@ -311,8 +311,11 @@ class torrent_logic {
   std::uint32_t max_open_pieces_ = 4;
   std::uint32_t open_cap_ = 0;  // last value given to the picker
 
-  // Blocks uploaded at least once (seed ratio: do not leave short of a full copy).
-  std::vector<bool> sent_blocks_;
+  // Blocks uploaded at least once (seed ratio: do not leave short of a full copy). A
+  // bitmap only for pieces partly sent, so memory follows what was uploaded, not the size
+  // the torrent claims (a bit per block of a 100 TiB torrent was 800 MB).
+  swarm::bitfield sent_pieces_;  // every block of the piece went out at least once
+  std::unordered_map<std::uint32_t, swarm::bitfield> sent_partial_;
   std::size_t sent_block_count_ = 0;
   std::size_t total_blocks_ = 0;
   std::size_t blocks_per_piece_ = 1;

@@ -50,10 +50,17 @@ bool torrent_logic::on_upload_ready(swarm::peer_key key, const std::vector<swarm
   std::int64_t bytes = 0;
   for (const auto& b : batch) {
     bytes += b.length;
-    const std::size_t index = b.piece * blocks_per_piece_ + b.begin / wire::block_size;
-    if (index < sent_blocks_.size() && !sent_blocks_[index]) {
-      sent_blocks_[index] = true;
-      ++sent_block_count_;
+    if (b.piece >= sent_pieces_.size() || sent_pieces_.test(b.piece)) continue;
+    const auto in_piece = picker_->blocks_in_piece(b.piece);
+    auto& bits = sent_partial_[b.piece];
+    if (bits.size() == 0) bits = swarm::bitfield(in_piece);
+    const std::size_t index = b.begin / wire::block_size;
+    if (index >= bits.size() || bits.test(index)) continue;
+    bits.set(index);
+    ++sent_block_count_;
+    if (bits.all()) {
+      sent_pieces_.set(b.piece);
+      sent_partial_.erase(b.piece);
     }
   }
   p->uploaded.total += bytes;

@@ -23,6 +23,10 @@ struct session_options {
   double min_announce_interval_s = 300;  // when a tracker gives no `min interval`
 };
 
+// Pieces are assembled in memory until their hash is checked: a torrent with larger ones
+// is not downloaded (seeding complete data does not need piece buffers).
+inline constexpr std::int64_t max_download_piece_length = 32 << 20;
+
 struct torrent_options {
   std::filesystem::path output_dir;
   bool seed = false;       // keep seeding after the download completes

@@ -121,6 +121,13 @@ asio::awaitable<void> torrent::start() {
       host_.on_torrent_done(*this);
       co_return;
     }
+    if (!complete_ && info_->piece_length > max_download_piece_length) {
+      fail("piece length " + std::to_string(info_->piece_length >> 20) +
+           " MiB is above the 32 MiB corrent downloads (pieces are kept in memory until "
+           "checked); `corrent seed` serves complete data of any piece length");
+      set_state(torrent_state::error);
+      co_return;
+    }
     if (!complete_ && options_.seed_only) {
       fail("the data in " + options_.output_dir.string() + " is incomplete or missing (" +
            std::to_string(have_.count()) + " of " + std::to_string(info_->num_pieces()) +

@@ -616,8 +616,8 @@ TEST(TorrentLogic, AStalledPeerHoldingRequestsIsDroppedAfterThreeTimeouts) {
   EXPECT_EQ(h.logic.find_peer(a)->closing, peer::close_reason::snubbed);
 }
 
-TEST(TorrentLogic, ASecondBitfieldOrHaveAllClosesTheConnection) {
-  // Each costs a pass over every piece: repeated, they froze the event loop.
+TEST(TorrentLogic, ALaterHaveAllOrHaveNoneClosesTheConnection) {
+  // Five bytes that cost a pass over every piece: repeated, they froze the event loop.
   harness h;
   h.set_info();
   const auto a = h.connect();
@@ -628,10 +628,31 @@ TEST(TorrentLogic, ASecondBitfieldOrHaveAllClosesTheConnection) {
   message none;
   none.type = message_type::have_none;
   EXPECT_TRUE(h.send(b, none));
+  EXPECT_FALSE(h.send(b, none));
+}
+
+TEST(TorrentLogic, ALaterBitfieldAddsPiecesLikeHaves) {
+  // aria2 sends one mid-connection in place of a run of haves; pieces are never un-had.
+  harness h;
+  h.set_info();
+  const auto a = h.connect();
   message bf;
   bf.type = message_type::bitfield;
-  bf.payload = std::string_view("\xff", 1);
-  EXPECT_FALSE(h.send(b, bf));
+  bf.payload = std::string_view("\x80", 1);  // piece 0
+  EXPECT_TRUE(h.send(a, bf));
+  bf.payload = std::string_view("\x41", 1);  // pieces 1 and 7, not 0
+  EXPECT_TRUE(h.send(a, bf));
+  const auto* p = h.logic.find_peer(a);
+  EXPECT_FALSE(p->is_closing());
+  EXPECT_TRUE(p->has.test(0));
+  EXPECT_TRUE(p->has.test(1));
+  EXPECT_TRUE(p->has.test(7));
+  EXPECT_EQ(p->has.count(), 3u);
+  EXPECT_EQ(h.logic.picker()->availability(0), 1u);
+  EXPECT_EQ(h.logic.picker()->availability(7), 1u);
+  bf.payload = std::string_view("\x41\x00", 2);  // wrong length
+  EXPECT_FALSE(h.send(a, bf));
+  EXPECT_EQ(p->closing, peer::close_reason::bad_bitfield);
 }
 
 TEST(TorrentLogic, HavesBeforeTheBitfieldAreMergedWithIt) {
