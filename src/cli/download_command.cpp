@@ -16,6 +16,7 @@
 #include "cli/commands.hpp"
 #include "cli/torrent_file.hpp"
 #include "cli/units.hpp"
+#include "core/text/printable.hpp"
 #include "io/session/run.hpp"
 
 namespace corrent::cli {
@@ -102,7 +103,7 @@ std::vector<std::string> status_lines(const std::vector<io::torrent_status>& all
     peers += s.peers_connected;
     finished += s.state == io::torrent_state::finished || s.state == io::torrent_state::seeding;
     if (i < max_lines) {
-      std::string name = s.name.size() > 24 ? s.name.substr(0, 23) + "~" : s.name;
+      std::string name = text::printable(s.name.size() > 24 ? s.name.substr(0, 23) + "~" : s.name);
       lines.push_back(fmt::format("{:<24} {}", name, status_line(s)));
     }
   }
@@ -279,7 +280,7 @@ int run(const download_cli_options& o) {
   if (!o.quiet) {
     for (const auto& job : jobs) {
       const auto& t = *job.torrent;
-      fmt::print("{}: {} in {} pieces, info-hash {}\n", t.name, human_size(t.total_length),
+      fmt::print("{}: {} in {} pieces, info-hash {}\n", text::printable(t.name), human_size(t.total_length),
                  t.num_pieces(), t.info_hash_hex());
     }
     std::fflush(stdout);
@@ -325,7 +326,7 @@ int run(const download_cli_options& o) {
     const auto& t = *jobs[i].torrent;
     if (s.complete) {
       if (!o.quiet) {
-        const std::string who = jobs.size() > 1 ? t.name + ": " : "";
+        const std::string who = jobs.size() > 1 ? text::printable(t.name) + ": " : "";
         if (s.downloaded_bytes > 0 || !to.seed) {
           fmt::print("done: {}{} in {:.1f} s ({} average), {} hash failure(s), saved to {}\n", who,
                      human_size(t.total_length), s.elapsed_s,
@@ -341,7 +342,8 @@ int run(const download_cli_options& o) {
     }
     all_complete = false;
     if (!s.error.empty()) {
-      fmt::print(stderr, "corrent: {}{}\n", jobs.size() > 1 ? t.name + ": " : "", s.error);
+      fmt::print(stderr, "corrent: {}{}\n", jobs.size() > 1 ? text::printable(t.name) + ": " : "",
+               text::printable(s.error));
     }
   }
   if (all_complete) {

@@ -10,6 +10,7 @@
 #include "cli/commands.hpp"
 #include "cli/torrent_file.hpp"
 #include "cli/units.hpp"
+#include "core/text/printable.hpp"
 #include "io/tracker/scrape.hpp"
 
 namespace corrent::cli {
@@ -83,18 +84,18 @@ void print_tree(const metainfo::torrent& t) {
     }
     open_dirs.resize(common);
     for (std::size_t d = common; d + 1 < parts.size(); ++d) {
-      fmt::print("  {:>12}  {}{}/\n", "", std::string(2 * d, ' '), parts[d]);
+      fmt::print("  {:>12}  {}{}/\n", "", std::string(2 * d, ' '), text::printable(parts[d]));
       open_dirs.push_back(parts[d]);
     }
     fmt::print("  {:>12}  {}{}\n", human_size(f.length), std::string(2 * (parts.size() - 1), ' '),
-               parts.back());
+               text::printable(parts.back()));
     ++shown;
   }
   if (pads) fmt::print("  ({} pad files not shown)\n", pads);
 }
 
 void print_human(const metainfo::torrent& t) {
-  fmt::print("name:        {}\n", t.name);
+  fmt::print("name:        {}\n", text::printable(t.name));
   fmt::print("info-hash:   {}{}\n", t.info_hash_hex(), t.hybrid ? " (v1 of a hybrid torrent)" : "");
   fmt::print("size:        {} ({} bytes)\n", human_size(t.total_length), t.total_length);
   fmt::print("pieces:      {} x {}", t.num_pieces(), human_size(t.piece_length));
@@ -108,19 +109,19 @@ void print_human(const metainfo::torrent& t) {
     if (gmtime_r(&when, &tm)) std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S UTC", &tm);
     fmt::print("created:     {}\n", buf);
   }
-  if (!t.created_by.empty()) fmt::print("created by:  {}\n", t.created_by);
-  if (!t.comment.empty()) fmt::print("comment:     {}\n", t.comment);
+  if (!t.created_by.empty()) fmt::print("created by:  {}\n", text::printable(t.created_by));
+  if (!t.comment.empty()) fmt::print("comment:     {}\n", text::printable(t.comment));
   if (t.trackers.empty()) {
     fmt::print("trackers:    none\n");
   } else {
     fmt::print("trackers:\n");
     for (std::size_t i = 0; i < t.trackers.size(); ++i) {
-      for (const auto& url : t.trackers[i]) fmt::print("  tier {:<3} {}\n", i + 1, url);
+      for (const auto& url : t.trackers[i]) fmt::print("  tier {:<3} {}\n", i + 1, text::printable(url));
     }
   }
   if (!t.url_list.empty()) {
     fmt::print("web seeds:\n");
-    for (const auto& u : t.url_list) fmt::print("  {}\n", u);
+    for (const auto& u : t.url_list) fmt::print("  {}\n", text::printable(u));
   }
   std::size_t content_files = 0;
   for (const auto& f : t.files) content_files += f.pad ? 0 : 1;

@@ -658,6 +658,95 @@ class Resume(dltest.DownloadTest):
             if r.returncode != 0:
                 subprocess.run(["umount", "-l", mnt], capture_output=True, timeout=30)
 
+    # ------------------------------------------------------------ 5b. a failed flush
+    SHIM = r"""
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+/* The first fdatasync of a file in .corrent-parts fails with EIO and, like a lost
+   writeback, the data written to it so far is gone (the file keeps its size). */
+static int failed;
+int fdatasync(int fd) {
+  static int (*real)(int);
+  if (!real) real = (int (*)(int))dlsym(RTLD_NEXT, "fdatasync");
+  char link[64], path[4096];
+  snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
+  ssize_t n = readlink(link, path, sizeof path - 1);
+  if (!failed && n > 0) {
+    path[n] = 0;
+    if (strstr(path, ".corrent-parts/")) {
+      struct stat st;
+      if (fstat(fd, &st) == 0 && st.st_size > 0) {
+        failed = 1;
+        if (ftruncate(fd, 0) == 0 && ftruncate(fd, st.st_size) == 0) {
+          fprintf(stderr, "shim: fdatasync of %s failed (EIO), its data dropped\n", path);
+        }
+        errno = EIO;
+        return -1;
+      }
+    }
+  }
+  return real(fd);
+}
+"""
+
+    def test_5b_failed_flush_is_never_vouched_for(self):
+        """Linux reports a lost writeback once: a later flush succeeds. The resume file
+        must never vouch for the pieces written before the failed one."""
+        shim_c = os.path.join(self.sw.tmp, "fail_sync.c")
+        shim = os.path.join(self.sw.tmp, "fail_sync.so")
+        with open(shim_c, "w") as f:
+            f.write(self.SHIM)
+        r = subprocess.run(["gcc", "-shared", "-fPIC", "-O1", "-o", shim, shim_c, "-ldl"], capture_output=True,
+                           timeout=60)
+        self.assertEqual(r.returncode, 0, r.stderr.decode(errors="replace"))
+        content = self.content_single(16 * MiB + 4321, name="flush.bin", seed=52)
+        torrent = self.dead_tracker_torrent(self.sw.make_torrent(content, PIECE))
+        seeder = self.sw.lt_seeder(torrent, content, upload_limit=2_000_000)  # ~8 s: a few checkpoints
+        self.sw.wait_ready([seeder], None, torrent)
+        out = self.out_dir("flush")
+        env = dict(os.environ)
+        env["LD_PRELOAD"] = shim
+        if os.environ.get("CORRENT_SANITIZED", "0") not in ("", "0"):  # ASan's runtime must come first
+            asan = subprocess.run(["gcc", "-print-file-name=libasan.so"], capture_output=True, text=True).stdout.strip()
+            env["LD_PRELOAD"] = f"{os.path.realpath(asan)}:{shim}"
+        stats = os.path.join(self.sw.tmp, "flush.stats.json")
+        argv = [sl.corrent_bin(), "download", torrent.path, "-o", out, "--listen", f"127.0.0.1:{sl.free_port()}",
+                "--stats", stats, "--peer", seeder.address]
+        proc = self.sw.start_proc("flush-first", argv, env=env)
+        proc.stats_path = stats
+        _, resume = self.parts_paths(torrent, out)
+        failed_at = None
+        deadline = time.monotonic() + 40
+        while time.monotonic() < deadline and proc.alive():
+            with open(proc.log_path, "rb") as f:
+                log = f.read().decode(errors="replace")
+            if failed_at is None and "shim: fdatasync" in log:
+                failed_at = time.monotonic()
+            # a checkpoint that worked after the failure: the resume file is newer
+            if failed_at and os.path.exists(resume) and os.path.getmtime(resume) > time.time() - 1 \
+                    and time.monotonic() - failed_at > 2.5:
+                break
+            time.sleep(0.1)
+        self.assertIsNotNone(failed_at, f"the shim never failed a flush:\n{log[-1500:]}")
+        self.assertTrue(proc.alive(), f"the download ended before a checkpoint after the failure:\n{log[-1500:]}")
+        rc, st, text = self.signal_and_finish(proc, signal.SIGKILL)
+        good = self.good_pieces(torrent, out)
+        _, recorded = self.recorded_pieces(torrent, out)
+        self.note(f"killed {time.monotonic() - failed_at:.1f}s after the failed flush: good on disk {len(good)}, "
+                  f"recorded {None if recorded is None else len(recorded)}")
+        self.assertIsNotNone(recorded, "no resume file after the failed flush")
+        self.assertEqual(sorted(recorded - good), [], "the resume file vouches for pieces lost in the failed flush")
+        self.assertIn("flushing to disk failed", text)
+        seeder.set_upload_limit(0)
+        rc, st, text, el = self.run_corrent(torrent, out, "flush-second", peers=[seeder.address], timeout=60)
+        self.assertEqual(rc, 0, text[-1500:])
+        self.assert_finished_dir(content, out, "after the failed flush")
+
     # ------------------------------------------------------------ 6. resume speed
     def test_6_resume_speed(self):
         content = self.content_single(256 * MiB + 4321, name="big.bin", seed=61)

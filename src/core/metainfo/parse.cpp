@@ -124,6 +124,10 @@ result<void> parse_files(const value& info, metainfo::info& t, const parse_limit
     e.path = t.name;
     e.length = total = length->as_int();
     parse_attr(info, e);
+    // BEP 47 pad and symlink attributes describe entries of a file list: the one file of
+    // a single-file torrent is its data, whatever it claims (else "done" with no file).
+    e.pad = e.symlink = false;
+    e.symlink_target.clear();
     t.files.push_back(std::move(e));
   } else {
     return fail(errc::missing_field, "neither 'length' nor 'files' in info");
@@ -162,6 +166,9 @@ result<void> parse_info_dict(const value& info, metainfo::info& t, const parse_l
   const value* name = find_utf8(info, "name");
   if (!name || !name->is_string()) return fail(errc::missing_field, "'name'");
   if (auto r = check_component(name->as_string(), "name"); !r) return r.error();
+  if (name->as_string() == ".corrent-parts") {  // where partial data of every torrent lives
+    return fail(errc::invalid_path, "name '.corrent-parts' is reserved for corrent's partial data");
+  }
   t.name = std::string(name->as_string());
 
   const value* plen = info.find("piece length");

@@ -40,6 +40,8 @@ std::string_view to_string(close_reason r) {
       return "too many queued requests";
     case close_reason::idle_timeout:
       return "idle for too long";
+    case close_reason::send_stalled:
+      return "not reading what we send";
     case close_reason::snubbed:
       return "no data for 30 s with requests pending (snubbed)";
     case close_reason::banned:

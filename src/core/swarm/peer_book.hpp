@@ -8,12 +8,18 @@
 // waits backoff_base_s * 2^failures (capped), and an entry that failed `max_failures`
 // times in a row is forgotten unless it was given by hand. Our own address (a connection
 // that reached our own peer id) is never dialled again, whatever source names it later.
-// Bounded: at most max_known entries; addresses that are unusable (port 0, unspecified,
-// multicast) are never taken. Pure: time is passed in as seconds.
+// Bounded: at most max_known entries, and at most max_per_origin of them from any one
+// origin (one tracker tier, say), so one source cannot fill the book with addresses that
+// never answer; when full, an entry that keeps failing makes room for a new one (the one
+// with the most failures, from the origin that holds the most). Addresses that are
+// unusable (port 0, unspecified, multicast) are never taken. Bans and standing are kept
+// for at most max_ips addresses each (the oldest ban goes first; standing that says
+// nothing goes first). Pure: time is passed in as seconds.
 #pragma once
 
 #include <array>
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <set>
 #include <string_view>
@@ -28,6 +34,8 @@ std::string_view to_string(peer_source s);
 
 struct peer_book_config {
   std::size_t max_known = 5000;
+  std::size_t max_per_origin = 2500;  // entries first added by one origin
+  std::size_t max_ips = 10000;        // bans, and standing records
   double reconnect_s = 5;     // after a connection that completed its handshake
   double backoff_base_s = 5;  // after a failed attempt: base * 2^min(failures, shift)
   int max_backoff_shift = 6;
@@ -51,9 +59,11 @@ class peer_book {
 
   explicit peer_book(peer_book_config config = {}) : config_(config) {}
 
-  // A peer to dial. False when it is unusable, banned, ours, or the book is full; an
-  // entry already known keeps its schedule and adds the source.
-  bool add(const net::peer_address& a, peer_source source);
+  // A peer to dial. False when it is unusable, banned, ours, or the book (or the origin's
+  // share of it) is full of entries that do not fail; an entry already known keeps its
+  // schedule and adds the source. `origin` tells sources of one kind apart (the tracker
+  // tier); it counts against max_per_origin.
+  bool add(const net::peer_address& a, peer_source source, std::uint16_t origin = 0);
   // Appends up to `max` entries due at `now` to `out` and marks them in use.
   void pick(double now, std::size_t max, std::vector<net::peer_address>& out);
   // The next time an entry not in use becomes due (for the caller's timer); -1: none.
@@ -73,7 +83,7 @@ class peer_book {
   bool is_banned(const net::peer_address& a) const { return banned_.count(ip_key::of(a)) != 0; }
   std::size_t banned_count() const { return banned_.size(); }
 
-  standing& standing_of(const net::peer_address& a) { return standing_[ip_key::of(a)]; }
+  standing& standing_of(const net::peer_address& a);
   const standing* find_standing(const net::peer_address& a) const;
 
   std::size_t size() const { return entries_.size(); }
@@ -86,11 +96,19 @@ class peer_book {
     int failures = 0;
     bool in_use = false;
     std::uint8_t sources = 0;  // bit per peer_source
+    std::uint32_t origin = 0;  // who added it first: source kind << 16 | origin
   };
+  using entry_map = std::map<net::peer_address, entry>;
+  // Drops the entry (not in use, not manual, failed at least once) with the most failures,
+  // among those of `origin` (or of any origin when null). False if there is none.
+  bool evict_failing(const std::uint32_t* origin);
+  void erase(entry_map::iterator it);
   peer_book_config config_;
-  std::map<net::peer_address, entry> entries_;
+  entry_map entries_;
+  std::map<std::uint32_t, std::size_t> per_origin_;
   std::set<net::peer_address> self_;
   std::set<ip_key> banned_;
+  std::deque<ip_key> ban_order_;  // oldest first, for the bound
   std::map<ip_key, standing> standing_;
 };
 

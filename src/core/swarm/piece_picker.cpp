@@ -360,9 +360,9 @@ void piece_picker::pick_blocks(peer_key who, const bitfield& peer_has, std::size
   m.request_from_partials([&](const partial& s) { return peer_has.test(s.piece) && mine(s); }, who,
                           want, out);
   for (std::uint64_t r = random; want > 0; r = next_random(r)) {
-    // A peer on parole opens one piece at a time (whatever the cap: it cannot hold up the
-    // others); the rest stop at the cap.
-    if (exclusive ? owns_open_piece(who) : m.downloading.size() >= m.max_open) break;
+    // Everyone stops at the cap (each open piece is a buffer of the session's budget); a
+    // peer on parole also opens only one piece at a time.
+    if (m.downloading.size() >= m.max_open || (exclusive && owns_open_piece(who))) break;
     const auto piece = get_piece_from_work_queue(peer_has, r);
     if (!piece) break;
     partial& s = m.slots[m.slot_of[*piece]];

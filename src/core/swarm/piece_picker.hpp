@@ -66,7 +66,8 @@ class piece_picker {
   // At most this many pieces being downloaded — in progress with a block still missing;
   // each costs the session a piece buffer (pieces waiting for their hash check are the
   // session's to cap): once reached, peers share the open pieces instead of starting new ones. A
-  // peer on parole (exclusive) has one piece open at a time, cap or not. Default: unlimited.
+  // peer on parole (exclusive) has one piece open at a time, within the cap too. Default:
+  // unlimited.
   void set_max_open_pieces(std::uint32_t n);
 
   // --- requests ---

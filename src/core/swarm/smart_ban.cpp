@@ -30,11 +30,12 @@ void smart_ban::on_piece_failed(std::uint32_t piece,
   const std::size_t n = std::min(senders.size(), digests.size());
   for (std::size_t i = 0; i < n && rec.size() < max_records_per_piece; ++i) {
     if (!senders[i]) continue;
-    const entry e{static_cast<std::uint32_t>(i), *senders[i], digests[i]};
-    const bool seen = std::any_of(rec.begin(), rec.end(), [&](const entry& r) {
-      return r.block == e.block && r.sender == e.sender && r.digest == e.digest;
+    const auto block = static_cast<std::uint32_t>(i);
+    const auto [first, last] = rec.equal_range(block);
+    const bool seen = std::any_of(first, last, [&](const auto& r) {
+      return r.second.sender == *senders[i] && r.second.digest == digests[i];
     });
-    if (!seen) rec.push_back(e);
+    if (!seen) rec.emplace_hint(last, block, entry{*senders[i], digests[i]});
   }
 }
 
@@ -43,8 +44,8 @@ std::vector<net::peer_address> smart_ban::on_piece_verified(
   std::vector<net::peer_address> bad;
   const auto it = records_.find(piece);
   if (it == records_.end()) return bad;
-  for (const entry& e : it->second) {
-    if (e.block >= good.size() || e.digest == good[e.block]) continue;
+  for (const auto& [block, e] : it->second) {
+    if (block >= good.size() || e.digest == good[block]) continue;
     if (std::find(bad.begin(), bad.end(), e.sender) == bad.end()) bad.push_back(e.sender);
   }
   records_.erase(it);

@@ -50,12 +50,14 @@ class smart_ban {
 
  private:
   struct entry {
-    std::uint32_t block = 0;
     net::peer_address sender;
     crypto::sha1_digest digest{};
   };
+  // Per piece, by block: a duplicate check looks at one block's few entries, not the
+  // whole record (that was quadratic in the blocks of a large piece).
+  using record = std::multimap<std::uint32_t, entry>;
   std::size_t max_pieces_;
-  std::map<std::uint32_t, std::vector<entry>> records_;
+  std::map<std::uint32_t, record> records_;
   std::deque<std::uint32_t> order_;  // oldest watched piece first
 };
 

@@ -65,18 +65,34 @@ void torrent_logic::connect_more(double now) {
 void torrent_logic::announce_due(double now) {
   int connected = 0;
   for (const auto& [key, p] : peers_) connected += p->is_closing() ? 0 : 1;
+  // BEP 12: a tier is a fallback of those before it. Tiers start in order while the ones
+  // before are failing or still trying (a silent tracker must not hold the next tier back
+  // for its whole timeout), at most max_tier_rounds_in_flight at once (a torrent with a
+  // thousand dead tiers must not open a thousand announces), and none after a tier whose
+  // last round worked.
+  std::size_t in_flight = 0;
+  for (const auto& t : tiers_) in_flight += t.in_flight ? 1 : 0;
   for (std::size_t i = 0; i < tiers_.size(); ++i) {
     auto& t = tiers_[i];
-    if (t.in_flight) continue;
-    if (t.announced && !t.schedule.due(now - t.last_round_at, connected, seeding_ || complete(),
-                                       config_.low_peer_count))
+    if (t.in_flight) {
+      if (t.ok) break;
       continue;
+    }
+    const bool due = !t.announced || t.schedule.due(now - t.last_round_at, connected,
+                                                    seeding_ || complete(), config_.low_peer_count);
+    if (!due) {
+      if (t.ok) break;
+      continue;
+    }
+    if (in_flight >= config_.max_tier_rounds_in_flight) break;
+    ++in_flight;
     t.in_flight = true;
     action a;
     a.kind = action_kind::announce;
     a.tier = i;
     a.event = t.next_event;
     actions_.push_back(std::move(a));
+    if (t.ok) break;
   }
 }
 
@@ -96,6 +112,7 @@ void torrent_logic::on_announced(std::size_t tier, const std::string* url,
   t.announced = true;
   t.last_round_at = now;
   const bool ok = url && response && !response->failure_reason;
+  t.ok = ok;
   t.schedule.on_round(ok);
   if (!ok) return;
   t.next_event = tracker::event::none;
@@ -111,7 +128,7 @@ void torrent_logic::on_announced(std::size_t tier, const std::string* url,
       static_cast<double>(std::clamp<std::int64_t>(response->interval, 30, 4 * 3600)));
   t.last_good = *url;
   t.urls.on_success(*url);  // BEP 12: the one that answered goes first
-  add_peers(response->peers, swarm::peer_source::tracker, now);
+  add_peers(response->peers, swarm::peer_source::tracker, now, static_cast<std::uint16_t>(tier));
 }
 
 }  // namespace corrent::torrent

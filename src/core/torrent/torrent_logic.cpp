@@ -1,10 +1,10 @@
 // torrent_logic: construction, `info`, peers coming and going, and the messages that
 // change a connection's state. The request side is in requests.cpp, piece outcomes in
 // pieces.cpp, choking and serving in upload.cpp, the clock in schedule.cpp.
-#include <bit>
 #include "core/torrent/torrent_logic.hpp"
 
 #include <algorithm>
+#include <bit>
 
 namespace corrent::torrent {
 
@@ -15,8 +15,15 @@ torrent_logic::torrent_logic(torrent_config config,
       choker_(config.choker),
       slots_(config.slots),
       book_(config.book) {
+  // Bounded: a .torrent may list thousands of URLs; past the cap they are never tried.
+  std::size_t url_count = 0;
   for (auto& urls : trackers) {
+    if (url_count >= config_.max_tracker_urls) break;
+    if (urls.size() > config_.max_tracker_urls - url_count) {
+      urls.resize(config_.max_tracker_urls - url_count);
+    }
     if (urls.empty()) continue;
+    url_count += urls.size();
     tiers_.push_back({tracker::tier(std::move(urls), rng_()), {}, {}});
   }
 }
@@ -115,12 +122,26 @@ std::optional<peer::close_reason> torrent_logic::may_attach(const net::peer_addr
   }
   if (same_ip >= config_.max_incoming_per_ip) return peer::close_reason::too_many_from_ip;
   if (live + connecting_ < config_.max_peers) return std::nullopt;
-  // Full: the longest-connected peer that has traded nothing either way makes room.
+  // Full: a peer that has traded nothing either way makes room: first one that does not
+  // even want anything (connected idle_replaceable_after_s or more), else one that wants
+  // but got nothing in useless_after_s; the longest-connected of them. Otherwise a crowd
+  // of idle connections would keep every newcomer out.
   peer::peer_state* useless = nullptr;
+  const auto rank = [&](const peer::peer_state& p) {  // 0: not replaceable
+    if (p.is_closing() || p.downloaded.total > 0 || p.uploaded.total > 0) return 0;
+    const double age = now - p.connected_at;
+    if (!p.peer_interested && age >= config_.idle_replaceable_after_s) return 2;
+    if (age >= config_.useless_after_s) return 1;
+    return 0;
+  };
+  int best = 0;
   for (auto& [key, p] : peers_) {
-    if (p->is_closing() || now - p->connected_at < config_.useless_after_s) continue;
-    if (p->downloaded.total > 0 || p->uploaded.total > 0 || p->peer_interested) continue;
-    if (!useless || p->connected_at < useless->connected_at) useless = p.get();
+    const int r = rank(*p);
+    if (r == 0) continue;
+    if (r > best || (r == best && p->connected_at < useless->connected_at)) {
+      useless = p.get();
+      best = r;
+    }
   }
   if (!useless) return peer::close_reason::too_many_peers;
   useless->close(peer::close_reason::too_many_peers, "replaced: traded nothing");
@@ -205,8 +226,8 @@ void torrent_logic::on_connect_failed(const net::peer_address& address, peer::cl
 }
 
 void torrent_logic::add_peers(const std::vector<net::peer_address>& peers,
-                              swarm::peer_source source, double now) {
-  for (const auto& a : peers) book_.add(a, source);
+                              swarm::peer_source source, double now, std::uint16_t origin) {
+  for (const auto& a : peers) book_.add(a, source, origin);
   connect_more(now);
 }
 

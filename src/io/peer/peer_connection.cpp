@@ -15,6 +15,11 @@ using namespace std::chrono_literals;
 
 namespace {
 constexpr auto idle_timeout = 150s;
+// Bytes waiting to go out that have not moved for this long: the peer does not read
+// (a zero window, with keep-alives to look alive), and what we queue for it pins memory.
+constexpr auto send_stall_timeout = 60s;
+// Writes go out in parts of at most this much, so a slow reader still shows progress.
+constexpr std::size_t write_part = 256 * 1024;
 constexpr auto keep_alive_interval = 90s;
 constexpr std::size_t read_chunk = 256 * 1024;
 }  // namespace
@@ -128,7 +133,7 @@ std::size_t peer_connection::unsent_bytes() const {
 
 asio::awaitable<void> peer_connection::write_loop() {
   auto last_write = clock::now();
-  std::vector<asio::const_buffer> buffers;
+  std::vector<asio::const_buffer> buffers, part;
   while (!closed_) {
     if (queue_.empty()) {
       wake_.expires_at(last_write + keep_alive_interval);
@@ -151,13 +156,30 @@ asio::awaitable<void> peer_connection::write_loop() {
         buffers.push_back(asio::buffer(c.small));
       }
     }
-    auto [ec, n] = co_await stream_->write(buffers);
-    if (ec) {
-      if (reason_ == peer::close_reason::none) {
-        reason_ = peer::close_reason::io_error;
-        detail_ = "write failed: " + ec.message();
+    send_progress_at_ = clock::now();
+    std::size_t first = 0, skip = 0;  // the next byte to send: buffers[first] + skip
+    while (first < buffers.size()) {
+      part.clear();
+      std::size_t room = write_part;
+      for (std::size_t i = first; i < buffers.size() && room > 0; ++i) {
+        auto b = buffers[i] + (i == first ? skip : 0);
+        const std::size_t take = std::min(room, b.size());
+        part.emplace_back(b.data(), take);
+        room -= take;
       }
-      co_return;
+      auto [ec, n] = co_await stream_->write(part);
+      if (ec) {
+        if (reason_ == peer::close_reason::none) {
+          reason_ = peer::close_reason::io_error;
+          detail_ = "write failed: " + ec.message();
+        }
+        co_return;
+      }
+      send_progress_at_ = clock::now();
+      for (skip += n; first < buffers.size() && skip >= buffers[first].size();) {
+        skip -= buffers[first].size();
+        ++first;
+      }
     }
     for (auto& c : writing_) {
       if (c.owner || spare_.size() >= 4) continue;
@@ -178,6 +200,10 @@ asio::awaitable<void> peer_connection::watchdog() {
     if (ec || closed_) co_return;
     if (clock::now() - last_receive_ > idle_timeout) {
       if (reason_ == peer::close_reason::none) reason_ = peer::close_reason::idle_timeout;
+      co_return;
+    }
+    if (!writing_.empty() && clock::now() - send_progress_at_ > send_stall_timeout) {
+      if (reason_ == peer::close_reason::none) reason_ = peer::close_reason::send_stalled;
       co_return;
     }
   }

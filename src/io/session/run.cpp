@@ -1,11 +1,13 @@
 #include "io/session/run.hpp"
 
 #include <spdlog/spdlog.h>
+#include <sys/resource.h>
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 
+#include "core/text/printable.hpp"
 #include "io/session/session.hpp"
 
 namespace corrent::io {
@@ -13,13 +15,25 @@ namespace asio = boost::asio;
 
 namespace {
 
+// Debian starts processes with a soft limit of 1,024 descriptors and a hard one far above:
+// peers, trackers and open files of many torrents need more, and only we can raise it.
+void raise_descriptor_limit() {
+  rlimit rl{};
+  if (::getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur >= rl.rlim_max) return;
+  const auto before = rl.rlim_cur;
+  rl.rlim_cur = rl.rlim_max;
+  if (::setrlimit(RLIMIT_NOFILE, &rl) == 0) {
+    spdlog::debug("descriptor limit raised from {} to {}", before, rl.rlim_cur);
+  }
+}
+
 asio::awaitable<void> drive(session& s, const std::vector<session_job>& jobs,
                             session_report& report, bool& interrupted) {
   for (const auto& job : jobs) {
     auto params = job.torrent->to_add_params();
     std::shared_ptr<const metainfo::info> info(job.torrent, job.torrent.get());
     if (auto r = s.add(std::move(params), std::move(info), job.options); !r) {
-      spdlog::error("{}: {}", job.torrent->name, r.error().message());
+      spdlog::error("{}: {}", text::printable(job.torrent->name), text::printable(r.error().message()));
     }
   }
   co_await s.wait_until_done();
@@ -32,6 +46,7 @@ asio::awaitable<void> drive(session& s, const std::vector<session_job>& jobs,
 session_report run_session(const std::vector<session_job>& jobs, const session_options& options,
                            const std::function<void(const std::vector<torrent_status>&)>& on_status) {
   session_report report;
+  raise_descriptor_limit();
   asio::io_context ioc(1);
   bool interrupted = false;
   {

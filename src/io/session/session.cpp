@@ -184,15 +184,30 @@ result<void> session::open() {
 
 asio::awaitable<void> session::accept_loop(tcp::acceptor& acceptor) {
   asio::steady_timer pause(ex_);
+  // Out of descriptors (EMFILE), say: the pending connection stays queued and every accept
+  // fails at once. Back off (0.1 s doubling to 2 s) and log the first failure, then one
+  // line a minute with how many there were.
+  auto backoff = 100ms;
+  int failures = 0;
+  auto logged_at = std::chrono::steady_clock::time_point{};
   while (acceptor.is_open()) {
     auto [ec, socket] = co_await acceptor.async_accept(as_tuple(use_awaitable));
     if (ec) {
       if (ec == asio::error::operation_aborted || !acceptor.is_open()) co_return;
-      spdlog::warn("accept failed: {}", ec.message());
-      pause.expires_after(100ms);  // out of descriptors, say: do not spin
+      ++failures;
+      const auto now = std::chrono::steady_clock::now();
+      if (now - logged_at >= 60s) {
+        spdlog::warn("accept failed: {} ({} time{} since the last report); backing off",
+                     ec.message(), failures, failures == 1 ? "" : "s");
+        logged_at = now;
+        failures = 0;
+      }
+      pause.expires_after(backoff);
+      backoff = std::min<std::chrono::milliseconds>(backoff * 2, 2s);
       co_await pause.async_wait(as_tuple(use_awaitable));
       continue;
     }
+    backoff = 100ms;
     if (shutting_down_ || handshakes_ >= max_pending_handshakes) continue;  // socket closes
     boost::system::error_code rec;
     const auto remote = socket.remote_endpoint(rec);

@@ -59,7 +59,14 @@ result<int> file_cache::acquire(owner_id owner, std::size_t file,
     return it->second.fd;
   }
   if (open_ >= max_open_) evict_one();
-  const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
+  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
+  // The process is out of descriptors (peers, trackers): give one of ours back and retry.
+  for (int retry = 0; fd < 0 && (errno == EMFILE || errno == ENFILE) && retry < 4; ++retry) {
+    const auto before = open_;
+    evict_one();
+    if (open_ == before) break;  // nothing of ours to give back
+    fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
+  }
   if (fd < 0) {
     return error{boost::system::error_code(errno, boost::system::system_category()),
                  path.string()};

@@ -32,7 +32,7 @@ class file_reader {
     }
     if (index != index_) {
       close();
-      fd_ = ::open(src.path.c_str(), O_RDONLY | O_CLOEXEC);
+      fd_ = ::open(src.path.c_str(), O_RDONLY | O_CLOEXEC | (src.follow_links ? 0 : O_NOFOLLOW));
       if (fd_ < 0) {
         why = src.path.string() + ": " + std::strerror(errno);
         return false;

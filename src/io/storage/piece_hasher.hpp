@@ -19,6 +19,9 @@ struct hash_source {
   std::filesystem::path path;  // ignored when zeros is set
   std::int64_t length = 0;
   bool zeros = false;  // BEP 47 pad file: its bytes are zeros and never on disk
+  // Opened with O_NOFOLLOW unless set: a torrent's files (verify, recheck) are never read
+  // through a link planted at their name; `create` reads what the user pointed it at.
+  bool follow_links = false;
 };
 
 struct hash_progress {

@@ -51,6 +51,18 @@ void torrent_storage::use_final_location() {
 result<void> torrent_storage::prepare() {
   const fs::path parts_rel = parts_dir_.lexically_relative(output_dir_);
   if (auto r = make_dirs_inside(output_dir_, parts_rel); !r) return r;
+  {
+    // Temporaries of our resume file left by a kill in the middle of writing one.
+    const std::string prefix = resume_path().filename().string() + ".";
+    std::error_code ec;
+    for (fs::directory_iterator it(parts_dir_.parent_path(), ec), end; !ec && it != end;
+         it.increment(ec)) {
+      const std::string n = it->path().filename().string();
+      if (n.starts_with(prefix) && n.ends_with(".corrent-tmp") && it->is_regular_file(ec)) {
+        fs::remove(it->path(), ec);
+      }
+    }
+  }
   std::unordered_set<std::string> made;  // directories made and checked
   for (std::size_t i = 0; i < torrent_.files.size(); ++i) {
     const auto& f = torrent_.files[i];

@@ -6,6 +6,9 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <random>
+
+#include <fmt/format.h>
 
 namespace corrent::io {
 namespace {
@@ -54,12 +57,30 @@ result<std::string> read_whole_file(const std::filesystem::path& path, std::size
   return data;
 }
 
+result<void> create_empty_file(const std::filesystem::path& path) {
+  // O_EXCL: never truncate what is there; O_NOFOLLOW (and O_EXCL's own refusal of links):
+  // never create through a link planted at that name.
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+  if (fd < 0) return errno_error(errno, path);
+  ::close(fd);
+  return {};
+}
+
 result<void> replace_file_atomically(const std::filesystem::path& path, std::string_view bytes) {
-  std::filesystem::path tmp = path;
-  tmp += ".tmp";
+  // A temporary name of our own, created exclusively: a fixed `NAME.tmp` could be a file of
+  // the torrent itself (truncated, then renamed away) or a link planted to be written through.
+  std::filesystem::path tmp;
+  int fd = -1;
+  std::random_device rd;
+  for (int attempt = 0; attempt < 16 && fd < 0; ++attempt) {
+    tmp = path;
+    tmp += fmt::format(".{:08x}.corrent-tmp", rd());
+    fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+    if (fd < 0 && errno != EEXIST) return errno_error(errno, tmp);
+  }
+  if (fd < 0) return errno_error(EEXIST, tmp);
   {
-    fd_guard f{::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)};
-    if (f.fd < 0) return errno_error(errno, tmp);
+    fd_guard f{fd};
     std::size_t done = 0;
     while (done < bytes.size()) {
       const ssize_t n = ::write(f.fd, bytes.data() + done, bytes.size() - done);

@@ -5,6 +5,7 @@
 // go to the tracker that last answered in each tier.
 #include <spdlog/spdlog.h>
 
+#include "core/text/printable.hpp"
 #include "io/torrent/torrent.hpp"
 #include "io/tracker/http_client.hpp"
 #include "io/tracker/udp_client.hpp"
@@ -51,29 +52,46 @@ asio::awaitable<void> torrent::announce_tier(std::size_t tier, tracker::event ev
     auto resp = co_await announce_to(url, req, 15s);
     if (!logic_) co_return;
     if (!resp) {
-      tracker_state_ = url + ": " + resp.error().message();
-      if (resp.error().code != boost::system::errc::protocol_not_supported ||
-          warned_urls_.insert(url).second) {
-        spdlog::warn("tracker {}: {}", url, resp.error().message());
-      }
+      tracker_state_ = text::printable(url + ": " + resp.error().message());
+      tracker_problem(url, "tracker " + text::printable(url) + ": " +
+                               text::printable(resp.error().message()));
       continue;
     }
     if (resp->failure_reason) {
-      tracker_state_ = url + ": failure: " + *resp->failure_reason;
-      spdlog::warn("tracker {} refused: {}", url, *resp->failure_reason);
+      tracker_state_ = text::printable(url + ": failure: " + *resp->failure_reason);
+      tracker_problem(url, "tracker " + text::printable(url) + " refused: " +
+                               text::printable(*resp->failure_reason));
       continue;
     }
     if (!resp->warning_message.empty())
-      spdlog::warn("tracker {} warns: {}", url, resp->warning_message);
+      spdlog::warn("tracker {} warns: {}", text::printable(url),
+                   text::printable(resp->warning_message));
     if (!resp->tracker_id.empty()) tracker_id_ = resp->tracker_id;
-    tracker_state_ = url + ": ok, " + std::to_string(resp->peers.size()) + " peers";
-    spdlog::debug("tracker {}: {} peers, interval {} s", url, resp->peers.size(), resp->interval);
+    tracker_state_ = text::printable(url) + ": ok, " + std::to_string(resp->peers.size()) + " peers";
+    spdlog::debug("tracker {}: {} peers, interval {} s", text::printable(url), resp->peers.size(), resp->interval);
     logic_->on_announced(tier, &url, &*resp, host_.now());
     process();
     co_return;
   }
   logic_->on_announced(tier, nullptr, nullptr, host_.now());
   process();
+}
+
+// A tracker's problem is a warning the first time, and only for the first few trackers of
+// the torrent; after that (a torrent may list hundreds of dead ones, retried for hours)
+// it is logged at debug level, with one line to say so.
+void torrent::tracker_problem(const std::string& url, const std::string& line) {
+  constexpr std::size_t max_warned = 16;
+  if (warned_urls_.size() < max_warned && warned_urls_.insert(url).second) {
+    spdlog::warn("{}", line);
+    return;
+  }
+  if (!warned_urls_.count(url) && !tracker_warnings_capped_) {
+    tracker_warnings_capped_ = true;
+    spdlog::warn("{}: more trackers fail; their errors are logged with --verbose",
+                 text::printable(name()));
+  }
+  spdlog::debug("{}", line);
 }
 
 asio::awaitable<void> torrent::announce_once(tracker::event ev, std::chrono::milliseconds timeout) {
@@ -83,7 +101,15 @@ asio::awaitable<void> torrent::announce_once(tracker::event ev, std::chrono::mil
   for (std::size_t i = 0; i < logic_->tier_count(); ++i) {
     if (!logic_->tier_last_good(i).empty()) urls.push_back(logic_->tier_last_good(i));
   }
-  for (const auto& url : urls) co_await announce_to(url, req, timeout);
+  task_group group(host_.executor(), "final announces");
+  for (auto& url : urls) group.spawn(announce_and_forget(std::move(url), req, timeout));
+  co_await group.join();
+}
+
+asio::awaitable<void> torrent::announce_and_forget(std::string url, tracker::announce_request req,
+                                                   std::chrono::milliseconds timeout) {
+  auto r = co_await announce_to(url, std::move(req), timeout);
+  if (!r) spdlog::debug("tracker {}: {}", text::printable(url), text::printable(r.error().message()));
 }
 
 }  // namespace corrent::io

@@ -60,8 +60,12 @@ asio::awaitable<void> torrent::check_files() {
         for (const auto& f : info.files) {
           if (f.pad || f.symlink || f.length != 0) continue;
           const fs::path p = out_dir / f.path;
-          if (!make_dirs_inside(out_dir, fs::path(f.path).parent_path())) continue;
-          if (!fs::exists(fs::symlink_status(p, ec))) replace_file_atomically(p, "");
+          auto made = make_dirs_inside(out_dir, fs::path(f.path).parent_path());
+          if (made && !fs::exists(fs::symlink_status(p, ec))) made = create_empty_file(p);
+          if (!made && made.error().code != boost::system::errc::file_exists) {
+            out.error = "cannot create " + p.string() + ": " + made.error().message();
+            return out;
+          }
         }
         out.verified = std::move(rr.verified);
         out.complete_final = true;
@@ -86,6 +90,8 @@ asio::awaitable<void> torrent::check_files() {
   }
   have_ = std::move(rr.verified);
   checkpointed_count_ = static_cast<std::uint32_t>(have_.count());
+  synced_ = have_;  // read back from disk, or vouched for by a resume file written after a sync
+  unsafe_ = swarm::bitfield(have_.size());
   if (rr.complete_final) {
     complete_ = true;
     moved_ = true;

@@ -13,6 +13,7 @@
 
 #include "core/crypto/sha1.hpp"
 #include "core/crypto/sha1_many.hpp"
+#include "core/text/printable.hpp"
 #include "io/storage/disk_io.hpp"
 #include "io/storage/recheck.hpp"
 #include "io/storage/whole_file.hpp"
@@ -159,17 +160,20 @@ void torrent::maybe_checkpoint() {
   // Snapshot on this thread: only pieces already written are in the bitfield.
   checkpoint_running_ = true;
   const std::uint32_t count = logic_->have_count();
-  auto verified = std::make_shared<swarm::bitfield>(logic_->have_bitfield());
+  auto verified = std::make_shared<swarm::bitfield>(vouchable(logic_->have_bitfield()));
   const std::int64_t down = logic_->downloaded_bytes(), up = logic_->uploaded_bytes();
   asio::post(host_.disk().pool(), [self = shared_from_this(), verified, count, down, up] {
     result<void> r = self->storage_->sync();
+    const bool synced = static_cast<bool>(r);
     if (r) {
       const auto state =
           make_resume_state(*self->info_, self->storage_->parts_dir(), *verified, down, up);
       r = replace_file_atomically(self->storage_->resume_path(), resume::encode_resume(state));
     }
-    asio::post(self->host_.executor(), [self, r, count] {
+    asio::post(self->host_.executor(), [self, r, count, synced, verified] {
       self->checkpoint_running_ = false;
+      if (!synced) self->on_sync_failed(*verified);
+      if (synced) self->synced_ = *verified;
       if (!r) {
         spdlog::error("checkpoint failed: {}", r.error().message());
         return;
@@ -179,9 +183,34 @@ void torrent::maybe_checkpoint() {
   });
 }
 
+swarm::bitfield torrent::vouchable(swarm::bitfield have) const {
+  if (unsafe_.none() || unsafe_.size() != have.size()) return have;
+  for (std::size_t i = 0; i < have.size(); ++i) {
+    if (unsafe_.test(i)) have.reset(i);
+  }
+  return have;
+}
+
+void torrent::on_sync_failed(const swarm::bitfield& written) {
+  if (unsafe_.size() != written.size()) unsafe_ = swarm::bitfield(written.size());
+  std::size_t added = 0;
+  for (std::size_t i = 0; i < written.size(); ++i) {
+    if (written.test(i) && !(i < synced_.size() && synced_.test(i)) && !unsafe_.test(i)) {
+      unsafe_.set(i);
+      ++added;
+    }
+  }
+  if (added) {
+    spdlog::warn("{}: flushing to disk failed: {} piece{} written since the last good flush may "
+                 "be lost; no resume state vouches for them (they are checked again at the next "
+                 "start)",
+                 text::printable(name()), added, added == 1 ? "" : "s");
+  }
+}
+
 // The final checkpoint (at a stop): flush the written pieces, then the resume file.
 asio::awaitable<result<void>> torrent::checkpoint() {
-  const swarm::bitfield verified = logic_ ? logic_->have_bitfield() : have_;
+  const swarm::bitfield verified = vouchable(logic_ ? logic_->have_bitfield() : have_);
   const std::int64_t down = logic_ ? logic_->downloaded_bytes() : prior_downloaded_;
   const std::int64_t up = logic_ ? logic_->uploaded_bytes() : prior_uploaded_;
   auto self = shared_from_this();
@@ -232,7 +261,8 @@ asio::awaitable<void> torrent::finish_download() {
   logic_->set_seeding(true, host_.now());
   set_state(torrent_state::seeding);
   serving_paused_ = false;
-  spdlog::info("download complete: {}; seeding", (options_.output_dir / info_->name).string());
+  spdlog::info("download complete: {}; seeding",
+               text::printable((options_.output_dir / info_->name).string()));
   process();
   serve_all();
   co_await announce_once(tracker::event::completed, 5s);

@@ -8,6 +8,7 @@
 #include <random>
 
 #include "core/crypto/sha1.hpp"
+#include "core/text/printable.hpp"
 #include "io/peer/handshaker.hpp"
 #include "io/storage/disk_io.hpp"
 
@@ -76,7 +77,7 @@ const std::string& torrent::name() const { return info_ ? info_->name : params_.
 
 void torrent::set_state(torrent_state s) {
   if (s == state_) return;
-  spdlog::debug("{}: {} -> {}", name(), to_string(state_), to_string(s));
+  spdlog::debug("{}: {} -> {}", text::printable(name()), to_string(state_), to_string(s));
   state_ = s;
 }
 
@@ -208,7 +209,7 @@ asio::awaitable<void> torrent::stop(torrent_state end, bool interrupted) {
       if (error_.empty()) error_ = r.error().message();
       spdlog::error("{}", error_);
     } else {
-      spdlog::info("download complete: {}", (options_.output_dir / info_->name).string());
+      spdlog::info("download complete: {}", text::printable((options_.output_dir / info_->name).string()));
       co_await announce_once(tracker::event::completed, 3s);
     }
   } else if (!complete_ && info_ && checked_) {

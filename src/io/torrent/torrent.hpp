@@ -122,8 +122,11 @@ class torrent final : public peer_events, public std::enable_shared_from_this<to
   boost::asio::awaitable<result<tracker::announce_response>> announce_to(
       std::string url, tracker::announce_request req, std::chrono::milliseconds timeout);
   boost::asio::awaitable<void> announce_tier(std::size_t tier, tracker::event ev);
-  // `completed` / `stopped` to the tracker that last answered in each tier.
+  // `completed` / `stopped` to the tracker that last answered in each tier, all at once:
+  // done within `timeout` however many tiers there are.
   boost::asio::awaitable<void> announce_once(tracker::event ev, std::chrono::milliseconds timeout);
+  boost::asio::awaitable<void> announce_and_forget(std::string url, tracker::announce_request req,
+                                                   std::chrono::milliseconds timeout);
 
   torrent_host& host_;
   metainfo::add_params params_;
@@ -158,7 +161,9 @@ class torrent final : public peer_events, public std::enable_shared_from_this<to
 
   std::unordered_map<swarm::peer_key, std::shared_ptr<peer_connection>> conns_;
   std::string tracker_state_;
-  std::set<std::string> warned_urls_;
+  std::set<std::string> warned_urls_;  // trackers whose problem was logged as a warning
+  bool tracker_warnings_capped_ = false;
+  void tracker_problem(const std::string& url, const std::string& line);
   std::string tracker_id_;
 
   // Piece data being assembled; handed to the disk pool when complete.
@@ -178,6 +183,14 @@ class torrent final : public peer_events, public std::enable_shared_from_this<to
   std::uint32_t checkpointed_count_ = 0;
   bool checkpoint_running_ = false;
   double last_checkpoint_ = 0;
+  // Pieces on stable storage as of the last sync that worked, and pieces written before a
+  // sync that failed: Linux reports a lost writeback once, so a later sync succeeds while
+  // their data may be gone. No resume state vouches for those again (the next start
+  // re-hashes them).
+  swarm::bitfield synced_;
+  swarm::bitfield unsafe_;
+  swarm::bitfield vouchable(swarm::bitfield have) const;
+  void on_sync_failed(const swarm::bitfield& written);
   std::vector<swarm::block_ref> batch_scratch_;
 };
 

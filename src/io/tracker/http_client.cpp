@@ -1,5 +1,6 @@
 #include "io/tracker/http_client.hpp"
 
+#include "io/net/resolve.hpp"
 #include "io/tracker/gzip.hpp"
 
 #include <boost/asio/as_tuple.hpp>
@@ -60,8 +61,7 @@ asio::awaitable<result<std::string>> http_get(std::string url, http_limits limit
     if (u.has_query()) target += "?" + std::string(u.encoded_query());
 
     asio::ip::tcp::resolver resolver(ex);
-    auto [rec, endpoints] =
-        co_await resolver.async_resolve(host, port, asio::as_tuple(asio::use_awaitable));
+    auto [rec, endpoints] = co_await resolve_within(resolver, host, port, deadline);
     if (rec) co_return net_error(rec, "resolving " + host);
 
     http::request<http::empty_body> req{http::verb::get, target, 11};

@@ -10,6 +10,7 @@
 
 #include "core/tracker/errc.hpp"
 #include "core/tracker/udp.hpp"
+#include "io/net/resolve.hpp"
 
 namespace corrent::io {
 namespace asio = boost::asio;
@@ -67,7 +68,7 @@ std::uint32_t udp_tracker_client::new_txid() {
 }
 
 asio::awaitable<result<udp_tracker_client::target>> udp_tracker_client::resolve(
-    const std::string& url) {
+    const std::string& url, std::chrono::steady_clock::time_point deadline) {
   auto parsed = boost::urls::parse_uri(url);
   if (!parsed || parsed->scheme() != "udp" || !parsed->has_port()) {
     co_return udp_error("bad UDP tracker URL " + url);
@@ -75,7 +76,7 @@ asio::awaitable<result<udp_tracker_client::target>> udp_tracker_client::resolve(
   const std::string host = parsed->encoded_host_address().decode();
   const std::string port(parsed->port());
   udp::resolver resolver(co_await asio::this_coro::executor);
-  auto [ec, results] = co_await resolver.async_resolve(host, port, as_tuple(use_awaitable));
+  auto [ec, results] = co_await resolve_within(resolver, host, port, deadline);
   if (ec) co_return error{ec, "resolving " + host};
   for (const auto& r : results) {
     const auto ep = r.endpoint();
@@ -145,7 +146,7 @@ asio::awaitable<result<std::uint64_t>> udp_tracker_client::connection_id(
 asio::awaitable<result<tracker::announce_response>> udp_tracker_client::announce(
     std::string url, tracker::announce_request req, std::chrono::milliseconds timeout) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
-  auto t = co_await resolve(url);
+  auto t = co_await resolve(url, deadline);
   if (!t) co_return t.error();
   auto id = co_await connection_id(*t, deadline);
   if (!id) co_return id.error();
@@ -170,7 +171,7 @@ asio::awaitable<result<tracker::announce_response>> udp_tracker_client::announce
 asio::awaitable<result<tracker::scrape_entry>> udp_tracker_client::scrape(
     std::string url, crypto::sha1_digest info_hash, std::chrono::milliseconds timeout) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
-  auto t = co_await resolve(url);
+  auto t = co_await resolve(url, deadline);
   if (!t) co_return t.error();
   auto id = co_await connection_id(*t, deadline);
   if (!id) co_return id.error();

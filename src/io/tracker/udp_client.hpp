@@ -48,7 +48,9 @@ class udp_tracker_client {
     boost::system::error_code refused;  // the tracker's address refused our datagram
     boost::asio::steady_timer* wake = nullptr;
   };
-  boost::asio::awaitable<result<target>> resolve(const std::string& url);
+  // Resolution is part of the exchange: it ends at `deadline` too.
+  boost::asio::awaitable<result<target>> resolve(const std::string& url,
+                                                 std::chrono::steady_clock::time_point deadline);
   bool on_datagram(const boost::asio::ip::udp::endpoint& from, std::string_view datagram);
   std::uint32_t new_txid();
   // Sends `packet` (its transaction id is `txid`) and waits for a reply that `accept`

@@ -129,5 +129,59 @@ TEST(PeerBook, StandingIsKeptByIp) {
   EXPECT_EQ(b.find_standing(addr(lo + 1, 1000)), nullptr);
 }
 
+TEST(PeerBook, OneOriginHoldsABoundedShareAndRecyclesItsFailures) {
+  peer_book_config c;
+  c.max_known = 10;
+  c.max_per_origin = 5;
+  peer_book b(c);
+  // Tier 0 floods: only its share gets in.
+  for (std::uint16_t p = 1; p <= 20; ++p) b.add(addr(lo, p), peer_source::tracker, 0);
+  EXPECT_EQ(b.size(), 5u);
+  // Tier 1 still has room.
+  EXPECT_TRUE(b.add(addr(lo + 1, 6881), peer_source::tracker, 1));
+  // Tier 0's entries fail: a fresh batch from it replaces them, not tier 1's.
+  for (const auto& a : pick(b, 0)) {
+    if (a != addr(lo + 1, 6881)) b.on_closed(a, false, 0);
+  }
+  for (std::uint16_t p = 100; p < 110; ++p) b.add(addr(lo, p), peer_source::tracker, 0);
+  EXPECT_EQ(b.size(), 6u);
+  EXPECT_TRUE(b.contains(addr(lo + 1, 6881)));
+  EXPECT_TRUE(b.contains(addr(lo, 100)));
+  EXPECT_FALSE(b.contains(addr(lo, 1)));
+}
+
+TEST(PeerBook, AFullBookMakesRoomByDroppingFailingEntries) {
+  peer_book_config c;
+  c.max_known = 4;
+  c.max_per_origin = 4;
+  peer_book b(c);
+  for (std::uint16_t p = 1; p <= 4; ++p) b.add(addr(lo, p), peer_source::tracker, 0);
+  EXPECT_FALSE(b.add(addr(lo + 1, 1), peer_source::tracker, 1)) << "nothing failing to drop yet";
+  auto got = pick(b, 0, 1);
+  ASSERT_EQ(got.size(), 1u);
+  b.on_closed(got[0], false, 0);
+  EXPECT_TRUE(b.add(addr(lo + 1, 1), peer_source::tracker, 1));
+  EXPECT_FALSE(b.contains(got[0]));
+  EXPECT_EQ(b.size(), 4u);
+}
+
+TEST(PeerBook, BansAndStandingAreBounded) {
+  peer_book_config c;
+  c.max_ips = 3;
+  peer_book b(c);
+  for (std::uint32_t i = 0; i < 5; ++i) b.ban(addr(lo + i, 1));
+  EXPECT_EQ(b.banned_count(), 3u);
+  EXPECT_FALSE(b.is_banned(addr(lo, 1))) << "the oldest ban lapses first";
+  EXPECT_TRUE(b.is_banned(addr(lo + 4, 1)));
+  b.standing_of(addr(lo, 1)).trust = -6;
+  b.standing_of(addr(lo + 1, 1));  // says nothing
+  b.standing_of(addr(lo + 2, 1)).parole = true;
+  b.standing_of(addr(lo + 3, 1)).trust = 2;
+  EXPECT_EQ(b.find_standing(addr(lo + 1, 1)), nullptr) << "the empty record went first";
+  ASSERT_NE(b.find_standing(addr(lo, 1)), nullptr);
+  EXPECT_EQ(b.find_standing(addr(lo, 1))->trust, -6);
+  EXPECT_NE(b.find_standing(addr(lo + 2, 1)), nullptr);
+}
+
 }  // namespace
 }  // namespace corrent::swarm

@@ -594,7 +594,11 @@ TEST(PiecePicker, MaxOpenPiecesMakesPeersShareOpenPieces) {
   EXPECT_FALSE(p.in_endgame());
   for (const auto& blk : got)
     EXPECT_TRUE(p.state(blk.piece) == piece_picker::piece_state::in_progress);
-  // A peer on parole may still open one piece of its own, not a second.
+  // A peer on parole opens nothing past the cap either (each open piece is a buffer of
+  // the session's budget); with room, one piece of its own, not a second.
+  EXPECT_TRUE(pick_alone(p, 4, all, 10).empty());
+  EXPECT_EQ(p.in_progress_count(), 2u);
+  p.set_max_open_pieces(4);
   EXPECT_EQ(pick_alone(p, 4, all, 10).size(), 4u);
   EXPECT_EQ(p.in_progress_count(), 3u);
   EXPECT_TRUE(pick_alone(p, 4, all, 10).empty());

@@ -534,6 +534,66 @@ TEST(TorrentLogic, FailedAnnouncesBackOff) {
   EXPECT_EQ(h.other.back().event, tracker::event::started) << "started not yet delivered";
 }
 
+namespace {
+std::vector<std::size_t> announced_tiers(const std::vector<action>& actions) {
+  std::vector<std::size_t> out;
+  for (const auto& a : actions)
+    if (a.kind == action_kind::announce) out.push_back(a.tier);
+  return out;
+}
+}  // namespace
+
+TEST(TorrentLogic, TiersAreFallbacksStartedInOrderAFewAtATime) {
+  std::vector<std::vector<std::string>> tiers;
+  for (int i = 0; i < 10; ++i) tiers.push_back({"udp://t" + std::to_string(i) + ":1/announce"});
+  harness h(4, 2, {}, tiers);
+  h.set_info();
+  h.logic.on_tick(h.now);
+  h.take_actions();
+  // Silent trackers must not hold the next tier back: a few at once, in order.
+  EXPECT_EQ(announced_tiers(h.other), (std::vector<std::size_t>{0, 1, 2, 3}));
+  h.other.clear();
+  h.logic.on_tick(h.now + 1);
+  h.take_actions();
+  EXPECT_TRUE(announced_tiers(h.other).empty()) << "more than 4 rounds at once";
+  // Tier 1 fails: the next one not yet tried takes its place.
+  h.logic.on_announced(1, nullptr, nullptr, h.now + 2);
+  h.logic.on_tick(h.now + 2);
+  h.take_actions();
+  EXPECT_EQ(announced_tiers(h.other), (std::vector<std::size_t>{4}));
+  h.other.clear();
+  // Tier 0 answers: nothing after it starts any more, even as others end.
+  tracker::announce_response r;
+  r.interval = 1800;
+  r.min_interval = 1800;  // no early re-announce for want of peers
+  const std::string url = "udp://t0:1/announce";
+  h.logic.on_announced(0, &url, &r, h.now + 3);
+  h.logic.on_announced(2, nullptr, nullptr, h.now + 3);
+  h.logic.on_announced(3, nullptr, nullptr, h.now + 3);
+  h.logic.on_announced(4, nullptr, nullptr, h.now + 3);
+  for (double t = 4; t < 1000; t += 1) {
+    h.logic.on_tick(h.now + t);
+    h.take_actions();
+    ASSERT_TRUE(announced_tiers(h.other).empty()) << "at " << t << " s";
+  }
+  // Tier 0 fails later: the fallbacks are tried again.
+  h.logic.on_tick(h.now + 1803);
+  h.take_actions();
+  ASSERT_EQ(announced_tiers(h.other), (std::vector<std::size_t>{0}));
+  h.other.clear();
+  h.logic.on_announced(0, nullptr, nullptr, h.now + 1804);
+  h.logic.on_tick(h.now + 1805);
+  h.take_actions();
+  EXPECT_EQ(announced_tiers(h.other), (std::vector<std::size_t>{1, 2, 3, 4}));
+}
+
+TEST(TorrentLogic, TrackerUrlsAreCapped) {
+  std::vector<std::vector<std::string>> tiers;
+  for (int i = 0; i < 1100; ++i) tiers.push_back({"udp://t" + std::to_string(i) + ":1/announce"});
+  harness h(4, 2, {}, tiers);
+  EXPECT_EQ(h.logic.tier_count(), 256u);
+}
+
 TEST(TorrentLogic, SeedRatioWaitsForAnInterestedPeerThatMayLackABlock) {
   torrent_config cfg;
   cfg.seed_ratio = 0.5;
@@ -769,6 +829,34 @@ TEST(TorrentLogic, OneAddressGetsAFewIncomingPlacesAndUselessPeersMakeRoom) {
   for (const auto& [key, p] : h.logic.peers()) replaced += p->is_closing() ? 1 : 0;
   EXPECT_EQ(replaced, 1);
   EXPECT_FALSE(h.logic.find_peer(useful)->is_closing()) << "the useful peer was replaced";
+}
+
+TEST(TorrentLogic, AFullTorrentReplacesIdleConnectionsFirstAndSooner) {
+  torrent_config cfg;
+  cfg.max_peers = 4;
+  harness h(16, 2, cfg);
+  h.set_info();
+  // Two connections that want something, two that want nothing, all older than 10 s.
+  const auto wants1 = h.connect(0x7f000011, 1, false);
+  const auto wants2 = h.connect(0x7f000012, 1, false);
+  h.send(wants1, message_type::interested);
+  h.send(wants2, message_type::interested);
+  const auto idle1 = h.connect(0x7f000013, 1, false);
+  h.now += 5;
+  const auto idle2 = h.connect(0x7f000014, 1, false);
+  h.now += 6;  // idle1 is 11 s old, idle2 6 s
+  EXPECT_EQ(h.logic.may_attach(net::peer_address::v4(0x7f000020, 1), false, h.now), std::nullopt);
+  EXPECT_TRUE(h.logic.find_peer(idle1)->is_closing());
+  EXPECT_FALSE(h.logic.find_peer(idle2)->is_closing());
+  EXPECT_FALSE(h.logic.find_peer(wants1)->is_closing());
+  h.logic.on_peer_closed(idle1, h.now);
+  h.connect(0x7f000020, 1, false);
+  EXPECT_EQ(h.logic.may_attach(net::peer_address::v4(0x7f000021, 1), false, h.now),
+            peer::close_reason::too_many_peers) << "idle2 is too young, the others want something";
+  h.now += 50;  // 61 s: now an interested peer that got nothing may go too, but idle ones first
+  EXPECT_EQ(h.logic.may_attach(net::peer_address::v4(0x7f000021, 1), false, h.now), std::nullopt);
+  EXPECT_TRUE(h.logic.find_peer(idle2)->is_closing());
+  EXPECT_FALSE(h.logic.find_peer(wants1)->is_closing());
 }
 
 TEST(TorrentLogic, WithoutInfoItAsksForNothingAndServesNothing) {
