@@ -158,7 +158,7 @@ def crowd_once(tmp):
         content = sw.make_single("crowd.bin", 256 * MiB, seed=7)
         torrent = sw.make_torrent(content, 256 * 1024)
         port = sl.free_port()
-        seed = subprocess.Popen([CORRENT, "seed", torrent.path, "-o", content.parent, "--listen",
+        seed = subprocess.Popen([CORRENT, "seed", torrent.path, "-d", content.parent, "--listen",
                                  f"127.0.0.1:{port}"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         time.sleep(3)
         info_hash = bytes.fromhex(torrent.info_hash)
