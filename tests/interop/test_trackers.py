@@ -34,6 +34,7 @@ import re
 import signal
 import subprocess
 import sys
+import threading
 import time
 import unittest
 
@@ -459,6 +460,39 @@ class Trackers(unittest.TestCase):
         self.assertTrue(found, f"no announce returned the seeder: {summary}")
         self.assertLess(found[0]["t"] - registered[0], 5 + 3,
                         f"the seeder was not found by the next re-announce: {summary}")
+
+    # ------------------------------------------------------------ 7. one tracker floods
+    def test_7_one_tracker_floods_the_peer_list(self):
+        """Tier 1 answers three times (every 5 s, its min interval) with 2,000 addresses
+        nobody listens on: 6,000, more than the 5,000 known peers a torrent keeps. Tier 2
+        names the seeder, but only after that (it holds its answer until the third flood).
+        Tier 1's share of the book and its failing entries must leave room for the seeder."""
+        calls = []
+        flooded = threading.Event()
+
+        def flood(h, kind, q, rec):
+            if dict(q).get("event") in ("completed", "stopped"):
+                tl._reply(h, 200, sl.bencode({"interval": 1800, "peers": b""}))
+                return
+            calls.append(time.monotonic())
+            n = len(calls)
+            addrs = [(f"127.{20 + n}.{i // 250}.{1 + i % 250}", 9) for i in range(2000)]
+            tl._reply(h, 200, sl.bencode({"interval": 1800, "min interval": 5, "peers": tl.compact4(addrs)}))
+            if n >= 3:
+                flooded.set()
+
+        seeder_peers = tl.compact4([(sl.LOOPBACK, self.seeder.port)])
+
+        def late(h, kind, q, rec):
+            flooded.wait(14)  # inside corrent's 15 s announce timeout
+            tl._reply(h, 200, sl.bencode({"interval": 1800, "min interval": 5, "peers": seeder_peers}))
+        a = self.fake.add("flood", flood)
+        b = self.fake.add("late", late)
+        t = self.torrent("flood", announce=a, announce_list=[[a], [b]])
+        run = self.download("flood", t, max_elapsed=50, timeout=60)
+        print(f"\n  [flood] tier 1 flooded {len(calls)} times; done in {run.elapsed:.1f}s", file=sys.stderr)
+        self.assertGreaterEqual(len(calls), 3, f"the flooding tracker was asked {len(calls)} times")
+        self.assertTrue(self.fake.hits("late"), "the second tier was never asked")
 
 
 def _alarm(signum, frame):
