@@ -122,6 +122,12 @@ std::optional<peer::close_reason> torrent_logic::may_attach(const net::peer_addr
   }
   if (same_ip >= config_.max_incoming_per_ip) return peer::close_reason::too_many_from_ip;
   if (live + connecting_ < config_.max_peers) return std::nullopt;
+  if (const auto r = refusals_.find(ip); r != refusals_.end() &&
+                                         now - r->second.last < refusal_memory_s &&
+                                         r->second.count >= max_refusals_before_no_replace) {
+    count_refusal(ip, now);  // knocking again and again: it replaces nobody
+    return peer::close_reason::too_many_peers;
+  }
   // Full: a peer that has traded nothing either way makes room: first one that does not
   // even want anything (connected idle_replaceable_after_s or more), else one that wants
   // but got nothing in useless_after_s; the longest-connected of them. Otherwise a crowd
@@ -143,9 +149,24 @@ std::optional<peer::close_reason> torrent_logic::may_attach(const net::peer_addr
       best = r;
     }
   }
-  if (!useless) return peer::close_reason::too_many_peers;
+  if (!useless) {
+    count_refusal(ip, now);
+    return peer::close_reason::too_many_peers;
+  }
   useless->close(peer::close_reason::too_many_peers, "replaced: traded nothing");
+  count_refusal(swarm::ip_key::of(useless->address), now);
   return std::nullopt;
+}
+
+void torrent_logic::count_refusal(const swarm::ip_key& ip, double now) {
+  if (refusals_.size() >= max_refusal_records && !refusals_.count(ip)) {
+    std::erase_if(refusals_, [&](const auto& kv) { return now - kv.second.last >= refusal_memory_s; });
+    if (refusals_.size() >= max_refusal_records) refusals_.clear();  // bounded, whatever comes
+  }
+  auto& r = refusals_[ip];
+  if (now - r.last >= refusal_memory_s) r.count = 0;
+  ++r.count;
+  r.last = now;
 }
 
 peer::peer_state& torrent_logic::on_peer_connected(swarm::peer_key key,

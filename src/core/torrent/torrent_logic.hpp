@@ -252,6 +252,9 @@ class torrent_logic {
     double last_round_at = 0;
     tracker::event next_event = tracker::event::started;
   };
+  static constexpr double refusal_memory_s = 300;
+  static constexpr int max_refusals_before_no_replace = 3;
+  static constexpr std::size_t max_refusal_records = 4096;
   static constexpr int trust_per_failure = 2;
   static constexpr int trust_ban = -7;  // libtorrent's figures
   static constexpr int trust_max = 8;
@@ -299,6 +302,16 @@ class torrent_logic {
   // checked: blame for a bad piece survives its sender hanging up. Bounded (oldest out).
   std::unordered_map<swarm::peer_key, net::peer_address> departed_;
   std::deque<swarm::peer_key> departed_order_;
+  // Addresses turned away (or replaced) because the torrent was full, and how often in the
+  // last refusal_memory_s: one turned away this often may still take a free place, but not
+  // take someone's. Otherwise a crowd of addresses reconnecting at once replaces its own
+  // members forever, and a newcomer never finds an idle connection old enough to replace.
+  struct refusal {
+    int count = 0;
+    double last = 0;
+  };
+  std::map<swarm::ip_key, refusal> refusals_;
+  void count_refusal(const swarm::ip_key& ip, double now);
   static constexpr std::size_t max_departed = 1024;
   std::optional<net::peer_address> address_of(swarm::peer_key key) const;
   std::map<net::peer_address, peer_record> finished_;

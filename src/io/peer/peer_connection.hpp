@@ -82,6 +82,7 @@ class peer_connection : public std::enable_shared_from_this<peer_connection> {
   std::vector<std::string> spare_;  // cleared small strings, capacity kept
   clock::time_point last_receive_;
   clock::time_point send_progress_at_;  // a write began or part of one completed
+  std::size_t read_chunk_ = 16 * 1024;  // grows while reads fill it (peer_connection.cpp)
   bool closed_ = false;
   peer::close_reason reason_ = peer::close_reason::none;
   std::string detail_;

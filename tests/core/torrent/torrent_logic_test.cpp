@@ -859,6 +859,31 @@ TEST(TorrentLogic, AFullTorrentReplacesIdleConnectionsFirstAndSooner) {
   EXPECT_FALSE(h.logic.find_peer(wants1)->is_closing());
 }
 
+TEST(TorrentLogic, ACrowdKnockingAgainCannotReplaceItsOwnButANewcomerCan) {
+  torrent_config cfg;
+  cfg.max_peers = 4;
+  harness h(16, 2, cfg);
+  h.set_info();
+  for (std::uint32_t ip = 0x7f000100; ip < 0x7f000104; ++ip) h.connect(ip, 1, false);
+  // The rest of the crowd knocks while every place is young: turned away, again and again.
+  for (int round = 0; round < 3; ++round) {
+    for (std::uint32_t ip = 0x7f000104; ip < 0x7f000120; ++ip) {
+      EXPECT_EQ(h.logic.may_attach(net::peer_address::v4(ip, 1), false, h.now + round),
+                peer::close_reason::too_many_peers);
+    }
+  }
+  h.now += 12;  // the four places are idle and old enough to be replaced now
+  for (std::uint32_t ip = 0x7f000104; ip < 0x7f000120; ++ip) {
+    EXPECT_EQ(h.logic.may_attach(net::peer_address::v4(ip, 2), false, h.now),
+              peer::close_reason::too_many_peers) << "a crowd member replaced another";
+  }
+  int closing = 0;
+  for (const auto& [key, p] : h.logic.peers()) closing += p->is_closing() ? 1 : 0;
+  EXPECT_EQ(closing, 0);
+  EXPECT_EQ(h.logic.may_attach(net::peer_address::v4(0x7f000002, 6881), false, h.now), std::nullopt)
+      << "a newcomer takes an idle place";
+}
+
 TEST(TorrentLogic, WithoutInfoItAsksForNothingAndServesNothing) {
   harness h;
   const auto a = h.connect();
