@@ -88,13 +88,13 @@ result<make_torrent_result> make_torrent(const make_torrent_options& opts, hash_
     if (files.empty()) return invalid(opts.root.string() + ": no files to share");
     in.multi_file = true;
     for (auto& f : files) {
-      sources.push_back({f.path, f.length, false, true});
+      sources.push_back({f.path, f.length, false, true, {}, {}});
       in.files.push_back({std::move(f.components), f.length, f.executable});
     }
   } else if (fs::is_regular_file(status)) {
     const auto size = static_cast<std::int64_t>(fs::file_size(root, ec));
     if (ec) return io_error(ec, root);
-    sources.push_back({root, size, false, true});
+    sources.push_back({root, size, false, true, {}, {}});
     in.files.push_back({{}, size, false});
   } else {
     return invalid(opts.root.string() + ": not a regular file or directory");

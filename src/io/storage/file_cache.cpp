@@ -5,6 +5,8 @@
 
 #include <cerrno>
 
+#include "io/storage/safe_path.hpp"
+
 namespace corrent::io {
 
 file_cache::~file_cache() {
@@ -49,8 +51,8 @@ void file_cache::evict_one() {
   --open_;
 }
 
-result<int> file_cache::acquire(owner_id owner, std::size_t file,
-                                const std::filesystem::path& path) {
+result<int> file_cache::acquire(owner_id owner, std::size_t file, const std::filesystem::path& root,
+                                const std::filesystem::path& rel) {
   std::lock_guard lock(mu_);
   auto& o = owners_[owner];
   if (auto it = o.open.find(file); it != o.open.end()) {
@@ -59,18 +61,19 @@ result<int> file_cache::acquire(owner_id owner, std::size_t file,
     return it->second.fd;
   }
   if (open_ >= max_open_) evict_one();
-  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
+  auto opened = open_beneath(root, rel, O_RDWR | O_CREAT);
   // The process is out of descriptors (peers, trackers): give one of ours back and retry.
-  for (int retry = 0; fd < 0 && (errno == EMFILE || errno == ENFILE) && retry < 4; ++retry) {
+  const auto out_of_fds = [](const result<int>& r) {
+    return !r && (r.error().code.value() == EMFILE || r.error().code.value() == ENFILE);
+  };
+  for (int retry = 0; out_of_fds(opened) && retry < 4; ++retry) {
     const auto before = open_;
     evict_one();
     if (open_ == before) break;  // nothing of ours to give back
-    fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
+    opened = open_beneath(root, rel, O_RDWR | O_CREAT);
   }
-  if (fd < 0) {
-    return error{boost::system::error_code(errno, boost::system::system_category()),
-                 path.string()};
-  }
+  if (!opened) return opened.error();
+  const int fd = *opened;
   o.open[file] = entry{fd, 1, ++clock_, false};
   ++open_;
   return fd;

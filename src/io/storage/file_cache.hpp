@@ -34,9 +34,11 @@ class file_cache {
   // Closes the owner's descriptors (none may be in use) and forgets it.
   void remove_owner(owner_id owner);
 
-  // The descriptor of the owner's file `file` at `path` (opened read-write, created if
-  // missing, never through a symbolic link), counted as in use until release().
-  result<int> acquire(owner_id owner, std::size_t file, const std::filesystem::path& path);
+  // The descriptor of the owner's file `file` at root/rel (opened read-write, created if
+  // missing, never through a symbolic link below root: io::open_beneath), counted as in
+  // use until release().
+  result<int> acquire(owner_id owner, std::size_t file, const std::filesystem::path& root,
+                      const std::filesystem::path& rel);
   // Done with it; `wrote`: it was written to (dirty until the owner's next sync).
   void release(owner_id owner, std::size_t file, bool wrote = false);
   // Closes the owner's idle descriptors (before its files are moved).

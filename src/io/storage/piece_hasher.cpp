@@ -15,6 +15,7 @@
 
 #include "core/crypto/sha1.hpp"
 #include "core/crypto/sha1_many.hpp"
+#include "io/storage/safe_path.hpp"
 
 namespace corrent::io {
 namespace {
@@ -32,10 +33,19 @@ class file_reader {
     }
     if (index != index_) {
       close();
-      fd_ = ::open(src.path.c_str(), O_RDONLY | O_CLOEXEC | (src.follow_links ? 0 : O_NOFOLLOW));
-      if (fd_ < 0) {
-        why = src.path.string() + ": " + std::strerror(errno);
-        return false;
+      if (!src.root.empty() && !src.follow_links) {
+        auto opened = open_beneath(src.root, src.rel, O_RDONLY);
+        if (!opened) {
+          why = opened.error().message();
+          return false;
+        }
+        fd_ = *opened;
+      } else {
+        fd_ = ::open(src.path.c_str(), O_RDONLY | O_CLOEXEC | (src.follow_links ? 0 : O_NOFOLLOW));
+        if (fd_ < 0) {
+          why = src.path.string() + ": " + std::strerror(errno);
+          return false;
+        }
       }
       ::posix_fadvise(fd_, 0, 0, POSIX_FADV_SEQUENTIAL);
       index_ = index;

@@ -22,6 +22,10 @@ struct hash_source {
   // Opened with O_NOFOLLOW unless set: a torrent's files (verify, recheck) are never read
   // through a link planted at their name; `create` reads what the user pointed it at.
   bool follow_links = false;
+  // When set, `path` is root/rel and the file is opened with io::open_beneath(root, rel):
+  // no link anywhere below root is followed.
+  std::filesystem::path root;
+  std::filesystem::path rel;
 };
 
 struct hash_progress {

@@ -56,7 +56,8 @@ bool has_data(const std::vector<std::pair<std::int64_t, std::int64_t>>& extents,
 std::vector<hash_source> hash_sources(const metainfo::info& t, const fs::path& root) {
   std::vector<hash_source> out;
   out.reserve(t.files.size());
-  for (const auto& f : t.files) out.push_back({root / f.path, f.length, f.pad || f.symlink});
+  for (const auto& f : t.files)
+    out.push_back({root / f.path, f.length, f.pad || f.symlink, false, root, f.path});
   return out;
 }
 

@@ -83,7 +83,9 @@ result<void> torrent_storage::prepare() {
   return {};
 }
 
-result<int> torrent_storage::fd_for(std::size_t i) { return cache_.acquire(owner_, i, part_path(i)); }
+result<int> torrent_storage::fd_for(std::size_t i) {
+  return cache_.acquire(owner_, i, base_, torrent_.files[i].path);
+}
 
 void torrent_storage::release_fd(std::size_t i, bool wrote) { cache_.release(owner_, i, wrote); }
 

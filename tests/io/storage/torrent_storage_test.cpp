@@ -126,6 +126,29 @@ TEST_F(TorrentStorage, RefusesToMoveOverASymbolicLink) {
   fs::remove(outside);
 }
 
+// A directory of the parts swapped for a link after prepare() checked it: the first write
+// to a file below it fails rather than write outside (open_beneath, not a path open).
+TEST_F(TorrentStorage, ADirectorySwappedForALinkAfterTheCheckIsNotWrittenThrough) {
+  const auto t = many_files(3);  // many/d0/f0..f2
+  std::string content(static_cast<std::size_t>(t.total_length), 'x');
+  file_cache cache(1);  // prepare() leaves at most one file open: the others open anew
+  torrent_storage s(t, dir_, cache);
+  ASSERT_TRUE(s.prepare());
+  const auto d0 = s.parts_dir() / "many" / "d0";
+  ASSERT_TRUE(fs::is_directory(d0));
+  const auto outside = dir_.parent_path() / (dir_.filename().string() + "-outside-dir");
+  fs::remove_all(outside);
+  fs::create_directories(outside);
+  fs::remove_all(d0);
+  fs::create_directory_symlink(outside, d0);
+  bool any_failed = false;
+  for (std::int64_t p = 0; p < t.num_pieces(); ++p)
+    any_failed = !s.write_piece(p, content.data() + p * t.piece_length) || any_failed;
+  EXPECT_TRUE(any_failed);
+  EXPECT_TRUE(fs::is_empty(outside)) << "a write went through the link";
+  fs::remove_all(outside);
+}
+
 // Files are created by their first write, so a checkpoint records some as missing; on
 // resume, still missing is unchanged (no "N file(s) changed" and the verified pieces of the
 // other files are trusted without hashing).
