@@ -16,8 +16,11 @@
          and corrent's peak RSS. Bars: RSS <= 256 MiB, ratio >= 0.8. With the default
          --max-peers (50) corrent attaches 50 and turns the rest away; --max-peers 1100
          makes it hold all 1,000.
+  churn  `corrent seed` of a 1 MiB file; 100,000 connections from 200 loopback addresses,
+         one after another, each handshakes and hangs up (RST). Prints the seed's RSS after
+         1,000, 10,000, 50,000 and 100,000 of them: it must stay flat.
 
-  /usr/bin/python3 bench/hostile_bench.py [--which flood,crowd] [--runs 3]
+  /usr/bin/python3 bench/hostile_bench.py [--which flood,crowd,churn] [--runs 3]
 """
 import argparse
 import hashlib
@@ -228,6 +231,54 @@ def crowd_once(tmp, max_peers=None):
         sw.close()
 
 
+# ---------------------------------------------------------------------------- churn
+def churn_once(tmp, cycles=100_000):
+    src = tempfile.mkdtemp(dir=tmp)
+    data = os.urandom(1 << 20)
+    with open(os.path.join(src, "churn.bin"), "wb") as f:
+        f.write(data)
+    plen = 1 << 18
+    info = {"name": "churn.bin", "length": len(data), "piece length": plen,
+            "pieces": b"".join(hashlib.sha1(data[i:i + plen]).digest() for i in range(0, len(data), plen))}
+    tpath = os.path.join(tmp, "churn.torrent")
+    with open(tpath, "wb") as f:
+        f.write(sl.bencode({"info": info}))
+    info_hash = hashlib.sha1(sl.bencode(info)).digest()
+    port = sl.free_port()
+    seed = subprocess.Popen([CORRENT, "seed", tpath, "-d", src, "--listen", f"127.0.0.1:{port}"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    def rss():
+        with open(f"/proc/{seed.pid}/status") as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1])
+        return 0
+    try:
+        time.sleep(2)
+        answered, marks = 0, {}
+        for i in range(cycles):
+            s = socket.socket()
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            try:
+                s.bind((f"127.0.4.{1 + i % 200}", 0))
+                s.settimeout(5)
+                s.connect(("127.0.0.1", port))
+                s.sendall(handshake(info_hash, b"-CH0001-" + os.urandom(6).hex().encode()))
+                if s.recv(68):
+                    answered += 1
+            except OSError:
+                pass
+            finally:
+                s.close()
+            if i + 1 in (1000, 10_000, 50_000, 100_000):
+                marks[i + 1] = rss()
+        return {"cycles": cycles, "answered": answered, "rss_kib_after": marks}
+    finally:
+        seed.send_signal(signal.SIGINT)
+        seed.wait(30)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--which", default="flood,crowd")
@@ -244,6 +295,8 @@ def main():
                         print("flood", run + 1, flood_once(tmp, kind), flush=True)
                 elif which == "crowd":
                     print("crowd", run + 1, crowd_once(tmp, args.max_peers), flush=True)
+                elif which == "churn":
+                    print("churn", run + 1, churn_once(tmp), flush=True)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 

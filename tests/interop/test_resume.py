@@ -694,9 +694,7 @@ int fdatasync(int fd) {
 }
 """
 
-    def test_5b_failed_flush_is_never_vouched_for(self):
-        """Linux reports a lost writeback once: a later flush succeeds. The resume file
-        must never vouch for the pieces written before the failed one."""
+    def build_shim(self):
         shim_c = os.path.join(self.sw.tmp, "fail_sync.c")
         shim = os.path.join(self.sw.tmp, "fail_sync.so")
         with open(shim_c, "w") as f:
@@ -704,16 +702,22 @@ int fdatasync(int fd) {
         r = subprocess.run(["gcc", "-shared", "-fPIC", "-O1", "-o", shim, shim_c, "-ldl"], capture_output=True,
                            timeout=60)
         self.assertEqual(r.returncode, 0, r.stderr.decode(errors="replace"))
-        content = self.content_single(16 * MiB + 4321, name="flush.bin", seed=52)
-        torrent = self.dead_tracker_torrent(self.sw.make_torrent(content, PIECE))
-        seeder = self.sw.lt_seeder(torrent, content, upload_limit=2_000_000)  # ~8 s: a few checkpoints
-        self.sw.wait_ready([seeder], None, torrent)
-        out = self.out_dir("flush")
         env = dict(os.environ)
         env["LD_PRELOAD"] = shim
         if os.environ.get("CORRENT_SANITIZED", "0") not in ("", "0"):  # ASan's runtime must come first
             asan = subprocess.run(["gcc", "-print-file-name=libasan.so"], capture_output=True, text=True).stdout.strip()
             env["LD_PRELOAD"] = f"{os.path.realpath(asan)}:{shim}"
+        return env
+
+    def test_5b_failed_flush_is_never_vouched_for(self):
+        """Linux reports a lost writeback once: a later flush succeeds. The resume file
+        must never vouch for the pieces written before the failed one."""
+        env = self.build_shim()
+        content = self.content_single(16 * MiB + 4321, name="flush.bin", seed=52)
+        torrent = self.dead_tracker_torrent(self.sw.make_torrent(content, PIECE))
+        seeder = self.sw.lt_seeder(torrent, content, upload_limit=2_000_000)  # ~8 s: a few checkpoints
+        self.sw.wait_ready([seeder], None, torrent)
+        out = self.out_dir("flush")
         stats = os.path.join(self.sw.tmp, "flush.stats.json")
         argv = [sl.corrent_bin(), "download", torrent.path, "-o", out, "--listen", f"127.0.0.1:{sl.free_port()}",
                 "--stats", stats, "--peer", seeder.address]
@@ -744,6 +748,30 @@ int fdatasync(int fd) {
         self.assertIn("flushing to disk failed", text)
         seeder.set_upload_limit(0)
         rc, st, text, el = self.run_corrent(torrent, out, "flush-second", peers=[seeder.address], timeout=60)
+        self.assertEqual(rc, 0, text[-1500:])
+        self.assert_finished_dir(content, out, "after the failed flush")
+
+    def test_5c_failed_flush_then_the_download_completes(self):
+        """The same failed flush, and the run goes on to the end: it must not declare the
+        files done with pieces that may be lost; the next run checks them and finishes."""
+        env = self.build_shim()
+        content = self.content_single(8 * MiB + 4321, name="flush2.bin", seed=53)
+        torrent = self.dead_tracker_torrent(self.sw.make_torrent(content, PIECE))
+        seeder = self.sw.lt_seeder(torrent, content, upload_limit=2_000_000)
+        self.sw.wait_ready([seeder], None, torrent)
+        out = self.out_dir("flush2")
+        stats = os.path.join(self.sw.tmp, "flush2.stats.json")
+        argv = [sl.corrent_bin(), "download", torrent.path, "-o", out, "--listen", f"127.0.0.1:{sl.free_port()}",
+                "--stats", stats, "--peer", seeder.address]
+        proc = self.sw.start_proc("flush2-first", argv, env=env)
+        proc.stats_path = stats
+        rc, st, text = self.finish(proc, 60)
+        self.assertIn("shim: fdatasync", text, "the shim never failed a flush (the download was too quick?)")
+        self.assertNotEqual(rc, 0, f"declared done after a failed flush:\n{text[-1500:]}")
+        self.assertIn("failed flush", text)
+        self.assertFalse(os.path.exists(os.path.join(out, content.name)), "moved into place after a failed flush")
+        seeder.set_upload_limit(0)
+        rc, st, text, el = self.run_corrent(torrent, out, "flush2-second", peers=[seeder.address], timeout=60)
         self.assertEqual(rc, 0, text[-1500:])
         self.assert_finished_dir(content, out, "after the failed flush")
 

@@ -225,6 +225,15 @@ asio::awaitable<result<void>> torrent::checkpoint() {
 // ---------------------------------------------------------------- the end of a download
 
 asio::awaitable<result<void>> torrent::move_into_place() {
+  if (unsafe_.count() > 0) {
+    // Their writeback may have failed: the files are not declared done with them. The
+    // resume file does not vouch for them, so the next run checks them again (and fetches
+    // what was lost).
+    co_return error{make_error_code(boost::system::errc::io_error),
+                    std::to_string(unsafe_.count()) +
+                        " piece(s) written before a failed flush to disk may be lost: not "
+                        "moved into place; run the same command again to check them"};
+  }
   auto self = shared_from_this();
   std::function<result<void>()> work = [self]() -> result<void> {
     if (auto s = self->storage_->sync(); !s) {
