@@ -48,6 +48,11 @@ class HostileLoad(unittest.TestCase):
         torrent = self.sw.make_torrent(content, 256 * 1024)
         seed = seedlib.CorrentSeed(self.sw, torrent, content)
         self.sw.wait_ready([seed], None, torrent, timeout=60)
+        # "listening on" comes before the check of the data: until it is seeding, incoming
+        # peers are turned away
+        deadline = time.monotonic() + 60
+        while "-> seeding" not in seed.log_text() and time.monotonic() < deadline:
+            time.sleep(0.05)
         return torrent, seed
 
     def test_a_leecher_that_never_reads_is_dropped(self):
@@ -60,9 +65,14 @@ class HostileLoad(unittest.TestCase):
         me = s.getsockname()
         s.sendall(handshake(ih, b"-NR0001-"))
         s.settimeout(10)
+        def recv_some():
+            data = s.recv(4096)
+            if not data:
+                self.fail(f"the seed closed the connection\n{seed.describe()}")
+            return data
         got = b""
         while len(got) < 68:
-            got += s.recv(4096)
+            got += recv_some()
         got = got[68:]
         s.sendall(struct.pack(">IB", 1, 2))  # interested; then read until we are unchoked
         unchoked = False
@@ -74,7 +84,7 @@ class HostileLoad(unittest.TestCase):
                     unchoked = True
                 got = got[4 + n:]
             if not unchoked:
-                got += s.recv(4096)
+                got += recv_some()
         self.assertTrue(unchoked, "the seed never unchoked us")
         # requests for the first 64 pieces' blocks; from now on nothing is read
         msgs = b""
