@@ -1,5 +1,8 @@
 #include "io/net/peer_stream.hpp"
 
+#include <linux/sockios.h>
+#include <sys/ioctl.h>
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/read.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -34,6 +37,14 @@ asio::awaitable<peer_stream::io_result> tcp_stream::write(
     std::span<const asio::const_buffer> bufs) {
   auto [ec, n] = co_await asio::async_write(socket_, bufs, as_tuple(use_awaitable));
   co_return io_result{ec, n};
+}
+
+std::size_t tcp_stream::unsent_in_transport() const {
+  if (!socket_.is_open()) return 0;
+  int n = 0;
+  auto& s = const_cast<asio::ip::tcp::socket&>(socket_);
+  if (::ioctl(s.native_handle(), SIOCOUTQ, &n) != 0 || n < 0) return 0;
+  return static_cast<std::size_t>(n);
 }
 
 void tcp_stream::close() {

@@ -31,6 +31,9 @@ class peer_stream {
   // Ends pending operations (they complete with an error) and the connection.
   virtual void close() = 0;
   virtual bool is_open() const = 0;
+  // Bytes written but not yet taken by the peer (TCP: the kernel's send queue). Closing
+  // with unread input resets the connection and loses them.
+  virtual std::size_t unsent_in_transport() const { return 0; }
   // "tcp" (later "utp", and "+mse" when encrypted), for logs and --stats.
   virtual std::string_view kind() const = 0;
 };
@@ -45,6 +48,7 @@ class tcp_stream final : public peer_stream {
   boost::asio::awaitable<io_result> write(std::span<const boost::asio::const_buffer> bufs) override;
   void close() override;
   bool is_open() const override { return socket_.is_open(); }
+  std::size_t unsent_in_transport() const override;
   std::string_view kind() const override { return "tcp"; }
 
  private:

@@ -47,6 +47,10 @@ class peer_connection : public std::enable_shared_from_this<peer_connection> {
   std::size_t unsent_bytes() const;
   // Nothing queued or being written (or the connection is closed).
   bool output_idle() const { return closed_ || (queue_.empty() && writing_.empty()); }
+  // And the transport has passed every byte on (before a close that must not lose them).
+  bool output_delivered() const {
+    return closed_ || (output_idle() && stream_->unsent_in_transport() == 0);
+  }
   bool is_closed() const { return closed_; }
   // The first reason given stays.
   void close(peer::close_reason why, std::string detail = {});

@@ -139,7 +139,10 @@ asio::awaitable<void> torrent::wait_for_disk(bool uploads_too, std::chrono::mill
     bool busy = pending_disk_ > 0 || checkpoint_running_;
     if (uploads_too) {
       busy = busy || reads_in_flight_ > 0;
-      for (const auto& [key, c] : conns_) busy = busy || !c->output_idle();
+      // Delivered, not just written: closing a connection with unread input resets it,
+      // and what still sat in the kernel's send queue was lost (a seed that stopped at its
+      // ratio left a leecher short of its last blocks).
+      for (const auto& [key, c] : conns_) busy = busy || !c->output_delivered();
     } else {
       busy = busy || reads_in_flight_ > 0;
     }
