@@ -107,7 +107,8 @@ std::vector<std::string> status_lines(const std::vector<io::torrent_status>& all
       lines.push_back(fmt::format("{:<24} {}", name, status_line(s)));
     }
   }
-  if (all.size() > max_lines) lines.push_back(fmt::format("... and {} more", all.size() - max_lines));
+  if (all.size() > max_lines)
+    lines.push_back(fmt::format("... and {} more", all.size() - max_lines));
   const double pct = total ? 100.0 * done / total : 100.0;
   lines.push_back(fmt::format("{:<24} {:5.1f}%  {}/{} torrents done  down {}  up {}  peers {}",
                               fmt::format("total ({})", all.size()), pct, finished, all.size(),
@@ -233,7 +234,8 @@ int run(const download_cli_options& o) {
                o.seed_time);
     return exit_bad_input;
   }
-  if (!parse_duration(o.min_announce, so.min_announce_interval_s) || so.min_announce_interval_s < 1) {
+  if (!parse_duration(o.min_announce, so.min_announce_interval_s) ||
+      so.min_announce_interval_s < 1) {
     fmt::print(stderr, "corrent: --min-announce-interval {}: expected a duration like 30s or 5m\n",
                o.min_announce);
     return exit_bad_input;
@@ -280,13 +282,13 @@ int run(const download_cli_options& o) {
   if (!o.quiet) {
     for (const auto& job : jobs) {
       const auto& t = *job.torrent;
-      fmt::print("{}: {} in {} pieces, info-hash {}\n", text::printable(t.name), human_size(t.total_length),
-                 t.num_pieces(), t.info_hash_hex());
+      fmt::print("{}: {} in {} pieces, info-hash {}\n", text::printable(t.name),
+                 human_size(t.total_length), t.num_pieces(), t.info_hash_hex());
     }
     std::fflush(stdout);
   }
   int tick = 0;
-  std::size_t drawn = 0;  // lines of the last tty status
+  std::size_t drawn = 0;                              // lines of the last tty status
   std::map<std::string, std::string> tracker_states;  // by info-hash, as last logged
   auto on_status = [&](const std::vector<io::torrent_status>& all) {
     if (o.quiet || all.empty()) return;
@@ -343,7 +345,7 @@ int run(const download_cli_options& o) {
     all_complete = false;
     if (!s.error.empty()) {
       fmt::print(stderr, "corrent: {}{}\n", jobs.size() > 1 ? text::printable(t.name) + ": " : "",
-               text::printable(s.error));
+                 text::printable(s.error));
     }
   }
   if (all_complete) {
@@ -358,8 +360,7 @@ int run(const download_cli_options& o) {
 }
 
 void add_session_options(CLI::App* cmd, download_cli_options& o) {
-  cmd->add_option("torrent", o.torrents, "the .torrent file(s): one session, one port")
-      ->required();
+  cmd->add_option("torrent", o.torrents, "the .torrent file(s): one session, one port")->required();
   cmd->add_option("--listen", o.listen, "listen address HOST:PORT (default 0.0.0.0:6881..6889)");
   cmd->add_option("--peer", o.peers, "connect to this peer too (IP:PORT, repeatable)");
   cmd->add_option("--max-peers", o.max_peers, "connections at once, per torrent")

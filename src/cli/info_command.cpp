@@ -116,7 +116,8 @@ void print_human(const metainfo::torrent& t) {
   } else {
     fmt::print("trackers:\n");
     for (std::size_t i = 0; i < t.trackers.size(); ++i) {
-      for (const auto& url : t.trackers[i]) fmt::print("  tier {:<3} {}\n", i + 1, text::printable(url));
+      for (const auto& url : t.trackers[i])
+        fmt::print("  tier {:<3} {}\n", i + 1, text::printable(url));
     }
   }
   if (!t.url_list.empty()) {

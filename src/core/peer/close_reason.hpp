@@ -33,7 +33,7 @@ enum class close_reason : std::uint8_t {
   // our policy
   idle_timeout,
   send_stalled,  // what we send has not moved for 60 s (a zero window, a peer that never reads)
-  snubbed,  // requests pending and no data for too long
+  snubbed,       // requests pending and no data for too long
   banned,
   too_many_peers,
   too_many_from_ip,

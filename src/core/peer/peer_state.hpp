@@ -49,7 +49,7 @@ class peer_state {
   bool am_interested = false;
   bool peer_choking = true;
   bool peer_interested = false;
-  bool has_bitfield = false;  // we know its pieces (bitfield, have_all/none, or haves)
+  bool has_bitfield = false;       // we know its pieces (bitfield, have_all/none, or haves)
   bool bitfield_received = false;  // its one bitfield / have_all / have_none came
   swarm::bitfield has;
   std::deque<swarm::block_ref> requests;  // ours, outstanding, oldest first
@@ -57,10 +57,10 @@ class peer_state {
   std::deque<swarm::block_ref> incoming;  // theirs, not yet served, oldest first
 
   // --- kept per connection for the torrent ---
-  bool download_slot = false;  // holds one of the torrent's download slots
-  bool parole = false;         // downloads whole pieces alone after a shared failed piece
-  double snubbed_until = 0;    // its requests timed out: none are sent to it until then
-  int request_timeouts = 0;    // in a row, since the last requested block
+  bool download_slot = false;   // holds one of the torrent's download slots
+  bool parole = false;          // downloads whole pieces alone after a shared failed piece
+  double snubbed_until = 0;     // its requests timed out: none are sent to it until then
+  int request_timeouts = 0;     // in a row, since the last requested block
   bool fast_extension = false;  // BEP 6 negotiated (both set the reserved bit)
   int hash_failures = 0;
   rate_meter downloaded;  // payload from it

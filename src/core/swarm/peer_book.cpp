@@ -23,7 +23,9 @@ std::string_view to_string(peer_source s) {
 }
 
 namespace {
-std::uint8_t bit(peer_source s) { return static_cast<std::uint8_t>(1u << static_cast<int>(s)); }
+std::uint8_t bit(peer_source s) {
+  return static_cast<std::uint8_t>(1u << static_cast<int>(s));
+}
 }  // namespace
 
 bool peer_book::add(const net::peer_address& a, peer_source source, std::uint16_t origin) {
@@ -103,8 +105,8 @@ void peer_book::on_closed(const net::peer_address& a, bool handshook, double now
     return;
   }
   e.next_attempt =
-      now + config_.backoff_base_s * static_cast<double>(1 << std::min(e.failures,
-                                                                      config_.max_backoff_shift));
+      now + config_.backoff_base_s *
+                static_cast<double>(1 << std::min(e.failures, config_.max_backoff_shift));
 }
 
 void peer_book::release_all() {
@@ -141,7 +143,9 @@ peer_book::standing& peer_book::standing_of(const net::peer_address& a) {
     // the one with the trust nearest to nothing.
     auto victim = standing_.begin();
     for (auto it = standing_.begin(); it != standing_.end(); ++it) {
-      const auto weight = [](const standing& s) { return std::abs(s.trust) + (s.parole ? 100 : 0); };
+      const auto weight = [](const standing& s) {
+        return std::abs(s.trust) + (s.parole ? 100 : 0);
+      };
       if (weight(it->second) < weight(victim->second)) victim = it;
       if (weight(victim->second) == 0) break;
     }

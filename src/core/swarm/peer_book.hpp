@@ -36,8 +36,8 @@ struct peer_book_config {
   std::size_t max_known = 5000;
   std::size_t max_per_origin = 2500;  // entries first added by one origin
   std::size_t max_ips = 10000;        // bans, and standing records
-  double reconnect_s = 5;     // after a connection that completed its handshake
-  double backoff_base_s = 5;  // after a failed attempt: base * 2^min(failures, shift)
+  double reconnect_s = 5;             // after a connection that completed its handshake
+  double backoff_base_s = 5;          // after a failed attempt: base * 2^min(failures, shift)
   int max_backoff_shift = 6;
   int max_failures = 8;  // in a row; then forgotten (manual peers never are)
 };

@@ -71,9 +71,8 @@ void torrent_logic::on_piece_failed(std::uint32_t piece,
   std::vector<std::optional<net::peer_address>> senders;
   for (const auto key : picker_->block_senders(piece)) senders.push_back(address_of(key));
   picker_->on_piece_failed(piece);
-  const bool liar_known = std::any_of(blamed.begin(), blamed.end(), [&](swarm::peer_key k) {
-    return banned_keys_.count(k) != 0;
-  });
+  const bool liar_known = std::any_of(
+      blamed.begin(), blamed.end(), [&](swarm::peer_key k) { return banned_keys_.count(k) != 0; });
   if (liar_known) return;
   if (blamed.size() > 1) smart_ban_.on_piece_failed(piece, senders, blocks);
   for (auto key : blamed) {

@@ -109,7 +109,8 @@ void torrent_logic::update_open_cap() {
   if (budget_) {
     const auto len = std::max<std::int64_t>(1, info_->piece_length);
     const auto mine = static_cast<std::int64_t>(buffered_count_) * len;
-    const auto room = budget_->capacity() - budget_->pending_bytes() - (budget_->open_bytes() - mine);
+    const auto room =
+        budget_->capacity() - budget_->pending_bytes() - (budget_->open_bytes() - mine);
     cap = static_cast<std::uint32_t>(std::clamp<std::int64_t>(room / len, 1, max_open_pieces_));
   }
   if (cap != open_cap_) {
@@ -188,8 +189,12 @@ bool torrent_logic::peer_waiting(double now) const {
   return false;
 }
 
-void torrent_logic::on_bandwidth_tick(double now) { fill_all_requests(now); }
+void torrent_logic::on_bandwidth_tick(double now) {
+  fill_all_requests(now);
+}
 
-void torrent_logic::on_budget_freed(double now) { fill_all_requests(now); }
+void torrent_logic::on_budget_freed(double now) {
+  fill_all_requests(now);
+}
 
 }  // namespace corrent::torrent

@@ -123,9 +123,9 @@ void torrent_logic::on_announced(std::size_t tier, const std::string* url,
           ? static_cast<double>(std::clamp<std::int64_t>(*response->min_interval, 5, 3600))
           : config_.default_min_announce_s;
   t.schedule.min_interval_s = min_interval;
-  t.schedule.interval_s = std::max(
-      min_interval,
-      static_cast<double>(std::clamp<std::int64_t>(response->interval, 30, 4 * 3600)));
+  t.schedule.interval_s =
+      std::max(min_interval,
+               static_cast<double>(std::clamp<std::int64_t>(response->interval, 30, 4 * 3600)));
   t.last_good = *url;
   t.urls.on_success(*url);  // BEP 12: the one that answered goes first
   add_peers(response->peers, swarm::peer_source::tracker, now, static_cast<std::uint16_t>(tier));

@@ -8,8 +8,8 @@
 
 namespace corrent::torrent {
 
-torrent_logic::torrent_logic(torrent_config config,
-                             std::vector<std::vector<std::string>> trackers, std::uint64_t seed)
+torrent_logic::torrent_logic(torrent_config config, std::vector<std::vector<std::string>> trackers,
+                             std::uint64_t seed)
     : config_(config),
       rng_(seed),
       choker_(config.choker),
@@ -90,9 +90,13 @@ void torrent_logic::log(action_kind level, std::string text) {
   actions_.push_back(std::move(a));
 }
 
-bool torrent_logic::complete() const { return picker_ && picker_->download_finished(); }
+bool torrent_logic::complete() const {
+  return picker_ && picker_->download_finished();
+}
 
-std::uint32_t torrent_logic::have_count() const { return picker_ ? picker_->have_count() : 0; }
+std::uint32_t torrent_logic::have_count() const {
+  return picker_ ? picker_->have_count() : 0;
+}
 
 swarm::bitfield torrent_logic::have_bitfield() const {
   return picker_ ? picker_->have_bitfield() : swarm::bitfield();
@@ -160,7 +164,8 @@ std::optional<peer::close_reason> torrent_logic::may_attach(const net::peer_addr
 
 void torrent_logic::count_refusal(const swarm::ip_key& ip, double now) {
   if (refusals_.size() >= max_refusal_records && !refusals_.count(ip)) {
-    std::erase_if(refusals_, [&](const auto& kv) { return now - kv.second.last >= refusal_memory_s; });
+    std::erase_if(refusals_,
+                  [&](const auto& kv) { return now - kv.second.last >= refusal_memory_s; });
     if (refusals_.size() >= max_refusal_records) refusals_.clear();  // bounded, whatever comes
   }
   auto& r = refusals_[ip];
@@ -170,8 +175,8 @@ void torrent_logic::count_refusal(const swarm::ip_key& ip, double now) {
 }
 
 peer::peer_state& torrent_logic::on_peer_connected(swarm::peer_key key,
-                                                   const net::peer_address& address,
-                                                   bool outgoing, const wire::peer_id& id,
+                                                   const net::peer_address& address, bool outgoing,
+                                                   const wire::peer_id& id,
                                                    const std::array<std::uint8_t, 8>& reserved,
                                                    double now) {
   if (outgoing && connecting_ > 0) --connecting_;
@@ -284,7 +289,7 @@ bool torrent_logic::on_message(swarm::peer_key key, const wire::message& m, doub
     case message_type::choke: {
       scratch_blocks_.clear();
       p.on_choke(scratch_blocks_);
-      if (picker_) picker_->on_peer_gone(key);  // BEP 3: the requests are void
+      if (picker_) picker_->on_peer_gone(key);                   // BEP 3: the requests are void
       if (!scratch_blocks_.empty()) fill_all_requests(now, &p);  // others may take them
       return true;
     }

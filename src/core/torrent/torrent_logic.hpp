@@ -59,25 +59,25 @@
 namespace corrent::torrent {
 
 struct torrent_config {
-  int max_peers = 50;                // connections at once (both directions)
-  int max_incoming_per_ip = 8;       // incoming connections from one IP address
-  double useless_after_s = 60;       // a peer that traded nothing this long may be replaced
+  int max_peers = 50;                    // connections at once (both directions)
+  int max_incoming_per_ip = 8;           // incoming connections from one IP address
+  double useless_after_s = 60;           // a peer that traded nothing this long may be replaced
   double idle_replaceable_after_s = 10;  // sooner if it does not even want anything
-  double seed_ratio = 0;             // seeding ends at uploaded / size >= ratio (0: never)
-  double seed_time_s = 0;            // seeding ends after this long (0: never)
-  std::size_t endgame_requests = 8;  // duplicate requests per peer in the endgame
-  double default_min_announce_s = 300;  // when a tracker gives no `min interval`
+  double seed_ratio = 0;                 // seeding ends at uploaded / size >= ratio (0: never)
+  double seed_time_s = 0;                // seeding ends after this long (0: never)
+  std::size_t endgame_requests = 8;      // duplicate requests per peer in the endgame
+  double default_min_announce_s = 300;   // when a tracker gives no `min interval`
   int low_peer_count = 5;  // below this many peers a tier re-announces at its min interval
   // BEP 12: tiers are fallbacks. They start in order, at most this many rounds at once,
   // and none after a tier whose last round succeeded.
   std::size_t max_tier_rounds_in_flight = 4;
   std::size_t max_tracker_urls = 256;  // over every tier; the rest are ignored
   double rechoke_interval_s = 10;
-  double snub_timeout_s = 30;           // requests out and no block at all: dropped
-  double request_timeout_min_s = 10;    // no requested block for this long (request_timeout):
-  double request_timeout_max_s = 60;    // its requests go to others
-  double snub_penalty_s = 30;           // and it gets none for this long;
-  int max_request_timeouts = 3;         // this many in a row: dropped
+  double snub_timeout_s = 30;         // requests out and no block at all: dropped
+  double request_timeout_min_s = 10;  // no requested block for this long (request_timeout):
+  double request_timeout_max_s = 60;  // its requests go to others
+  double snub_penalty_s = 30;         // and it gets none for this long;
+  int max_request_timeouts = 3;       // this many in a row: dropped
   std::int64_t max_open_piece_bytes = 16 << 20;  // open pieces, whatever the budget allows
   swarm::choker_config choker;
   swarm::download_slots_config slots;
@@ -161,8 +161,8 @@ class torrent_logic {
   void on_connect_failed(const net::peer_address& address, peer::close_reason why, double now);
   // Peers from a tracker (or the user): added to the book, and dialled when there is room.
   // `origin` tells sources of a kind apart (the tracker tier): each holds a bounded share.
-  void add_peers(const std::vector<net::peer_address>& peers, swarm::peer_source source,
-                 double now, std::uint16_t origin = 0);
+  void add_peers(const std::vector<net::peer_address>& peers, swarm::peer_source source, double now,
+                 std::uint16_t origin = 0);
   peer::peer_state* find_peer(swarm::peer_key key);
   const std::unordered_map<swarm::peer_key, std::unique_ptr<peer::peer_state>>& peers() const {
     return peers_;

@@ -72,8 +72,7 @@ bool torrent_logic::on_upload_ready(swarm::peer_key key, const std::vector<swarm
 
 bool torrent_logic::seed_ratio_reached() const {
   if (!seeding_ || config_.seed_ratio <= 0 || !info_ || info_->total_length <= 0) return false;
-  if (static_cast<double>(uploaded_bytes_) < config_.seed_ratio * info_->total_length)
-    return false;
+  if (static_cast<double>(uploaded_bytes_) < config_.seed_ratio * info_->total_length) return false;
   // Do not leave while an interested peer may still need a block nobody got from us:
   // a ratio reached with duplicates must not strand the swarm short of a full copy.
   if (sent_block_count_ < total_blocks_) {

@@ -29,10 +29,10 @@ inline constexpr std::int64_t max_download_piece_length = 32 << 20;
 
 struct torrent_options {
   std::filesystem::path output_dir;
-  bool seed = false;       // keep seeding after the download completes
-  bool seed_only = false;  // `corrent seed`: the data must already be complete
-  double seed_ratio = 0;   // stop seeding at uploaded/size >= ratio (0: no limit)
-  double seed_time_s = 0;  // stop seeding after this long (0: no limit)
+  bool seed = false;             // keep seeding after the download completes
+  bool seed_only = false;        // `corrent seed`: the data must already be complete
+  double seed_ratio = 0;         // stop seeding at uploaded/size >= ratio (0: no limit)
+  double seed_time_s = 0;        // stop seeding after this long (0: no limit)
   double max_download_rate = 0;  // this torrent's own limits, under the session's
   double max_upload_rate = 0;
   std::vector<net::peer_address> peers;  // dialled at start (--peer)

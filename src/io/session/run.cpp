@@ -33,7 +33,8 @@ asio::awaitable<void> drive(session& s, const std::vector<session_job>& jobs,
     auto params = job.torrent->to_add_params();
     std::shared_ptr<const metainfo::info> info(job.torrent, job.torrent.get());
     if (auto r = s.add(std::move(params), std::move(info), job.options); !r) {
-      spdlog::error("{}: {}", text::printable(job.torrent->name), text::printable(r.error().message()));
+      spdlog::error("{}: {}", text::printable(job.torrent->name),
+                    text::printable(r.error().message()));
     }
   }
   co_await s.wait_until_done();
@@ -43,8 +44,9 @@ asio::awaitable<void> drive(session& s, const std::vector<session_job>& jobs,
 
 }  // namespace
 
-session_report run_session(const std::vector<session_job>& jobs, const session_options& options,
-                           const std::function<void(const std::vector<torrent_status>&)>& on_status) {
+session_report run_session(
+    const std::vector<session_job>& jobs, const session_options& options,
+    const std::function<void(const std::vector<torrent_status>&)>& on_status) {
   session_report report;
   raise_descriptor_limit();
   asio::io_context ioc(1);

@@ -48,15 +48,18 @@ net::peer_address to_peer_address(const tcp::endpoint& ep) {
                                  ep.port());
   }
   const auto b = v6.to_bytes();
-  return net::peer_address::from_bytes(std::string_view(reinterpret_cast<const char*>(b.data()), 16),
-                                       ep.port());
+  return net::peer_address::from_bytes(
+      std::string_view(reinterpret_cast<const char*>(b.data()), 16), ep.port());
 }
 
 // The session's operations on one torrent; each holds it alive meanwhile (it may be
 // removed from the registry).
-asio::awaitable<void> start_torrent(std::shared_ptr<torrent> t) { co_await t->start(); }
+asio::awaitable<void> start_torrent(std::shared_ptr<torrent> t) {
+  co_await t->start();
+}
 
-asio::awaitable<void> stop_torrent(std::shared_ptr<torrent> t, torrent_state end, bool interrupted) {
+asio::awaitable<void> stop_torrent(std::shared_ptr<torrent> t, torrent_state end,
+                                   bool interrupted) {
   co_await t->stop(end, interrupted);
 }
 
@@ -261,7 +264,8 @@ asio::awaitable<void> session::handshake_incoming(tcp::socket socket, tcp::endpo
     hangup(*why, {});
     co_return;
   }
-  if (auto w = co_await write_handshake(*stream, ours, deadline); w.why != peer::close_reason::none) {
+  if (auto w = co_await write_handshake(*stream, ours, deadline);
+      w.why != peer::close_reason::none) {
     hangup(w.why, w.detail);
     co_return;
   }
@@ -382,7 +386,7 @@ void session::on_torrent_done(torrent& t) {
 
 asio::awaitable<void> session::finish_torrent(std::shared_ptr<torrent> t) {
   co_await t->stop(t->state() == torrent_state::error ? torrent_state::error
-                                                       : torrent_state::finished);
+                                                      : torrent_state::finished);
   wake_waiters();
 }
 

@@ -120,8 +120,8 @@ class session final : public torrent_host {
   swarm::peer_key next_key_ = 1;
   std::size_t handshakes_ = 0;  // incoming connections not yet attached
   std::map<swarm::ip_key, int> pending_by_ip_;
-  task_group service_;          // accept loops, UDP, clocks, incoming handshakes
-  task_group ops_;              // start, stop, pause, resume, remove of torrents
+  task_group service_;  // accept loops, UDP, clocks, incoming handshakes
+  task_group ops_;      // start, stop, pause, resume, remove of torrents
   boost::asio::steady_timer done_signal_;
   std::function<void()> on_tick_;
   bool opened_ = false;

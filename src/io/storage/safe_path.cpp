@@ -18,7 +18,8 @@ namespace {
 
 error errno_error(int err, const fs::path& p) {
   std::string detail = p.string();
-  if (err == ELOOP || err == EXDEV) detail += " is (or is reached through) a symbolic link: refusing to follow it";
+  if (err == ELOOP || err == EXDEV)
+    detail += " is (or is reached through) a symbolic link: refusing to follow it";
   return error{boost::system::error_code(err, boost::system::system_category()), detail};
 }
 
@@ -53,8 +54,8 @@ int open_walk(int dir, const fs::path& rel, int flags, unsigned mode) {
   fd_closer cur{::dup(dir)};
   if (cur.fd < 0) return -1;
   for (std::size_t i = 0; i + 1 < parts.size(); ++i) {
-    const int next = ::openat(cur.fd, parts[i].c_str(),
-                              O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    const int next =
+        ::openat(cur.fd, parts[i].c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     if (next < 0) return -1;
     ::close(cur.fd);
     cur.fd = next;
@@ -76,7 +77,8 @@ result<int> open_beneath(const fs::path& root, const fs::path& rel, int flags, u
     fd = static_cast<int>(::syscall(SYS_openat2, dir.fd, rel.c_str(), &how, sizeof how));
     if (fd < 0 && (errno == ENOSYS || errno == EPERM)) no_openat2.store(true);
   }
-  if (no_openat2.load(std::memory_order_relaxed) && fd < 0) fd = open_walk(dir.fd, rel, flags, mode);
+  if (no_openat2.load(std::memory_order_relaxed) && fd < 0)
+    fd = open_walk(dir.fd, rel, flags, mode);
   if (fd < 0) return errno_error(errno, root / rel);
   return fd;
 }

@@ -31,7 +31,9 @@ torrent_storage::torrent_storage(const metainfo::info& t, fs::path output_dir, f
       cache_(files),
       owner_(files.add_owner()) {}
 
-torrent_storage::~torrent_storage() { cache_.remove_owner(owner_); }
+torrent_storage::~torrent_storage() {
+  cache_.remove_owner(owner_);
+}
 
 fs::path torrent_storage::resume_path() const {
   fs::path p = parts_dir_;
@@ -87,7 +89,9 @@ result<int> torrent_storage::fd_for(std::size_t i) {
   return cache_.acquire(owner_, i, base_, torrent_.files[i].path);
 }
 
-void torrent_storage::release_fd(std::size_t i, bool wrote) { cache_.release(owner_, i, wrote); }
+void torrent_storage::release_fd(std::size_t i, bool wrote) {
+  cache_.release(owner_, i, wrote);
+}
 
 result<void> torrent_storage::write_piece(std::int64_t piece, const char* data) {
   std::lock_guard serial(write_mu_);

@@ -33,7 +33,8 @@ tracker::announce_request torrent::make_request(tracker::event ev) const {
 
 asio::awaitable<result<tracker::announce_response>> torrent::announce_to(
     std::string url, tracker::announce_request req, std::chrono::milliseconds timeout) {
-  if (url.rfind("udp://", 0) == 0) co_return co_await host_.udp_trackers().announce(url, req, timeout);
+  if (url.rfind("udp://", 0) == 0)
+    co_return co_await host_.udp_trackers().announce(url, req, timeout);
   if (url.rfind("http://", 0) != 0 && url.rfind("https://", 0) != 0) {
     co_return error{make_error_code(boost::system::errc::protocol_not_supported),
                     "only http://, https:// and udp:// trackers are supported"};
@@ -53,22 +54,24 @@ asio::awaitable<void> torrent::announce_tier(std::size_t tier, tracker::event ev
     if (!logic_) co_return;
     if (!resp) {
       tracker_state_ = text::printable(url + ": " + resp.error().message());
-      tracker_problem(url, "tracker " + text::printable(url) + ": " +
-                               text::printable(resp.error().message()));
+      tracker_problem(
+          url, "tracker " + text::printable(url) + ": " + text::printable(resp.error().message()));
       continue;
     }
     if (resp->failure_reason) {
       tracker_state_ = text::printable(url + ": failure: " + *resp->failure_reason);
-      tracker_problem(url, "tracker " + text::printable(url) + " refused: " +
-                               text::printable(*resp->failure_reason));
+      tracker_problem(url, "tracker " + text::printable(url) +
+                               " refused: " + text::printable(*resp->failure_reason));
       continue;
     }
     if (!resp->warning_message.empty())
       spdlog::warn("tracker {} warns: {}", text::printable(url),
                    text::printable(resp->warning_message));
     if (!resp->tracker_id.empty()) tracker_id_ = resp->tracker_id;
-    tracker_state_ = text::printable(url) + ": ok, " + std::to_string(resp->peers.size()) + " peers";
-    spdlog::debug("tracker {}: {} peers, interval {} s", text::printable(url), resp->peers.size(), resp->interval);
+    tracker_state_ =
+        text::printable(url) + ": ok, " + std::to_string(resp->peers.size()) + " peers";
+    spdlog::debug("tracker {}: {} peers, interval {} s", text::printable(url), resp->peers.size(),
+                  resp->interval);
     logic_->on_announced(tier, &url, &*resp, host_.now());
     process();
     co_return;
@@ -109,7 +112,8 @@ asio::awaitable<void> torrent::announce_once(tracker::event ev, std::chrono::mil
 asio::awaitable<void> torrent::announce_and_forget(std::string url, tracker::announce_request req,
                                                    std::chrono::milliseconds timeout) {
   auto r = co_await announce_to(url, std::move(req), timeout);
-  if (!r) spdlog::debug("tracker {}: {}", text::printable(url), text::printable(r.error().message()));
+  if (!r)
+    spdlog::debug("tracker {}: {}", text::printable(url), text::printable(r.error().message()));
 }
 
 }  // namespace corrent::io

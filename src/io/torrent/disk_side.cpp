@@ -204,10 +204,11 @@ void torrent::on_sync_failed(const swarm::bitfield& written) {
     }
   }
   if (added) {
-    spdlog::warn("{}: flushing to disk failed: {} piece{} written since the last good flush may "
-                 "be lost; no resume state vouches for them (they are checked again at the next "
-                 "start)",
-                 text::printable(name()), added, added == 1 ? "" : "s");
+    spdlog::warn(
+        "{}: flushing to disk failed: {} piece{} written since the last good flush may "
+        "be lost; no resume state vouches for them (they are checked again at the next "
+        "start)",
+        text::printable(name()), added, added == 1 ? "" : "s");
   }
 }
 
@@ -219,7 +220,8 @@ asio::awaitable<result<void>> torrent::checkpoint() {
   auto self = shared_from_this();
   std::function<result<void>()> work = [self, verified, down, up]() -> result<void> {
     if (auto r = self->storage_->sync(); !r) return r;
-    const auto state = make_resume_state(*self->info_, self->storage_->parts_dir(), verified, down, up);
+    const auto state =
+        make_resume_state(*self->info_, self->storage_->parts_dir(), verified, down, up);
     return replace_file_atomically(self->storage_->resume_path(), resume::encode_resume(state));
   };  // named: see check_files()
   co_return co_await host_.disk().run(std::move(work));

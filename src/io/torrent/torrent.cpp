@@ -29,7 +29,8 @@ void add_closes(std::vector<std::pair<std::string, std::uint64_t>>& out,
     const auto r = static_cast<peer::close_reason>(i);
     if (counts[r] == 0) continue;
     const std::string text(peer::to_string(r));
-    auto it = std::find_if(out.begin(), out.end(), [&](const auto& kv) { return kv.first == text; });
+    auto it =
+        std::find_if(out.begin(), out.end(), [&](const auto& kv) { return kv.first == text; });
     if (it == out.end()) {
       out.emplace_back(text, counts[r]);
     } else {
@@ -73,7 +74,9 @@ torrent::torrent(torrent_host& host, metainfo::add_params params,
 
 torrent::~torrent() = default;
 
-const std::string& torrent::name() const { return info_ ? info_->name : params_.name; }
+const std::string& torrent::name() const {
+  return info_ ? info_->name : params_.name;
+}
 
 void torrent::set_state(torrent_state s) {
   if (s == state_) return;
@@ -187,7 +190,8 @@ asio::awaitable<void> torrent::stop(torrent_state end, bool interrupted) {
     if (was_stopping && !stopping_ && !starting_) co_return;
   }
   if (!running_) {
-    if (state_ != torrent_state::error && !(state_ == torrent_state::finished && end == torrent_state::paused))
+    if (state_ != torrent_state::error &&
+        !(state_ == torrent_state::finished && end == torrent_state::paused))
       set_state(end);
     co_return;
   }
@@ -209,7 +213,8 @@ asio::awaitable<void> torrent::stop(torrent_state end, bool interrupted) {
       if (error_.empty()) error_ = r.error().message();
       spdlog::error("{}", error_);
     } else {
-      spdlog::info("download complete: {}", text::printable((options_.output_dir / info_->name).string()));
+      spdlog::info("download complete: {}",
+                   text::printable((options_.output_dir / info_->name).string()));
       co_await announce_once(tracker::event::completed, 3s);
     }
   } else if (!complete_ && info_ && checked_) {
@@ -279,7 +284,8 @@ asio::awaitable<void> torrent::dial(net::peer_address address) {
   wire::handshake ours;
   ours.info_hash = info_hash();
   ours.id = host_.peer_id();
-  if (auto w = co_await write_handshake(*d.stream, ours, deadline); w.why != peer::close_reason::none) {
+  if (auto w = co_await write_handshake(*d.stream, ours, deadline);
+      w.why != peer::close_reason::none) {
     failed(w.why, w.detail);
     co_return;
   }
@@ -336,7 +342,9 @@ void torrent::after_messages(peer_connection& c) {
   serve(c);
 }
 
-void torrent::on_write_done(peer_connection& c) { serve(c); }
+void torrent::on_write_done(peer_connection& c) {
+  serve(c);
+}
 
 void torrent::on_closed(peer_connection& c) {
   const auto it = conns_.find(c.key);

@@ -139,9 +139,9 @@ class torrent final : public peer_events, public std::enable_shared_from_this<to
   task_group tasks_;
   torrent_state state_;
   bool running_ = false;
-  bool checked_ = false;   // the files were checked (once per torrent object)
-  bool stopping_ = false;  // stop() started and not finished
-  bool starting_ = false;  // start() under way (checking files)
+  bool checked_ = false;                        // the files were checked (once per torrent object)
+  bool stopping_ = false;                       // stop() started and not finished
+  bool starting_ = false;                       // start() under way (checking files)
   std::optional<swarm::peer_book> saved_book_;  // bans and standing across a pause
   std::unique_ptr<boost::asio::steady_timer> stopped_signal_;  // waited on by later stop()s
   std::string error_;

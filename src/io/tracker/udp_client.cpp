@@ -37,9 +37,8 @@ udp_tracker_client::udp_tracker_client(asio::any_io_executor ex, udp_socket* v4,
     : ex_(ex), v4_(v4), v6_(v6), rng_(std::random_device{}()) {
   for (auto* s : {v4_, v6_}) {
     if (!s) continue;
-    s->add_handler([this](const udp::endpoint& from, std::string_view d) {
-      return on_datagram(from, d);
-    });
+    s->add_handler(
+        [this](const udp::endpoint& from, std::string_view d) { return on_datagram(from, d); });
     s->add_unreachable_handler([this](const udp::endpoint& to, boost::system::error_code ec) {
       for (auto& [id, w] : pending_) {
         if (w->from != to || w->refused) continue;
@@ -124,8 +123,8 @@ asio::awaitable<result<std::uint64_t>> udp_tracker_client::connection_id(
   const std::uint32_t txid = new_txid();
   std::optional<error> refused;
   std::uint64_t id = 0;
-  auto r = co_await transact(t, std::string_view(tracker::udp::encode_connect(txid).data(), 16), txid,
-                             deadline, [&](std::string_view reply) {
+  auto r = co_await transact(t, std::string_view(tracker::udp::encode_connect(txid).data(), 16),
+                             txid, deadline, [&](std::string_view reply) {
                                auto got = tracker::udp::parse_connect(reply, txid);
                                if (got) {
                                  id = *got;

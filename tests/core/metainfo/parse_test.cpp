@@ -274,9 +274,9 @@ TEST(MetainfoParse, PrefersUtf8VariantsOfNameAndPath) {
 TEST(MetainfoParse, PadOrSymlinkAttrOnASingleFileTorrentIsIgnored) {
   // Else the one file is skipped and the download ends "done" with nothing written.
   for (const std::string attr : {"1:p", "1:l", "2:lp"}) {
-    const std::string bytes = "d4:infod4:attr" + attr +
-                              "6:lengthi40000e4:name5:a.bin12:piece lengthi16384e6:pieces60:" +
-                              hashes(3) + "ee";
+    const std::string bytes =
+        "d4:infod4:attr" + attr +
+        "6:lengthi40000e4:name5:a.bin12:piece lengthi16384e6:pieces60:" + hashes(3) + "ee";
     auto t = parse_torrent(bytes);
     ASSERT_TRUE(t) << t.error().message();
     ASSERT_EQ(t->files.size(), 1u);
@@ -287,8 +287,9 @@ TEST(MetainfoParse, PadOrSymlinkAttrOnASingleFileTorrentIsIgnored) {
 }
 
 TEST(MetainfoParse, TheNameOfThePartsDirectoryIsReserved) {
-  const std::string bytes = "d4:infod6:lengthi40000e4:name14:.corrent-parts12:piece lengthi16384e6:pieces60:" +
-                            hashes(3) + "ee";
+  const std::string bytes =
+      "d4:infod6:lengthi40000e4:name14:.corrent-parts12:piece lengthi16384e6:pieces60:" +
+      hashes(3) + "ee";
   auto t = parse_torrent(bytes);
   ASSERT_FALSE(t);
   EXPECT_NE(t.error().message().find("reserved"), std::string::npos) << t.error().message();

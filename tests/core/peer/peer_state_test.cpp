@@ -119,8 +119,8 @@ TEST(PeerState, InterestIsSentOnlyWhenItChanges) {
   p.send_interested(true);
   p.send_interested(true);
   p.send_interested(false);
-  EXPECT_EQ(sent(p.out), (std::vector{wire::message_type::interested,
-                                      wire::message_type::not_interested}));
+  EXPECT_EQ(sent(p.out),
+            (std::vector{wire::message_type::interested, wire::message_type::not_interested}));
 }
 
 TEST(PeerState, IsListedDirtyOnceUntilFlushed) {

@@ -20,7 +20,9 @@ TEST(Printable, C0ControlsAndDelAreEscaped) {
 }
 
 TEST(Printable, C1ControlsAndBidiOverridesAreEscaped) {
-  EXPECT_EQ(printable("a\xc2\x9b" "31mred"), "a\\u{009b}31mred");  // 8-bit CSI
+  EXPECT_EQ(printable("a\xc2\x9b"
+                      "31mred"),
+            "a\\u{009b}31mred");  // 8-bit CSI
   EXPECT_EQ(printable("\xc2\x85"), "\\u{0085}");
   EXPECT_EQ(printable("evil\xe2\x80\xaegpj.exe"), "evil\\u{202e}gpj.exe");  // RLO
   EXPECT_EQ(printable("\xe2\x81\xa6x\xe2\x81\xa9"), "\\u{2066}x\\u{2069}");
@@ -28,10 +30,10 @@ TEST(Printable, C1ControlsAndBidiOverridesAreEscaped) {
 }
 
 TEST(Printable, BytesThatAreNotUtf8AreEscapedOneByOne) {
-  EXPECT_EQ(printable("\x9b"), "\\x9b");                 // a bare C1 byte
-  EXPECT_EQ(printable("\xc0\xaf"), "\\xc0\\xaf");        // overlong '/'
-  EXPECT_EQ(printable("\xed\xa0\x80"), "\\xed\\xa0\\x80");  // a surrogate
-  EXPECT_EQ(printable("ab\xe6\x97"), "ab\\xe6\\x97");    // truncated at the end
+  EXPECT_EQ(printable("\x9b"), "\\x9b");                             // a bare C1 byte
+  EXPECT_EQ(printable("\xc0\xaf"), "\\xc0\\xaf");                    // overlong '/'
+  EXPECT_EQ(printable("\xed\xa0\x80"), "\\xed\\xa0\\x80");           // a surrogate
+  EXPECT_EQ(printable("ab\xe6\x97"), "ab\\xe6\\x97");                // truncated at the end
   EXPECT_EQ(printable("\xf4\x90\x80\x80"), "\\xf4\\x90\\x80\\x80");  // above U+10FFFF
 }
 

@@ -39,8 +39,8 @@ struct harness {
     info.piece_length = piece_length;
     info.total_length = total;
     for (std::int64_t off = 0; off < total; off += piece_length) {
-      const auto d = crypto::sha1(std::string_view(data).substr(static_cast<std::size_t>(off),
-                                                                static_cast<std::size_t>(piece_length)));
+      const auto d = crypto::sha1(std::string_view(data).substr(
+          static_cast<std::size_t>(off), static_cast<std::size_t>(piece_length)));
       info.piece_hashes.append(reinterpret_cast<const char*>(d.data()), d.size());
     }
     metainfo::file_entry f;
@@ -91,8 +91,8 @@ struct harness {
     m.piece = b.piece;
     m.begin = b.begin;
     m.length = b.length;
-    std::string bytes = data.substr(static_cast<std::size_t>(b.piece) * info.piece_length + b.begin,
-                                    b.length);
+    std::string bytes =
+        data.substr(static_cast<std::size_t>(b.piece) * info.piece_length + b.begin, b.length);
     if (corrupt) bytes[0] = static_cast<char>(bytes[0] ^ 0xff);
     m.payload = bytes;
     stored.clear();
@@ -372,7 +372,8 @@ TEST(TorrentLogic, TheOnlySenderOfABadPieceIsBannedByIp) {
             peer::close_reason::banned);
   EXPECT_EQ(h.logic.may_attach(net::peer_address::v4(0x7f000002, 7001), true, h.now),
             peer::close_reason::banned);
-  EXPECT_EQ(h.logic.may_attach(net::peer_address::v4(0x7f000003, 7000), false, h.now), std::nullopt);
+  EXPECT_EQ(h.logic.may_attach(net::peer_address::v4(0x7f000003, 7000), false, h.now),
+            std::nullopt);
 }
 
 TEST(TorrentLogic, ASenderThatHangsUpBeforeItsBadPieceIsCheckedIsStillBanned) {
@@ -411,7 +412,8 @@ TEST(TorrentLogic, RepeatedSharedBadPiecesGetTheLiarBannedAndSpareTheHonest) {
       h.deliver(key, p->requests.front(), key == liar);
     }
     // A closed (banned) peer is gone for the logic once the io layer closes it.
-    if (auto* p = h.logic.find_peer(liar); p && p->is_closing()) h.logic.on_peer_closed(liar, h.now);
+    if (auto* p = h.logic.find_peer(liar); p && p->is_closing())
+      h.logic.on_peer_closed(liar, h.now);
     h.logic.on_tick(h.now += 1);
     h.take_actions();
   }
@@ -436,16 +438,16 @@ TEST(TorrentLogic, DialsKnownPeersUpToTheLimitAndBacksOffFailures) {
   EXPECT_EQ(h.logic.connecting_peers(), 2);
   h.other.clear();
   // Both fail: the third is dialled at once, the failed ones only after their backoff.
-  h.logic.on_connect_failed(net::peer_address::v4(0x7f000002, 1), peer::close_reason::connect_failed,
-                            h.now);
-  h.logic.on_connect_failed(net::peer_address::v4(0x7f000003, 1), peer::close_reason::connect_failed,
-                            h.now);
+  h.logic.on_connect_failed(net::peer_address::v4(0x7f000002, 1),
+                            peer::close_reason::connect_failed, h.now);
+  h.logic.on_connect_failed(net::peer_address::v4(0x7f000003, 1),
+                            peer::close_reason::connect_failed, h.now);
   h.take_actions();
   ASSERT_EQ(h.other.size(), 1u);
   EXPECT_EQ(h.other[0].address, net::peer_address::v4(0x7f000004, 1));
   h.other.clear();
-  h.logic.on_connect_failed(net::peer_address::v4(0x7f000004, 1), peer::close_reason::connect_timeout,
-                            h.now);
+  h.logic.on_connect_failed(net::peer_address::v4(0x7f000004, 1),
+                            peer::close_reason::connect_timeout, h.now);
   h.logic.on_tick(h.now + 5);
   h.take_actions();
   EXPECT_FALSE(h.has_action(action_kind::connect)) << "redialled before the backoff";
@@ -672,7 +674,8 @@ TEST(TorrentLogic, AStalledPeerHoldingRequestsIsDroppedAfterThreeTimeouts) {
   h.logic.on_tick(h.now + 11);  // the 10 s floor: handed back, and a 30 s penalty
   EXPECT_TRUE(h.logic.find_peer(a)->requests.empty());
   EXPECT_FALSE(h.logic.find_peer(a)->is_closing());
-  for (double t = 12; t < 300 && !h.logic.find_peer(a)->is_closing(); t += 1) h.logic.on_tick(h.now + t);
+  for (double t = 12; t < 300 && !h.logic.find_peer(a)->is_closing(); t += 1)
+    h.logic.on_tick(h.now + t);
   EXPECT_EQ(h.logic.find_peer(a)->closing, peer::close_reason::snubbed);
 }
 
@@ -810,7 +813,8 @@ TEST(TorrentLogic, OneAddressGetsAFewIncomingPlacesAndUselessPeersMakeRoom) {
   harness h(16, 2, cfg);
   h.set_info();
   for (std::uint16_t port = 1; port <= 3; ++port) {
-    ASSERT_EQ(h.logic.may_attach(net::peer_address::v4(0x7f000002, port), false, h.now), std::nullopt);
+    ASSERT_EQ(h.logic.may_attach(net::peer_address::v4(0x7f000002, port), false, h.now),
+              std::nullopt);
     h.connect(0x7f000002, port, false);
   }
   EXPECT_EQ(h.logic.may_attach(net::peer_address::v4(0x7f000002, 4), false, h.now),
@@ -821,7 +825,8 @@ TEST(TorrentLogic, OneAddressGetsAFewIncomingPlacesAndUselessPeersMakeRoom) {
   const auto useful = h.seeder(0x7f000010, 1);
   for (std::uint32_t ip = 0x7f000011; h.logic.connected_peers() < 10; ++ip) h.connect(ip, 1, false);
   EXPECT_EQ(h.logic.may_attach(net::peer_address::v4(0x7f000030, 1), false, h.now),
-            peer::close_reason::too_many_peers) << "nobody has been useless for long enough";
+            peer::close_reason::too_many_peers)
+      << "nobody has been useless for long enough";
   h.serve_all(useful);
   h.now += 61;
   EXPECT_EQ(h.logic.may_attach(net::peer_address::v4(0x7f000030, 1), false, h.now), std::nullopt);
@@ -852,7 +857,8 @@ TEST(TorrentLogic, AFullTorrentReplacesIdleConnectionsFirstAndSooner) {
   h.logic.on_peer_closed(idle1, h.now);
   h.connect(0x7f000020, 1, false);
   EXPECT_EQ(h.logic.may_attach(net::peer_address::v4(0x7f000021, 1), false, h.now),
-            peer::close_reason::too_many_peers) << "idle2 is too young, the others want something";
+            peer::close_reason::too_many_peers)
+      << "idle2 is too young, the others want something";
   h.now += 50;  // 61 s: now an interested peer that got nothing may go too, but idle ones first
   EXPECT_EQ(h.logic.may_attach(net::peer_address::v4(0x7f000021, 1), false, h.now), std::nullopt);
   EXPECT_TRUE(h.logic.find_peer(idle2)->is_closing());
@@ -875,7 +881,8 @@ TEST(TorrentLogic, ACrowdKnockingAgainCannotReplaceItsOwnButANewcomerCan) {
   h.now += 12;  // the four places are idle and old enough to be replaced now
   for (std::uint32_t ip = 0x7f000104; ip < 0x7f000120; ++ip) {
     EXPECT_EQ(h.logic.may_attach(net::peer_address::v4(ip, 2), false, h.now),
-              peer::close_reason::too_many_peers) << "a crowd member replaced another";
+              peer::close_reason::too_many_peers)
+        << "a crowd member replaced another";
   }
   int closing = 0;
   for (const auto& [key, p] : h.logic.peers()) closing += p->is_closing() ? 1 : 0;
