@@ -123,7 +123,7 @@ class Resume(dltest.DownloadTest):
         parts = os.path.join(out, ".corrent-parts", torrent.info_hash)
         return parts, parts + ".resume"
 
-    def start(self, torrent, out, name, peers=()):
+    def start(self, torrent, out, name, peers=(), env=None):
         stats = os.path.join(self.sw.tmp, f"{name}.stats.json")
         if os.path.exists(stats):
             os.unlink(stats)
@@ -131,7 +131,7 @@ class Resume(dltest.DownloadTest):
                 f"127.0.0.1:{sl.free_port()}", "--stats", stats]
         for p in peers:
             argv += ["--peer", p]
-        proc = self.sw.start_proc(name, argv)
+        proc = self.sw.start_proc(name, argv, env=env)
         proc.stats_path = stats
         return proc
 
@@ -718,11 +718,7 @@ int fdatasync(int fd) {
         seeder = self.sw.lt_seeder(torrent, content, upload_limit=2_000_000)  # ~8 s: a few checkpoints
         self.sw.wait_ready([seeder], None, torrent)
         out = self.out_dir("flush")
-        stats = os.path.join(self.sw.tmp, "flush.stats.json")
-        argv = [sl.corrent_bin(), "download", torrent.path, "-o", out, "--listen", f"127.0.0.1:{sl.free_port()}",
-                "--stats", stats, "--peer", seeder.address]
-        proc = self.sw.start_proc("flush-first", argv, env=env)
-        proc.stats_path = stats
+        proc = self.start(torrent, out, "flush-first", peers=[seeder.address], env=env)
         _, resume = self.parts_paths(torrent, out)
         failed_at = None
         deadline = time.monotonic() + 40
@@ -760,11 +756,7 @@ int fdatasync(int fd) {
         seeder = self.sw.lt_seeder(torrent, content, upload_limit=2_000_000)
         self.sw.wait_ready([seeder], None, torrent)
         out = self.out_dir("flush2")
-        stats = os.path.join(self.sw.tmp, "flush2.stats.json")
-        argv = [sl.corrent_bin(), "download", torrent.path, "-o", out, "--listen", f"127.0.0.1:{sl.free_port()}",
-                "--stats", stats, "--peer", seeder.address]
-        proc = self.sw.start_proc("flush2-first", argv, env=env)
-        proc.stats_path = stats
+        proc = self.start(torrent, out, "flush2-first", peers=[seeder.address], env=env)
         rc, st, text = self.finish(proc, 60)
         self.assertIn("shim: fdatasync", text, "the shim never failed a flush (the download was too quick?)")
         self.assertNotEqual(rc, 0, f"declared done after a failed flush:\n{text[-1500:]}")
