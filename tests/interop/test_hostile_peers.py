@@ -337,16 +337,19 @@ class HostilePeers(unittest.TestCase):
                      f"; {len(ctx.conn.requests)} requests to it")
 
     def test_23_corrupt_piece_then_hang_up(self):
+        sent = {}  # piece -> bytes of it the hostile peer sent (each block corrupt)
+
         def on_request(c, index, begin, length):
             data = bytearray(c.block(index, begin, length))
             data[0] ^= 0xFF
             c.send_block(index, begin, bytes(data))
             c.blocks_sent += 1
-            if begin + length >= c.peer.piece_size(index):
-                # the piece's last block: gone before corrent can check it. A FIN after
-                # the data (what corrent sent is read first): closing with unread input
-                # would reset the connection, and the kernel may then drop the blocks
-                # before corrent reads them - nothing would be left to blame.
+            sent[index] = sent.get(index, 0) + length
+            if sent[index] >= c.peer.piece_size(index):
+                # A whole piece from this peer alone: gone before corrent can check it. A
+                # FIN after the data (what corrent sent is read first): closing with unread
+                # input would reset the connection, and the kernel may then drop the
+                # blocks before corrent reads them - nothing would be left to blame.
                 c.offence(f"corrupt piece {index}, then hang up")
                 try:
                     c.sock.shutdown(socket.SHUT_WR)
@@ -359,12 +362,11 @@ class HostilePeers(unittest.TestCase):
 
         def script(c):
             c.handshake_ok()
-            # One piece only, which the honest seeder has too: rarest first gives the
-            # honest seeder the others first, so this one is asked of the hostile alone.
-            only = bytearray((c.peer.num_pieces + 7) // 8)
-            piece = c.peer.num_pieces - 2
-            only[piece // 8] |= 0x80 >> (piece % 8)
-            c.send_bitfield(bytes(only))
+            # Every piece, served at once (the honest seeder is slow): corrent asks this
+            # peer for whole pieces from the start, whichever connection it opened first.
+            # (Advertising one piece only raced the honest seeder for it: CI once saw
+            # corrent ask the honest seeder for that piece first, and the hostile for none.)
+            c.send_bitfield()
             c.serve(RUN_TIMEOUT_S, on_request=on_request)
             c.close()
         ctx = self.run_case(script, honest_rate=CORRUPT_HONEST_RATE)
