@@ -16,6 +16,7 @@
 #include "cli/commands.hpp"
 #include "cli/torrent_file.hpp"
 #include "cli/units.hpp"
+#include "core/metainfo/magnet.hpp"
 #include "core/text/printable.hpp"
 #include "io/session/run.hpp"
 
@@ -72,6 +73,10 @@ std::string status_line(const io::torrent_status& s) {
                        human_size(s.bytes_total), human_rate(s.up_rate),
                        human_size(s.uploaded_total), ratio, s.peers_connected, s.peers_known,
                        human_duration(s.seeding_s));
+  }
+  if (s.state == io::torrent_state::fetching_metadata) {
+    return fmt::format("fetching metadata  {}/{} pieces of it  peers {}/{}", s.metadata_pieces_done,
+                       s.metadata_pieces_total, s.peers_connected, s.peers_known);
   }
   if (s.state != io::torrent_state::downloading) {
     return fmt::format("{}  {}/{} pieces", io::to_string(s.state), s.pieces_done, s.pieces_total);
@@ -191,6 +196,24 @@ int run(const download_cli_options& o) {
   std::vector<io::session_job> jobs;
   std::set<std::string> seen;
   for (const auto& path : o.torrents) {
+    if (metainfo::is_magnet(path)) {
+      auto m = metainfo::parse_magnet(path);
+      if (!m) {
+        fmt::print(stderr, "corrent: {}: {}\n", text::printable(path.substr(0, 200)),
+                   text::printable(m.error().message()));
+        return exit_bad_input;
+      }
+      const auto hex = crypto::to_hex(m->info_hash);
+      if (!seen.insert(hex).second) {
+        fmt::print(stderr, "corrent: the same torrent (info-hash {}) is given twice\n", hex);
+        return exit_bad_input;
+      }
+      io::session_job job;
+      job.params = std::move(*m);
+      if (job.params.name.empty()) job.params.name = hex;
+      jobs.push_back(std::move(job));
+      continue;
+    }
     auto t = load_torrent_file(path);
     if (!t) return exit_bad_input;
     if (!seen.insert(t->info_hash_hex()).second) {
@@ -268,7 +291,11 @@ int run(const download_cli_options& o) {
   std::vector<std::string> trackerless;
   for (std::size_t i = 0; i < jobs.size(); ++i) {
     jobs[i].options = to;
-    if (jobs[i].torrent->trackers.empty() && to.peers.empty()) trackerless.push_back(o.torrents[i]);
+    const bool no_trackers =
+        jobs[i].torrent ? jobs[i].torrent->trackers.empty() : jobs[i].params.trackers.empty();
+    const bool no_peers = jobs[i].torrent ? true : jobs[i].params.peers.empty();
+    if (no_trackers && no_peers && to.peers.empty())
+      trackerless.push_back(jobs[i].torrent ? o.torrents[i] : "the magnet link");
   }
   if (trackerless.size() == 1) {
     spdlog::warn("{} lists no trackers and no --peer was given: waiting for incoming peers",
@@ -281,6 +308,12 @@ int run(const download_cli_options& o) {
   const bool tty = ::isatty(STDOUT_FILENO);
   if (!o.quiet) {
     for (const auto& job : jobs) {
+      if (!job.torrent) {
+        fmt::print("{}: magnet link, info-hash {}: fetching its metadata from peers\n",
+                   text::printable(job.params.name.empty() ? "(no name)" : job.params.name),
+                   crypto::to_hex(job.params.info_hash));
+        continue;
+      }
       const auto& t = *job.torrent;
       fmt::print("{}: {} in {} pieces, info-hash {}\n", text::printable(t.name),
                  human_size(t.total_length), t.num_pieces(), t.info_hash_hex());
@@ -325,27 +358,28 @@ int run(const download_cli_options& o) {
   bool all_complete = report.torrents.size() == jobs.size();
   for (std::size_t i = 0; i < report.torrents.size(); ++i) {
     const auto& s = report.torrents[i];
-    const auto& t = *jobs[i].torrent;
+    const std::int64_t total = s.bytes_total;
     if (s.complete) {
       if (!o.quiet) {
-        const std::string who = jobs.size() > 1 ? text::printable(t.name) + ": " : "";
+        const std::string who = jobs.size() > 1 ? text::printable(s.name) + ": " : "";
         if (s.downloaded_bytes > 0 || !to.seed) {
           fmt::print("done: {}{} in {:.1f} s ({} average), {} hash failure(s), saved to {}\n", who,
-                     human_size(t.total_length), s.elapsed_s,
-                     human_rate(t.total_length / std::max(s.elapsed_s, 1e-3)), s.hash_failures,
-                     o.out);
+                     human_size(total), s.elapsed_s,
+                     human_rate(total / std::max(s.elapsed_s, 1e-3)), s.hash_failures, o.out);
         }
         if (to.seed) {
           fmt::print("{}uploaded {} (ratio {:.2f})\n", who, human_size(s.uploaded_bytes),
-                     t.total_length ? static_cast<double>(s.uploaded_bytes) / t.total_length : 0.0);
+                     total ? static_cast<double>(s.uploaded_bytes) / total : 0.0);
         }
       }
       continue;
     }
     all_complete = false;
     if (!s.error.empty()) {
-      fmt::print(stderr, "corrent: {}{}\n", jobs.size() > 1 ? text::printable(t.name) + ": " : "",
+      fmt::print(stderr, "corrent: {}{}\n", jobs.size() > 1 ? text::printable(s.name) + ": " : "",
                  text::printable(s.error));
+    } else if (!report.interrupted && total == 0) {
+      fmt::print(stderr, "corrent: {}: the metadata never came\n", text::printable(s.name));
     }
   }
   if (all_complete) {
@@ -360,7 +394,9 @@ int run(const download_cli_options& o) {
 }
 
 void add_session_options(CLI::App* cmd, download_cli_options& o) {
-  cmd->add_option("torrent", o.torrents, "the .torrent file(s): one session, one port")->required();
+  cmd->add_option("torrent", o.torrents,
+                  "the .torrent file(s) or magnet link(s): one session, one port")
+      ->required();
   cmd->add_option("--listen", o.listen, "listen address HOST:PORT (default 0.0.0.0:6881..6889)");
   cmd->add_option("--peer", o.peers, "connect to this peer too (IP:PORT, repeatable)");
   cmd->add_option("--max-peers", o.max_peers, "connections at once, per torrent")

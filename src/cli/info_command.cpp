@@ -1,8 +1,14 @@
 // `corrent info FILE.torrent [--json]`: what a .torrent holds, for people and scripts.
 #include <fmt/format.h>
 
+#include <spdlog/spdlog.h>
+#include <stdlib.h>
+
 #include <boost/json.hpp>
+#include <cerrno>
+#include <cstring>
 #include <ctime>
+#include <filesystem>
 #include <iostream>
 #include <map>
 #include <memory>
@@ -10,7 +16,9 @@
 #include "cli/commands.hpp"
 #include "cli/torrent_file.hpp"
 #include "cli/units.hpp"
+#include "core/metainfo/magnet.hpp"
 #include "core/text/printable.hpp"
+#include "io/session/run.hpp"
 #include "io/tracker/scrape.hpp"
 
 namespace corrent::cli {
@@ -20,12 +28,89 @@ struct info_options {
   std::string file;
   bool json = false;
   bool scrape = false;
+  std::vector<std::string> peers;  // for a magnet
+  std::string listen;
+  double timeout_s = 120;
 };
+
+std::string magnet_of(const metainfo::torrent& t) {
+  return metainfo::make_magnet(t.info_hash, t.name, t.trackers, t.url_list);
+}
+
+// A magnet link: its metadata fetched from the swarm by a session of its own into a
+// scratch directory, then read back like a .torrent. Errors are printed; exit code out.
+std::optional<metainfo::torrent> fetch_magnet(const info_options& o, int& code) {
+  code = exit_bad_input;
+  auto m = metainfo::parse_magnet(o.file);
+  if (!m) {
+    fmt::print(stderr, "corrent: {}: {}\n", text::printable(o.file.substr(0, 200)),
+               text::printable(m.error().message()));
+    return std::nullopt;
+  }
+  io::session_options so;
+  io::torrent_options to;
+  for (const auto& text : o.peers) {
+    auto a = net::peer_address::parse(text);
+    if (!a) {
+      fmt::print(stderr, "corrent: --peer {}: expected IP:PORT\n", text);
+      return std::nullopt;
+    }
+    to.peers.push_back(*a);
+  }
+  if (!o.listen.empty()) {
+    const auto colon = o.listen.rfind(':');
+    std::int64_t port = 0;
+    if (colon == std::string::npos || !parse_size(o.listen.substr(colon + 1), port) ||
+        port > 65535) {
+      fmt::print(stderr, "corrent: --listen {}: expected HOST:PORT\n", o.listen);
+      return std::nullopt;
+    }
+    std::string host = o.listen.substr(0, colon);
+    if (host.size() >= 2 && host.front() == '[' && host.back() == ']')
+      host = host.substr(1, host.size() - 2);
+    so.listen_host = host.empty() ? "0.0.0.0" : host;
+    so.listen_port = static_cast<std::uint16_t>(port);
+    so.listen_port_fixed = true;
+  }
+  code = exit_failure;
+  char tmpl[] = "/tmp/corrent-info-XXXXXX";
+  if (!::mkdtemp(tmpl)) {
+    fmt::print(stderr, "corrent: cannot create a scratch directory: {}\n", std::strerror(errno));
+    return std::nullopt;
+  }
+  const std::filesystem::path dir = tmpl;
+  to.output_dir = dir;
+  to.metadata_only = true;
+  const auto hex = crypto::to_hex(m->info_hash);
+  io::session_job job;
+  job.params = std::move(*m);
+  if (job.params.name.empty()) job.params.name = hex;
+  job.options = to;
+  spdlog::set_pattern("%H:%M:%S %^%l%$ %v");
+  spdlog::set_level(spdlog::level::warn);
+  const auto report = io::run_session({job}, so, nullptr, o.timeout_s);
+  std::optional<metainfo::torrent> t;
+  if (!report.error.empty()) {
+    fmt::print(stderr, "corrent: {}\n", report.error);
+  } else if (report.torrents.empty() || !report.torrents[0].complete) {
+    const std::string why = report.torrents.empty() || report.torrents[0].error.empty()
+                                ? "no peer sent it within the time limit"
+                                : report.torrents[0].error;
+    fmt::print(stderr, "corrent: cannot fetch the metadata of {}: {}\n", hex, text::printable(why));
+  } else {
+    t = load_torrent_file((dir / ".corrent-parts" / (hex + ".torrent")).string());
+  }
+  std::error_code ec;
+  std::filesystem::remove_all(dir, ec);
+  if (t) code = exit_ok;
+  return t;
+}
 
 boost::json::object to_json(const metainfo::torrent& t) {
   boost::json::object o;
   o["name"] = t.name;
   o["info_hash"] = t.info_hash_hex();
+  o["magnet"] = magnet_of(t);
   o["total_size"] = t.total_length;
   o["piece_length"] = t.piece_length;
   o["num_pieces"] = t.num_pieces();
@@ -97,6 +182,7 @@ void print_tree(const metainfo::torrent& t) {
 void print_human(const metainfo::torrent& t) {
   fmt::print("name:        {}\n", text::printable(t.name));
   fmt::print("info-hash:   {}{}\n", t.info_hash_hex(), t.hybrid ? " (v1 of a hybrid torrent)" : "");
+  fmt::print("magnet:      {}\n", text::printable(magnet_of(t)));
   fmt::print("size:        {} ({} bytes)\n", human_size(t.total_length), t.total_length);
   fmt::print("pieces:      {} x {}", t.num_pieces(), human_size(t.piece_length));
   if (t.num_pieces() > 0) fmt::print(" (last {})", human_size(t.piece_size(t.num_pieces() - 1)));
@@ -134,13 +220,27 @@ void print_human(const metainfo::torrent& t) {
 
 command_runner register_info(CLI::App& app) {
   auto opts = std::make_shared<info_options>();
-  auto* cmd = app.add_subcommand("info", "Show what a .torrent file holds");
-  cmd->add_option("torrent", opts->file, "the .torrent file")->required();
+  auto* cmd = app.add_subcommand("info", "Show what a .torrent file (or a magnet link) holds");
+  cmd->add_option("torrent", opts->file,
+                  "the .torrent file, or a magnet link (its metadata is fetched from peers)")
+      ->required();
+  cmd->add_option("--peer", opts->peers, "a magnet: ask this peer too (IP:PORT, repeatable)");
+  cmd->add_option("--listen", opts->listen, "a magnet: listen address HOST:PORT");
+  cmd->add_option("--timeout", opts->timeout_s, "a magnet: give up after this many seconds")
+      ->capture_default_str()
+      ->check(CLI::Range(1.0, 86400.0));
   cmd->add_flag("--json", opts->json, "print machine-readable JSON");
   cmd->add_flag("--scrape", opts->scrape,
                 "ask every tracker for seeders/leechers/completed (BEP 48, HTTP and UDP)");
   return [opts] {
-    auto t = load_torrent_file(opts->file);
+    std::optional<metainfo::torrent> t;
+    if (metainfo::is_magnet(opts->file)) {
+      int code = 0;
+      t = fetch_magnet(*opts, code);
+      if (!t) return code;
+    } else {
+      t = load_torrent_file(opts->file);
+    }
     if (!t) return static_cast<int>(exit_bad_input);
     std::vector<io::scrape_report> reports;
     if (opts->scrape) reports = io::scrape_trackers(*t, std::chrono::seconds(10));

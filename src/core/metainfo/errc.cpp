@@ -42,6 +42,10 @@ class category_impl final : public boost::system::error_category {
         return "torrent: BitTorrent v2-only torrents are not supported yet";
       case errc::no_files:
         return "torrent: a multi-file torrent with no files";
+      case errc::bad_magnet:
+        return "invalid magnet link";
+      case errc::magnet_v2_not_supported:
+        return "BitTorrent v2 magnet links (btmh) are not supported yet";
     }
     return "torrent: unknown error";
   }

@@ -38,6 +38,12 @@ std::string_view to_string(close_reason r) {
       return "request out of range";
     case close_reason::request_flood:
       return "too many queued requests";
+    case close_reason::fast_not_negotiated:
+      return "fast extension message without the fast extension";
+    case close_reason::bad_extension:
+      return "bad extension message";
+    case close_reason::bad_metadata:
+      return "bad metadata";
     case close_reason::idle_timeout:
       return "idle for too long";
     case close_reason::send_stalled:

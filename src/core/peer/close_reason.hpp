@@ -29,7 +29,10 @@ enum class close_reason : std::uint8_t {
   have_out_of_range,
   piece_out_of_range,
   request_out_of_range,
-  request_flood,  // too many queued requests
+  request_flood,        // too many queued requests
+  fast_not_negotiated,  // have_all, have_none, reject, allowed_fast or suggest without BEP 6
+  bad_extension,        // an extension message (BEP 10) that does not parse
+  bad_metadata,         // BEP 9: a wrong size, a bad piece, or metadata that does not hash right
   // our policy
   idle_timeout,
   send_stalled,  // what we send has not moved for 60 s (a zero window, a peer that never reads)

@@ -7,9 +7,14 @@
 //
 // Rules kept here, for one connection:
 //   * a choke from the peer voids every request we sent it (BEP 3), returned to the caller;
-//   * a choke from us voids every request it sent us (BEP 3): they are never served;
-//   * a request while we choke it, or for a piece we do not have, is ignored; one out of
-//     range, or past max_queued_requests, closes the connection;
+//     with the fast extension (BEP 6) it does not: the peer rejects what it will not serve;
+//   * a choke from us voids every request it sent us (BEP 3): they are never served; with
+//     the fast extension each is rejected, except those for its allowed-fast pieces;
+//   * a request while we choke it, or for a piece we do not have, is ignored (with the fast
+//     extension: rejected, unless the piece is allowed-fast and ours); one out of range, or
+//     past max_queued_requests, closes the connection;
+//   * a cancel removes its request (with the fast extension, and a reject is sent: BEP 6
+//     says every request gets an answer);
 //   * a request is never sent twice to the same peer; a cancel removes it.
 // Pure and single-threaded; time is passed in as seconds on any monotonic clock.
 #pragma once
@@ -18,6 +23,8 @@
 #include <cstdint>
 #include <deque>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 #include "core/net/peer_address.hpp"
@@ -57,11 +64,10 @@ class peer_state {
   std::deque<swarm::block_ref> incoming;  // theirs, not yet served, oldest first
 
   // --- kept per connection for the torrent ---
-  bool download_slot = false;   // holds one of the torrent's download slots
-  bool parole = false;          // downloads whole pieces alone after a shared failed piece
-  double snubbed_until = 0;     // its requests timed out: none are sent to it until then
-  int request_timeouts = 0;     // in a row, since the last requested block
-  bool fast_extension = false;  // BEP 6 negotiated (both set the reserved bit)
+  bool download_slot = false;  // holds one of the torrent's download slots
+  bool parole = false;         // downloads whole pieces alone after a shared failed piece
+  double snubbed_until = 0;    // its requests timed out: none are sent to it until then
+  int request_timeouts = 0;    // in a row, since the last requested block
   int hash_failures = 0;
   rate_meter downloaded;  // payload from it
   rate_meter uploaded;    // payload to it
@@ -69,6 +75,29 @@ class peer_state {
   double last_block_at = 0;  // a block arrived, or the first request of a queue went out
   close_reason closing = close_reason::none;  // set: the torrent wants it closed
   std::string close_detail;
+
+  // --- BEP 6, the fast extension (both set the reserved bit) ---
+  static constexpr std::size_t max_allowed_fast = 32;  // kept of its allowed_fast messages
+  bool fast_extension = false;
+  std::vector<std::uint32_t> allowed_fast_in;   // it lets us request these while it chokes us
+  std::vector<std::uint32_t> allowed_fast_out;  // we let it request these while we choke it
+
+  // --- BEP 10, the extension protocol (both set the reserved bit) ---
+  bool extensions = false;
+  bool ext_handshake_received = false;
+  std::vector<std::pair<std::string, std::uint8_t>> ext_ids;  // its id for each extension
+  std::uint8_t ext_id(std::string_view name) const;           // 0: it does not support it
+  std::string client;                                         // its `v`, printable
+  std::uint16_t listen_port = 0;  // its `p` (incoming connections: where it listens)
+  std::uint32_t reqq = 0;         // its request queue size (0: not said)
+  bool upload_only = false;       // BEP 21: it wants nothing
+
+  // Availability received before the torrent's `info` (a magnet): kept, bounded, and
+  // replayed when the `info` comes (torrent_logic::set_info).
+  static constexpr std::size_t max_early_haves = 4096;
+  std::string early_bitfield;
+  bool early_have_all = false;
+  std::vector<std::uint32_t> early_haves;
 
   // Encoded messages not yet handed to the connection.
   std::string out;
@@ -89,18 +118,30 @@ class peer_state {
   // not asked it for `b`.
   bool send_cancel(const swarm::block_ref& b);
   void send_keep_alive();
+  // BEP 6 (only when fast_extension).
+  void send_have_all();
+  void send_have_none();
+  void send_allowed_fast(std::uint32_t piece);
+  void send_reject(const swarm::block_ref& b);
+  // BEP 10: `id` is the peer's id for the extension (0: the extended handshake).
+  void send_extended(std::uint8_t id, std::string_view payload);
 
   // --- messages in ---
-  // BEP 3: our requests are void. They are moved to `dropped` (appended).
+  // BEP 3: our requests are void. They are moved to `dropped` (appended). With the fast
+  // extension they stand until served or rejected.
   void on_choke(std::vector<swarm::block_ref>& dropped);
   void on_unchoke() { peer_choking = false; }
   void on_interested() { peer_interested = true; }
   void on_not_interested() { peer_interested = false; }
 
-  enum class request_verdict { queued, ignored, flood };
+  enum class request_verdict { queued, ignored, rejected, flood };
   // A request already checked against the torrent's geometry. `we_have`: the piece is ours.
   request_verdict on_request(const swarm::block_ref& b, bool we_have);
   void on_cancel(const swarm::block_ref& b);
+  // Whether it may ask for `piece` while we choke it (an allowed-fast piece).
+  bool allowed_while_choked(std::uint32_t piece) const;
+  // Whether we may ask it for `piece` while it chokes us.
+  bool allows_us(std::uint32_t piece) const;
   // A block: true when we had asked for it (it is no longer outstanding); false for one
   // we never requested or already cancelled. A reject (BEP 6) likewise; the caller
   // refuses it when the fast extension was not negotiated.

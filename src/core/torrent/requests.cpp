@@ -68,11 +68,16 @@ void torrent_logic::update_interest(peer::peer_state& p) {
 std::size_t torrent_logic::request_depth(const peer::peer_state& p) const {
   // Enough requests to cover a tenth of a second of this peer's rate.
   const double blocks = p.downloaded.rate * 0.1 / wire::block_size;
-  return static_cast<std::size_t>(std::clamp(blocks, 32.0, 256.0));
+  auto depth = static_cast<std::size_t>(std::clamp(blocks, 32.0, 256.0));
+  // BEP 10 `reqq`: it queues no more than that; more would be dropped.
+  if (p.reqq > 0) depth = std::min<std::size_t>(depth, p.reqq);
+  return depth;
 }
 
 bool torrent_logic::may_request(const peer::peer_state& p, double now) const {
-  return picker_ && !stopping_ && !p.peer_choking && p.am_interested && !p.is_closing() &&
+  // Choked: only its allowed-fast pieces (BEP 6).
+  const bool unchoked = !p.peer_choking || (p.fast_extension && !p.allowed_fast_in.empty());
+  return picker_ && !stopping_ && unchoked && p.am_interested && !p.is_closing() &&
          p.snubbed_until <= now;
 }
 
@@ -161,7 +166,15 @@ void torrent_logic::fill_requests(peer::peer_state& p, double now, std::size_t* 
   }
   update_open_cap();
   scratch_blocks_.clear();
-  picker_->pick_blocks(p.key, p.has, want, rng_(), scratch_blocks_, p.parole);
+  if (p.peer_choking) {  // allowed-fast pieces only
+    swarm::bitfield allowed(p.has.size());
+    for (const auto piece : p.allowed_fast_in) {
+      if (piece < p.has.size() && p.has.test(piece)) allowed.set(piece);
+    }
+    picker_->pick_blocks(p.key, allowed, want, rng_(), scratch_blocks_, p.parole);
+  } else {
+    picker_->pick_blocks(p.key, p.has, want, rng_(), scratch_blocks_, p.parole);
+  }
   if (limited) {
     double bytes = 0;
     for (const auto& b : scratch_blocks_) bytes += b.length;

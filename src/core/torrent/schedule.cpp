@@ -42,6 +42,7 @@ void torrent_logic::on_tick(double now) {
     if (waiting) fill_all_requests(now);  // a slot may have grown or come free
   }
   if (rechoke_wanted_ || now - last_rechoke_ >= config_.rechoke_interval_s) rechoke(now);
+  for (auto* e : extensions_) e->on_tick(now);
   connect_more(now);
   announce_due(now);
   check_seed_limits(now);

@@ -6,6 +6,12 @@
 #include <algorithm>
 #include <bit>
 
+#include "core/peer/allowed_fast.hpp"
+#include "core/text/printable.hpp"
+#include "core/torrent/metadata_extension.hpp"
+#include "core/torrent/pex_extension.hpp"
+#include "core/wire/extension/handshake.hpp"
+
 namespace corrent::torrent {
 
 torrent_logic::torrent_logic(torrent_config config, std::vector<std::vector<std::string>> trackers,
@@ -26,6 +32,9 @@ torrent_logic::torrent_logic(torrent_config config, std::vector<std::vector<std:
     url_count += urls.size();
     tiers_.push_back({tracker::tier(std::move(urls), rng_()), {}, {}});
   }
+  metadata_ = std::make_unique<metadata_extension>(*this, config_.max_metadata_size);
+  pex_ = std::make_unique<pex_extension>(*this);
+  extensions_ = {pex_.get(), metadata_.get()};
 }
 
 torrent_logic::~torrent_logic() {
@@ -65,12 +74,21 @@ void torrent_logic::set_info(const metainfo::info& info, const swarm::bitfield& 
     picker_->on_piece_verified(static_cast<std::uint32_t>(i));
     verified_bytes_ += info.piece_size(static_cast<std::int64_t>(i));
   }
-  // Peers that came before the `info`: their availability is unknown until they say.
+  update_open_cap();
+  // Peers that came before the `info`: what they said of their pieces is checked and
+  // counted now; and they hear of the pieces we turned out to have.
   for (auto& [key, p] : peers_) {
     p->has = swarm::bitfield(static_cast<std::size_t>(n));
     p->has_bitfield = false;
+    if (p->is_closing() || !replay_availability(*p)) continue;
+    if (have_count() > 0) {
+      for (std::uint32_t i = 0; i < static_cast<std::uint32_t>(n); ++i) {
+        if (picker_->have(i)) p->send_have(i);
+      }
+    }
+    update_interest(*p);
   }
-  update_open_cap();
+  for (auto* e : extensions_) e->on_info(0);
 }
 
 void torrent_logic::set_seeding(bool seeding, double now) {
@@ -187,10 +205,51 @@ peer::peer_state& torrent_logic::on_peer_connected(swarm::peer_key key,
   p.reserved = reserved;
   p.connected_at = now;
   p.last_block_at = now;
+  constexpr auto ours = wire::our_reserved();
+  p.fast_extension = (reserved[7] & ours[7] & 0x04) != 0;
+  p.extensions = (reserved[5] & ours[5] & 0x10) != 0;
   if (info_) p.has = swarm::bitfield(static_cast<std::size_t>(info_->num_pieces()));
   if (const auto* s = book_.find_standing(address)) p.parole = s->parole;
-  if (have_count() > 0) p.send_bitfield(picker_->have_bitfield());
+  // The extended handshake first (BEP 10 allows it before the bitfield; libtorrent, aria2
+  // and Transmission all do this), then what we have.
+  if (p.extensions) send_extended_handshake(p);
+  if (p.fast_extension) {
+    if (picker_ && picker_->download_finished()) {
+      p.send_have_all();
+    } else if (have_count() == 0) {
+      p.send_have_none();
+    } else {
+      p.send_bitfield(picker_->have_bitfield());
+    }
+    send_allowed_fast(p);
+  } else if (have_count() > 0) {
+    p.send_bitfield(picker_->have_bitfield());
+  }
   return p;
+}
+
+void torrent_logic::send_extended_handshake(peer::peer_state& p) {
+  wire::ext::handshake h;
+  for (auto* e : extensions_) {
+    if (e->offered()) h.m.emplace_back(std::string(e->name()), e->local_id());
+    e->fill_handshake(h);
+  }
+  h.v = config_.client_version;
+  if (config_.listen_port != 0) h.p = config_.listen_port;
+  h.reqq = config_.reqq;
+  h.yourip.assign(reinterpret_cast<const char*>(p.address.ip.data()), p.address.is_v6 ? 16 : 4);
+  p.send_extended(0, wire::ext::encode_handshake(h));
+}
+
+void torrent_logic::send_allowed_fast(peer::peer_state& p) {
+  // BEP 6 defines the set for IPv4 peers; a seed (or one that will be) needs none.
+  if (!picker_ || p.address.is_v6 || have_count() == 0 || config_.allowed_fast_count == 0) return;
+  std::array<std::uint8_t, 4> ip{};
+  std::copy(p.address.ip.begin(), p.address.ip.begin() + 4, ip.begin());
+  for (const auto piece : peer::allowed_fast_set(ip, config_.info_hash, picker_->num_pieces(),
+                                                 config_.allowed_fast_count)) {
+    if (picker_->have(piece)) p.send_allowed_fast(piece);
+  }
 }
 
 std::optional<net::peer_address> torrent_logic::address_of(swarm::peer_key key) const {
@@ -215,6 +274,7 @@ void torrent_logic::on_peer_closed(swarm::peer_key key, double now) {
     picker_->on_peer_gone(key);
   }
   choker_.remove(key);
+  for (auto* e : extensions_) e->on_peer_closed(p, now);
   if (!p.am_choking) rechoke_wanted_ = true;  // its unchoke slot is free
   if (p.outgoing) book_.on_closed(p.address, true, now);
   if (finished_.size() < 10000 || finished_.count(p.address)) {
@@ -282,14 +342,23 @@ bool torrent_logic::on_message(swarm::peer_key key, const wire::message& m, doub
     case message_type::keep_alive:
     case message_type::unknown:
     case message_type::port:
-    case message_type::suggest:
-    case message_type::allowed_fast:
+      return true;
     case message_type::extended:
+      return on_extended(p, m, now);
+    case message_type::suggest:  // BEP 6: a hint we may ignore
+      return on_fast_only(p, m);
+    case message_type::allowed_fast:
+      if (!on_fast_only(p, m)) return false;
+      if (picker_ && m.piece >= picker_->num_pieces()) return true;  // BEP 6: ignored
+      if (p.allowed_fast_in.size() < peer::peer_state::max_allowed_fast && !p.allows_us(m.piece))
+        p.allowed_fast_in.push_back(m.piece);
       return true;
     case message_type::choke: {
       scratch_blocks_.clear();
       p.on_choke(scratch_blocks_);
-      if (picker_) picker_->on_peer_gone(key);                   // BEP 3: the requests are void
+      // BEP 3: the requests are void. With the fast extension they stand until rejected
+      // (or they time out: expire_requests).
+      if (picker_ && !p.fast_extension) picker_->on_peer_gone(key);
       if (!scratch_blocks_.empty()) fill_all_requests(now, &p);  // others may take them
       return true;
     }
@@ -322,7 +391,7 @@ bool torrent_logic::on_message(swarm::peer_key key, const wire::message& m, doub
       // BEP 6: only with the fast extension. Without it a reject answered every request
       // at once, and the peer was asked again and again (3,585 requests in 5 s).
       if (!p.fast_extension) {
-        p.close(peer::close_reason::protocol_violation, "reject without the fast extension");
+        p.close(peer::close_reason::fast_not_negotiated, "reject without the fast extension");
         return false;
       }
       const swarm::block_ref b{m.piece, m.begin, m.length};
@@ -335,9 +404,102 @@ bool torrent_logic::on_message(swarm::peer_key key, const wire::message& m, doub
   return true;
 }
 
+bool torrent_logic::on_fast_only(peer::peer_state& p, const wire::message& m) {
+  if (p.fast_extension) return true;
+  p.close(peer::close_reason::fast_not_negotiated,
+          "message " + std::to_string(static_cast<int>(m.raw_id)) + " without the fast extension");
+  return false;
+}
+
+bool torrent_logic::on_extended(peer::peer_state& p, const wire::message& m, double now) {
+  if (m.extended_id == 0) {
+    auto h = wire::ext::decode_handshake(m.payload);
+    if (!h) {
+      p.close(peer::close_reason::bad_extension, "extended handshake: " + h.error().message());
+      return false;
+    }
+    const bool first = !p.ext_handshake_received;
+    p.ext_handshake_received = true;
+    p.ext_ids = h->m;  // a later handshake updates what it said (BEP 10)
+    if (!h->v.empty()) p.client = text::printable(h->v);
+    if (h->p) p.listen_port = *h->p;
+    if (h->reqq) p.reqq = *h->reqq;
+    p.upload_only = h->upload_only;
+    if (first) {
+      for (auto* e : extensions_) e->on_handshake(p, *h, now);
+    }
+    return !p.is_closing();
+  }
+  for (auto* e : extensions_) {
+    if (e->local_id() == m.extended_id) return e->on_message(p, m.payload, now);
+  }
+  return true;  // an id we never offered: ignored
+}
+
+void torrent_logic::early_availability(peer::peer_state& p, const wire::message& m) {
+  using wire::message_type;
+  switch (m.type) {
+    case message_type::have:
+      if (p.early_haves.size() < peer::peer_state::max_early_haves)
+        p.early_haves.push_back(m.piece);
+      break;
+    case message_type::bitfield:
+      // Bounded by the decoder's message cap; a later one replaces it (merged after).
+      if (p.early_bitfield.empty()) p.early_bitfield.assign(m.payload);
+      break;
+    case message_type::have_all:
+      p.early_have_all = true;
+      break;
+    default:
+      break;
+  }
+}
+
+bool torrent_logic::replay_availability(peer::peer_state& p) {
+  const auto num_pieces = picker_->num_pieces();
+  swarm::bitfield bf(num_pieces, p.early_have_all);
+  if (!p.early_bitfield.empty() && !p.early_have_all) {
+    auto parsed = swarm::bitfield::from_wire(p.early_bitfield, num_pieces);
+    if (!parsed) {
+      p.close(peer::close_reason::bad_bitfield, parsed.error().message());
+      return false;
+    }
+    bf = std::move(*parsed);
+  }
+  for (const auto piece : p.early_haves) {
+    if (piece >= num_pieces) {
+      p.close(peer::close_reason::have_out_of_range);
+      return false;
+    }
+    bf.set(piece);
+  }
+  const bool said = p.bitfield_received || !p.early_haves.empty();
+  p.early_bitfield.clear();
+  p.early_bitfield.shrink_to_fit();
+  p.early_haves.clear();
+  p.early_haves.shrink_to_fit();
+  p.early_have_all = false;
+  if (!said) return true;
+  p.has = std::move(bf);
+  p.has_bitfield = true;
+  picker_->add_peer(p.has);
+  return true;
+}
+
 bool torrent_logic::on_availability(peer::peer_state& p, const wire::message& m) {
   using wire::message_type;
-  if (!picker_) return true;  // nothing to check them against yet
+  if ((m.type == message_type::have_all || m.type == message_type::have_none) &&
+      !on_fast_only(p, m))
+    return false;
+  if (!picker_) {  // nothing to check them against yet (a magnet): kept for set_info
+    if (p.bitfield_received && m.type != message_type::bitfield && m.type != message_type::have) {
+      p.close(peer::close_reason::repeated_bitfield);
+      return false;
+    }
+    if (m.type != message_type::have) p.bitfield_received = true;
+    early_availability(p, m);
+    return true;
+  }
   const auto num_pieces = picker_->num_pieces();
   if (m.type == message_type::have) {
     if (m.piece >= num_pieces) {
@@ -412,7 +574,7 @@ bool torrent_logic::requests_outstanding() const {
 bool torrent_logic::peers_may_want_pieces() const {
   return std::any_of(peers_.begin(), peers_.end(), [](const auto& kv) {
     const auto& p = *kv.second;
-    return p.peer_interested || !p.has_bitfield || !p.has.all();
+    return p.peer_interested || (!p.upload_only && (!p.has_bitfield || !p.has.all()));
   });
 }
 

@@ -24,9 +24,15 @@
 //     default_min_announce_s when it gives none;
 //   * seeding limits: a ratio is not reached while an interested peer may still need a
 //     block nobody got from us.
-// The torrent may exist before its `info` (a magnet): until set_info() it accepts peers
-// and announces, but asks for and serves nothing. Deterministic: time and a random seed
-// are passed in; single-threaded.
+//   * the extension protocol (BEP 10): our extended handshake, theirs kept in peer_state,
+//     and each extension a named handler (extension.hpp): ut_metadata
+//     (metadata_extension.hpp) and ut_pex (pex_extension.hpp);
+//   * the fast extension (BEP 6), when both set its bit: have_all / have_none, rejects,
+//     allowed-fast pieces both ways, a choke that does not void requests; without it
+//     those messages are protocol violations.
+// The torrent may exist before its `info` (a magnet): until set_info() it accepts peers,
+// announces and fetches the `info` from them (metadata_received), but asks for and serves
+// no pieces. Deterministic: time and a random seed are passed in; single-threaded.
 #pragma once
 
 #include <cstdint>
@@ -41,6 +47,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "core/crypto/sha1.hpp"
 #include "core/metainfo/info.hpp"
 #include "core/net/peer_address.hpp"
 #include "core/peer/close_reason.hpp"
@@ -52,6 +59,7 @@
 #include "core/swarm/piece_budget.hpp"
 #include "core/swarm/piece_picker.hpp"
 #include "core/swarm/smart_ban.hpp"
+#include "core/torrent/extension.hpp"
 #include "core/tracker/announce.hpp"
 #include "core/tracker/tier.hpp"
 #include "core/wire/message.hpp"
@@ -59,8 +67,14 @@
 namespace corrent::torrent {
 
 struct torrent_config {
-  int max_peers = 50;                    // connections at once (both directions)
-  int max_incoming_per_ip = 8;           // incoming connections from one IP address
+  crypto::sha1_digest info_hash{};            // what a fetched `info` must hash to
+  std::uint16_t listen_port = 0;              // said in our extended handshake (`p`)
+  std::string client_version = "corrent";     // `v`
+  std::int64_t max_metadata_size = 48 << 20;  // the cap on `info` in a .torrent
+  std::size_t allowed_fast_count = 10;        // BEP 6 set size offered to each peer
+  std::uint32_t reqq = 2048;                  // `reqq`: peer_state::max_queued_requests
+  int max_peers = 50;                         // connections at once (both directions)
+  int max_incoming_per_ip = 8;                // incoming connections from one IP address
   double useless_after_s = 60;           // a peer that traded nothing this long may be replaced
   double idle_replaceable_after_s = 10;  // sooner if it does not even want anything
   double seed_ratio = 0;                 // seeding ends at uploaded / size >= ratio (0: never)
@@ -91,6 +105,8 @@ enum class action_kind : std::uint8_t {
                        // on_piece_hashed()
   connect,             // dial `address`, then on_peer_connected() or on_connect_failed()
   announce,            // announce `event` to tier `tier` (tier_urls()), then on_announced()
+  metadata_received,   // the `info` (BEP 9) hashed right: `data` holds its bytes (valid until
+                       // the next call into the logic); set_info() once the files are checked
   download_complete,   // every piece verified and written
   seed_limit_reached,  // the seed ratio or time is reached: stop the torrent
   log_info,            // `text`, for the user's log
@@ -117,6 +133,9 @@ struct peer_record {
   std::int64_t uploaded = 0;
   int hash_failures = 0;
 };
+
+class metadata_extension;
+class pex_extension;
 
 class torrent_logic {
  public:
@@ -234,6 +253,8 @@ class torrent_logic {
   const peer::close_counts& closes() const { return closes_; }
   void count_close(peer::close_reason r) { closes_.add(r); }
   const std::map<net::peer_address, peer_record>& finished_peers() const { return finished_; }
+  const metadata_extension& metadata() const { return *metadata_; }
+  const pex_extension& pex() const { return *pex_; }
   std::size_t open_pieces() const { return buffered_count_; }
   std::size_t pending_pieces() const { return pending_count_; }
   // Any request outstanding; any connected peer that could want our pieces (it is
@@ -242,6 +263,8 @@ class torrent_logic {
   bool peers_may_want_pieces() const;
 
  private:
+  friend class metadata_extension;
+  friend class pex_extension;
   struct tier_state {
     tracker::tier urls;
     tracker::announce_schedule schedule;
@@ -261,6 +284,12 @@ class torrent_logic {
 
   peer::peer_state& peer(swarm::peer_key key) { return *peers_.at(key); }
   bool on_availability(peer::peer_state& p, const wire::message& m);
+  void early_availability(peer::peer_state& p, const wire::message& m);
+  bool replay_availability(peer::peer_state& p);
+  bool on_extended(peer::peer_state& p, const wire::message& m, double now);
+  bool on_fast_only(peer::peer_state& p, const wire::message& m);
+  void send_extended_handshake(peer::peer_state& p);
+  void send_allowed_fast(peer::peer_state& p);
   bool on_block(peer::peer_state& p, const wire::message& m, double now);
   bool on_request(peer::peer_state& p, const wire::message& m);
   void update_interest(peer::peer_state& p);
@@ -295,6 +324,9 @@ class torrent_logic {
   swarm::bandwidth_channel* down_ = nullptr;
   swarm::bandwidth_channel* up_ = nullptr;
   std::vector<tier_state> tiers_;
+  std::unique_ptr<metadata_extension> metadata_;
+  std::unique_ptr<pex_extension> pex_;
+  std::vector<extension*> extensions_;  // by local id order
 
   std::unordered_map<swarm::peer_key, std::unique_ptr<peer::peer_state>> peers_;
   std::set<swarm::peer_key> banned_keys_;  // connections closed by ban()

@@ -23,7 +23,10 @@ bool torrent_logic::on_request(peer::peer_state& p, const wire::message& m) {
 std::size_t torrent_logic::take_upload_batch(swarm::peer_key key, std::size_t max_blocks,
                                              double now, std::vector<swarm::block_ref>& out) {
   auto* p = find_peer(key);
-  if (!p || p->is_closing() || p->am_choking || p->incoming.empty() || stopping_) return 0;
+  // While we choke it, only its allowed-fast requests are queued (BEP 6).
+  if (!p || p->is_closing() || (p->am_choking && !p->fast_extension) || p->incoming.empty() ||
+      stopping_)
+    return 0;
   std::size_t limit = max_blocks;
   const bool limited = up_ && up_->limited();
   if (limited) {
@@ -46,7 +49,18 @@ std::size_t torrent_logic::take_upload_batch(swarm::peer_key key, std::size_t ma
 bool torrent_logic::on_upload_ready(swarm::peer_key key, const std::vector<swarm::block_ref>& batch,
                                     double now) {
   auto* p = find_peer(key);
-  if (!p || p->is_closing() || p->am_choking) return false;  // choked meanwhile: void
+  if (!p || p->is_closing()) return false;
+  if (p->am_choking) {  // choked meanwhile: void (BEP 3), or rejected (BEP 6)
+    const bool allowed = p->fast_extension && std::all_of(batch.begin(), batch.end(), [&](auto& b) {
+                           return p->allowed_while_choked(b.piece);
+                         });
+    if (!allowed) {
+      if (p->fast_extension) {
+        for (const auto& b : batch) p->send_reject(b);
+      }
+      return false;
+    }
+  }
   std::int64_t bytes = 0;
   for (const auto& b : batch) {
     bytes += b.length;

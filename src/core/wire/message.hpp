@@ -27,6 +27,15 @@ struct handshake {
   friend bool operator==(const handshake&, const handshake&) = default;
 };
 
+// The reserved bits corrent sets in its handshake: the extension protocol (BEP 10) and
+// the fast extension (BEP 6).
+constexpr std::array<std::uint8_t, 8> our_reserved() {
+  std::array<std::uint8_t, 8> r{};
+  r[5] |= 0x10;
+  r[7] |= 0x04;
+  return r;
+}
+
 enum class message_type : std::uint8_t {
   keep_alive = 0xff,  // length 0; not a real id
   choke = 0,

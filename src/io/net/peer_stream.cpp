@@ -47,6 +47,11 @@ std::size_t tcp_stream::unsent_in_transport() const {
   return static_cast<std::size_t>(n);
 }
 
+void tcp_stream::shutdown_send() {
+  boost::system::error_code ignored;
+  socket_.shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
+}
+
 void tcp_stream::close() {
   boost::system::error_code ignored;
   socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ignored);

@@ -30,6 +30,9 @@ class peer_stream {
       std::span<const boost::asio::const_buffer> bufs) = 0;
   // Ends pending operations (they complete with an error) and the connection.
   virtual void close() = 0;
+  // Nothing more will be written: the peer reads what was sent, then the end (TCP: a FIN).
+  // Reading goes on.
+  virtual void shutdown_send() {}
   virtual bool is_open() const = 0;
   // Bytes written but not yet taken by the peer (TCP: the kernel's send queue). Closing
   // with unread input resets the connection and loses them.
@@ -47,6 +50,7 @@ class tcp_stream final : public peer_stream {
   boost::asio::awaitable<io_result> read(boost::asio::mutable_buffer buf) override;
   boost::asio::awaitable<io_result> write(std::span<const boost::asio::const_buffer> bufs) override;
   void close() override;
+  void shutdown_send() override;
   bool is_open() const override { return socket_.is_open(); }
   std::size_t unsent_in_transport() const override;
   std::string_view kind() const override { return "tcp"; }

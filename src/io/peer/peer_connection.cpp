@@ -48,6 +48,13 @@ void peer_connection::close(peer::close_reason why, std::string detail) {
   wake_.cancel();
 }
 
+void peer_connection::finish_sending() {
+  if (closed_ || finishing_) return;
+  finishing_ = true;
+  if (reason_ == peer::close_reason::none) reason_ = peer::close_reason::torrent_stopping;
+  wake_.cancel();
+}
+
 std::string peer_connection::close_text() const {
   std::string s(peer::to_string(reason_));
   if (!detail_.empty()) s += ": " + detail_;
@@ -109,7 +116,7 @@ asio::awaitable<void> peer_connection::read_loop() {
 }
 
 void peer_connection::queue(std::string& bytes) {
-  if (bytes.empty() || closed_) return;
+  if (bytes.empty() || closed_ || finishing_) return;
   if (!queue_.empty() && !queue_.back().owner && queue_.back().small.size() < 64 * 1024) {
     queue_.back().small.append(bytes);
     bytes.clear();
@@ -124,7 +131,7 @@ void peer_connection::queue(std::string& bytes) {
 }
 
 void peer_connection::send(std::shared_ptr<const void> owner, std::string_view bytes) {
-  if (!owner || bytes.empty() || closed_) return;
+  if (!owner || bytes.empty() || closed_ || finishing_) return;
   queue_.push_back(chunk{{}, std::move(owner), bytes});
 }
 
@@ -139,6 +146,17 @@ asio::awaitable<void> peer_connection::write_loop() {
   auto last_write = clock::now();
   std::vector<asio::const_buffer> buffers, part;
   while (!closed_) {
+    if (queue_.empty() && finishing_) {
+      stream_->shutdown_send();
+      // Reading goes on until the peer hangs up (or the owner closes the connection).
+      while (!closed_) {
+        wake_.expires_at(asio::steady_timer::time_point::max());
+        co_await wake_.async_wait(as_tuple(use_awaitable));
+        auto cs = co_await asio::this_coro::cancellation_state;
+        if (cs.cancelled() != asio::cancellation_type::none) co_return;
+      }
+      co_return;
+    }
     if (queue_.empty()) {
       wake_.expires_at(last_write + keep_alive_interval);
       auto [ec] = co_await wake_.async_wait(as_tuple(use_awaitable));

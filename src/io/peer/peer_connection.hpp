@@ -52,6 +52,10 @@ class peer_connection : public std::enable_shared_from_this<peer_connection> {
     return closed_ || (output_idle() && stream_->unsent_in_transport() == 0);
   }
   bool is_closed() const { return closed_; }
+  // Ends our side once everything queued is written (a FIN after the data); the peer's
+  // input is still read until it hangs up. A close with its requests unread would reset
+  // the connection instead.
+  void finish_sending();
   // The first reason given stays.
   void close(peer::close_reason why, std::string detail = {});
   peer::close_reason close_reason() const { return reason_; }
@@ -88,6 +92,7 @@ class peer_connection : public std::enable_shared_from_this<peer_connection> {
   clock::time_point send_progress_at_;  // a write began or part of one completed
   std::size_t read_chunk_ = 16 * 1024;  // grows while reads fill it (peer_connection.cpp)
   bool closed_ = false;
+  bool finishing_ = false;  // finish_sending(): no more writes once the queue is empty
   peer::close_reason reason_ = peer::close_reason::none;
   std::string detail_;
 };

@@ -37,6 +37,7 @@ struct torrent_options {
   double max_upload_rate = 0;
   std::vector<net::peer_address> peers;  // dialled at start (--peer)
   bool start_paused = false;
+  bool metadata_only = false;  // a magnet: done once its `info` is fetched and saved
 };
 
 enum class torrent_state {
@@ -69,6 +70,8 @@ struct torrent_status {
   double seeding_s = 0;
   std::string tracker_state;  // last announce outcome, for --verbose
   std::string error;
+  std::int64_t metadata_pieces_done = 0;  // fetching metadata: 16 KiB pieces in, of
+  std::int64_t metadata_pieces_total = 0;
 };
 
 struct peer_summary {
@@ -83,6 +86,7 @@ struct peer_summary {
 struct torrent_summary {
   std::string name;
   std::string info_hash;
+  std::int64_t bytes_total = 0;  // 0 while the `info` is unknown
   bool complete = false;
   std::string error;                  // why it failed, when it did
   std::int64_t downloaded_bytes = 0;  // payload received (including discarded/failed)

@@ -6,6 +6,7 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
 
 #include "core/text/printable.hpp"
 #include "io/session/session.hpp"
@@ -30,11 +31,12 @@ void raise_descriptor_limit() {
 asio::awaitable<void> drive(session& s, const std::vector<session_job>& jobs,
                             session_report& report, bool& interrupted) {
   for (const auto& job : jobs) {
-    auto params = job.torrent->to_add_params();
-    std::shared_ptr<const metainfo::info> info(job.torrent, job.torrent.get());
+    auto params = job.torrent ? job.torrent->to_add_params() : job.params;
+    std::shared_ptr<const metainfo::info> info;
+    if (job.torrent) info = std::shared_ptr<const metainfo::info>(job.torrent, job.torrent.get());
+    const std::string name = params.name.empty() ? crypto::to_hex(params.info_hash) : params.name;
     if (auto r = s.add(std::move(params), std::move(info), job.options); !r) {
-      spdlog::error("{}: {}", text::printable(job.torrent->name),
-                    text::printable(r.error().message()));
+      spdlog::error("{}: {}", text::printable(name), text::printable(r.error().message()));
     }
   }
   co_await s.wait_until_done();
@@ -44,9 +46,9 @@ asio::awaitable<void> drive(session& s, const std::vector<session_job>& jobs,
 
 }  // namespace
 
-session_report run_session(
-    const std::vector<session_job>& jobs, const session_options& options,
-    const std::function<void(const std::vector<torrent_status>&)>& on_status) {
+session_report run_session(const std::vector<session_job>& jobs, const session_options& options,
+                           const std::function<void(const std::vector<torrent_status>&)>& on_status,
+                           double time_limit_s) {
   session_report report;
   raise_descriptor_limit();
   asio::io_context ioc(1);
@@ -65,6 +67,14 @@ session_report run_session(
       interrupted = true;
       s.request_stop();  // drive() then shuts the session down
     });
+    asio::steady_timer limit(ioc);
+    if (time_limit_s > 0) {
+      limit.expires_after(
+          std::chrono::milliseconds(static_cast<std::int64_t>(time_limit_s * 1000)));
+      limit.async_wait([&](const boost::system::error_code& ec) {
+        if (!ec) s.request_stop();
+      });
+    }
     asio::co_spawn(ioc, drive(s, jobs, report, interrupted), [&](std::exception_ptr e) {
       if (e) {
         try {
@@ -74,6 +84,7 @@ session_report run_session(
         }
       }
       signals.cancel();
+      limit.cancel();
     });
     ioc.run();
     report.interrupted = interrupted;

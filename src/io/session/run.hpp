@@ -9,24 +9,28 @@
 #include <string>
 #include <vector>
 
+#include "core/metainfo/add_params.hpp"
 #include "core/metainfo/torrent.hpp"
 #include "io/session/options.hpp"
 
 namespace corrent::io {
 
 struct session_job {
-  std::shared_ptr<const metainfo::torrent> torrent;
+  std::shared_ptr<const metainfo::torrent> torrent;  // null: a magnet (params only)
+  metainfo::add_params params;                       // used when torrent is null
   torrent_options options;
 };
 
 struct session_report {
-  bool interrupted = false;  // stopped by a signal
-  std::string error;         // the session could not run at all (listen failed)
+  bool interrupted = false;               // stopped by a signal
+  std::string error;                      // the session could not run at all (listen failed)
   std::vector<torrent_summary> torrents;  // in the order of the jobs
 };
 
 // Log lines go through spdlog; `on_status` is called about once a second.
+// `time_limit_s` > 0: stopped (as by a signal, but not reported interrupted) after that long.
 session_report run_session(const std::vector<session_job>& jobs, const session_options& options,
-                           const std::function<void(const std::vector<torrent_status>&)>& on_status);
+                           const std::function<void(const std::vector<torrent_status>&)>& on_status,
+                           double time_limit_s = 0);
 
 }  // namespace corrent::io

@@ -253,6 +253,7 @@ asio::awaitable<void> session::handshake_incoming(tcp::socket socket, tcp::endpo
   wire::handshake ours;
   ours.info_hash = in.theirs->info_hash;
   ours.id = peer_id_;
+  ours.reserved = wire::our_reserved();
   if (in.theirs->id == peer_id_) {
     // Our own dial: answer, so that the dialling side sees its own id and never tries
     // this address again.

@@ -8,9 +8,13 @@
 #include <random>
 
 #include "core/crypto/sha1.hpp"
+#include "core/metainfo/parse.hpp"
 #include "core/text/printable.hpp"
+#include "core/torrent/metadata_extension.hpp"
 #include "io/peer/handshaker.hpp"
 #include "io/storage/disk_io.hpp"
+#include "io/storage/safe_path.hpp"
+#include "io/storage/whole_file.hpp"
 
 namespace corrent::io {
 namespace asio = boost::asio;
@@ -105,6 +109,7 @@ asio::awaitable<void> torrent::start() {
     }
   } guard{*this};
   error_.clear();
+  if (!info_) load_saved_metadata();
   if (!info_) {  // a magnet: nothing to check until the `info` arrives
     set_state(torrent_state::fetching_metadata);
     start_logic();
@@ -150,6 +155,9 @@ void torrent::start_logic() {
   cfg.seed_ratio = options_.seed_ratio;
   cfg.seed_time_s = options_.seed_time_s;
   cfg.default_min_announce_s = so.min_announce_interval_s;
+  cfg.info_hash = info_hash();
+  cfg.listen_port = host_.listen_port();
+  cfg.client_version = client_version;
   logic_ = std::make_unique<corrent::torrent::torrent_logic>(cfg, params_.trackers,
                                                              std::random_device{}());
   logic_->attach(&host_.disk().budget(), &down_channel_, &up_channel_);
@@ -202,6 +210,17 @@ asio::awaitable<void> torrent::stop(torrent_state end, bool interrupted) {
   // data counts as uploaded); up to 10 s. Ctrl-C does not wait.
   serving_paused_ = true;
   if (!interrupted) co_await wait_for_disk(true, 10s);
+  if (!interrupted && logic_->seeding() && !conns_.empty()) {
+    // A FIN after the data, and a moment for the peers to read it and hang up: closing
+    // with their requests unread resets a connection, and a leecher could lose blocks
+    // still in its receive queue (a seed that stopped at its ratio left one short).
+    for (auto& [key, c] : conns_) c->finish_sending();
+    asio::steady_timer t(host_.executor());
+    for (int i = 0; i < 100 && !conns_.empty(); ++i) {
+      t.expires_after(20ms);
+      co_await t.async_wait(as_tuple(use_awaitable));
+    }
+  }
   for (auto& [key, c] : conns_) c->close(peer::close_reason::torrent_stopping);
   tasks_.cancel();
   co_await tasks_.join();
@@ -249,6 +268,123 @@ asio::awaitable<void> torrent::stop(torrent_state end, bool interrupted) {
   stopped_signal_->cancel();
 }
 
+// ---------------------------------------------------------------- metadata (magnets)
+
+std::filesystem::path torrent::metadata_path() const {
+  return options_.output_dir / ".corrent-parts" / (crypto::to_hex(info_hash()) + ".torrent");
+}
+
+void torrent::load_saved_metadata() {
+  // Saved by an earlier run of the same magnet: its files are known without the network.
+  const auto path = metadata_path();
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(std::filesystem::symlink_status(path, ec))) return;
+  metainfo::parse_limits limits;
+  auto bytes = read_whole_file(path, limits.max_file_size);
+  if (!bytes) return;
+  auto t = metainfo::parse_torrent(*bytes, limits);
+  if (!t || t->info_hash != info_hash()) {
+    spdlog::warn("ignoring {}: not this torrent's metadata", text::printable(path.string()));
+    return;
+  }
+  spdlog::info("metadata from {}", text::printable(path.string()));
+  adopt_info(std::make_shared<metainfo::info>(static_cast<const metainfo::info&>(*t)));
+}
+
+void torrent::adopt_info(std::shared_ptr<const metainfo::info> info) {
+  info_ = std::move(info);
+  storage_ = std::make_unique<torrent_storage>(*info_, options_.output_dir, host_.disk().files());
+  have_ = swarm::bitfield(static_cast<std::size_t>(info_->num_pieces()));
+  size_disk_side();
+}
+
+void torrent::on_metadata(std::string_view bytes) {
+  if (info_) return;
+  metainfo::parse_limits limits;
+  auto parsed = metainfo::parse_info(bytes, limits);
+  if (!parsed) {
+    // It hashed right: the torrent itself is unusable (corrent's rules refuse it).
+    fail("the torrent's metadata is not usable: " + parsed.error().message());
+    return;
+  }
+  spdlog::info("metadata: {} ({} files, {} pieces)", text::printable(parsed->name),
+               parsed->files.size(), parsed->num_pieces());
+  adopt_info(std::make_shared<metainfo::info>(std::move(*parsed)));
+  // Saved as a .torrent (the trackers of the magnet beside the `info`), crash-safe.
+  std::string file = "d";
+  if (!params_.trackers.empty()) {
+    file += "13:announce-listl";
+    for (const auto& tier : params_.trackers) {
+      file += "l";
+      for (const auto& url : tier) file += std::to_string(url.size()) + ":" + url;
+      file += "e";
+    }
+    file += "e";
+  }
+  file += "4:info";
+  file += info_->info_bytes;
+  file += "e";
+  tasks_.spawn(after_metadata(std::move(file)));
+}
+
+asio::awaitable<void> torrent::after_metadata(std::string file) {
+  auto self = shared_from_this();
+  const auto out = options_.output_dir;
+  const auto path = metadata_path();
+  std::function<std::string()> save = [out, path, file = std::move(file)]() -> std::string {
+    if (auto r = make_dirs_inside(out, ".corrent-parts"); !r) return r.error().message();
+    if (auto r = replace_file_atomically(path, file); !r) return r.error().message();
+    return {};
+  };
+  if (auto err = co_await host_.disk().run(std::move(save)); !err.empty()) {
+    if (options_.metadata_only) {
+      fail("cannot save the metadata to " + path.string() + ": " + err);
+      co_return;
+    }
+    spdlog::warn("cannot save the metadata to {}: {}", text::printable(path.string()), err);
+  }
+  if (options_.metadata_only) {
+    host_.on_torrent_done(*this);
+    co_return;
+  }
+  // Now as for a .torrent: what is on disk, then download (or seed).
+  set_state(torrent_state::checking);
+  co_await check_files();
+  if (!running_ || stopping_ || !logic_) co_return;
+  if (!error_.empty()) {
+    fail(error_);
+    co_return;
+  }
+  checked_ = true;
+  if (!complete_ && info_->piece_length > max_download_piece_length) {
+    fail("piece length " + std::to_string(info_->piece_length >> 20) +
+         " MiB is above the 32 MiB corrent downloads");
+    co_return;
+  }
+  if (!complete_ && options_.seed_only) {
+    fail("the data in " + options_.output_dir.string() + " is incomplete or missing (" +
+         std::to_string(have_.count()) + " of " + std::to_string(info_->num_pieces()) +
+         " pieces good): run `corrent download` to complete it");
+    co_return;
+  }
+  logic_->set_info(*info_, have_);
+  const double now = host_.now();
+  if (complete_ && moved_) {
+    storage_->use_final_location();
+    logic_->set_seeding(true, now);
+    set_state(torrent_state::seeding);
+    if (!options_.seed && !options_.seed_only) host_.on_torrent_done(*this);
+  } else {
+    set_state(torrent_state::downloading);
+  }
+  logic_->on_tick(now);
+  process();
+  if (logic_->complete() && !moved_) {
+    complete_ = true;
+    tasks_.spawn(finish_download());
+  }
+}
+
 // ---------------------------------------------------------------- peers
 
 std::optional<peer::close_reason> torrent::may_attach(const net::peer_address& address,
@@ -284,6 +420,7 @@ asio::awaitable<void> torrent::dial(net::peer_address address) {
   wire::handshake ours;
   ours.info_hash = info_hash();
   ours.id = host_.peer_id();
+  ours.reserved = wire::our_reserved();
   if (auto w = co_await write_handshake(*d.stream, ours, deadline);
       w.why != peer::close_reason::none) {
     failed(w.why, w.detail);
@@ -380,6 +517,9 @@ void torrent::process() {
       case action_kind::announce:
         if (!stopping_) tasks_.spawn(announce_tier(a.tier, a.event));
         break;
+      case action_kind::metadata_received:
+        if (!stopping_) on_metadata(a.data);
+        break;
       case action_kind::download_complete:
         complete_ = true;
         if (!stopping_) tasks_.spawn(finish_download());
@@ -463,6 +603,10 @@ torrent_status torrent::status() const {
     s.downloaded_total = logic_->downloaded_bytes();
     s.uploaded_total = logic_->uploaded_bytes();
     if (logic_->seeding()) s.seeding_s = logic_->seeding_for(now);
+    if (!info_) {
+      s.metadata_pieces_done = static_cast<std::int64_t>(logic_->metadata().pieces_received());
+      s.metadata_pieces_total = static_cast<std::int64_t>(logic_->metadata().pieces_total());
+    }
   } else {
     s.pieces_done = static_cast<std::int64_t>(have_.count());
     if (info_) {
@@ -480,8 +624,10 @@ torrent_summary torrent::summary() const {
   torrent_summary s;
   s.name = name();
   s.info_hash = crypto::to_hex(info_hash());
-  s.complete = complete_ && moved_ && error_.empty();
+  s.complete = (complete_ && moved_ && error_.empty()) ||
+               (options_.metadata_only && info_ && error_.empty());
   s.error = error_;
+  if (info_) s.bytes_total = info_->total_length;
   const auto st = status();
   s.downloaded_bytes = st.downloaded_total;
   s.uploaded_bytes = st.uploaded_total;

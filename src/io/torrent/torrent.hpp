@@ -41,6 +41,8 @@ namespace corrent::io {
 
 // The printable prefix of a peer id (e.g. "-LT2080-"), for logs and summaries.
 std::string client_name(const wire::peer_id& id);
+// What we say we are in the extended handshake (BEP 10 `v`).
+inline constexpr const char* client_version = "corrent 0.2";
 
 class torrent final : public peer_events, public std::enable_shared_from_this<torrent> {
  public:
@@ -93,6 +95,12 @@ class torrent final : public peer_events, public std::enable_shared_from_this<to
   void start_logic();
   void fail(std::string why);
   void set_state(torrent_state s);
+  // --- metadata (a magnet) ---
+  std::filesystem::path metadata_path() const;  // the saved .torrent, beside the resume file
+  void load_saved_metadata();
+  void adopt_info(std::shared_ptr<const metainfo::info> info);
+  void on_metadata(std::string_view bytes);
+  boost::asio::awaitable<void> after_metadata(std::string file);
   // --- peers ---
   boost::asio::awaitable<void> dial(net::peer_address address);
   boost::asio::awaitable<void> run_connection(std::shared_ptr<peer_connection> conn,
