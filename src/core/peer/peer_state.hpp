@@ -56,8 +56,9 @@ class peer_state {
   bool am_interested = false;
   bool peer_choking = true;
   bool peer_interested = false;
-  bool has_bitfield = false;       // we know its pieces (bitfield, have_all/none, or haves)
-  bool bitfield_received = false;  // its one bitfield / have_all / have_none came
+  bool has_bitfield = false;        // we know its pieces (bitfield, have_all/none, or haves)
+  bool bitfield_received = false;   // its one bitfield / have_all / have_none came
+  bool late_have_all_seen = false;  // and one have_all / have_none after it (aria2)
   swarm::bitfield has;
   std::deque<swarm::block_ref> requests;  // ours, outstanding, oldest first
   std::deque<double> request_sent_at;     // when each of `requests` went out

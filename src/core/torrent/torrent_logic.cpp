@@ -513,16 +513,29 @@ bool torrent_logic::on_availability(peer::peer_state& p, const wire::message& m)
     p.has_bitfield = true;
     return true;
   }
-  // BEP 3 wants the bitfield first and once. have_all / have_none are held to that: five
-  // bytes that cost a pass over every piece (2,000 have_all of a 1,000,000-piece torrent
-  // froze the event loop for seconds). A later `bitfield` is not refused: aria2 sends one
-  // mid-connection instead of a run of `have`s when that is shorter, so it is merged like
-  // haves (pieces are never un-had), in time proportional to its own length. And aria2
-  // has been seen sending `have`s before its first bitfield: those are kept too.
+  // BEP 3 wants the bitfield first and once. have_all / have_none are held to that (but
+  // for one late one, below): five bytes that cost a pass over every piece (2,000
+  // have_all of a 1,000,000-piece torrent froze the event loop for seconds). A later `bitfield` is
+  // not refused: aria2 sends one mid-connection instead of a run of `have`s when that is shorter,
+  // so it is merged like haves (pieces are never un-had), in time proportional to its own length.
+  // And aria2 has been seen sending `have`s before its first bitfield: those are kept too.
   if (p.bitfield_received) {
     if (m.type != message_type::bitfield) {
-      p.close(peer::close_reason::repeated_bitfield);
-      return false;
+      // aria2 starts with have_none and sends have_all once it completes: one later
+      // have_all / have_none is taken (have_none says nothing: pieces are never un-had),
+      // a second closes.
+      if (p.late_have_all_seen) {
+        p.close(peer::close_reason::repeated_bitfield);
+        return false;
+      }
+      p.late_have_all_seen = true;
+      if (m.type == message_type::have_none) return true;
+      for (std::uint32_t i = 0; i < num_pieces; ++i) {
+        if (p.has.test(i)) continue;
+        p.has.set(i);
+        picker_->add_have(i);
+      }
+      return true;
     }
     auto parsed = swarm::bitfield::from_wire(m.payload, num_pieces);
     if (!parsed) {

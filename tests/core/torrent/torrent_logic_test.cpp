@@ -502,7 +502,9 @@ TEST(TorrentLogic, ALaterHaveAllOrHaveNoneClosesTheConnection) {
   // Five bytes that cost a pass over every piece: repeated, they froze the event loop.
   harness h;
   h.set_info();
+  // One late one is taken (aria2 sends have_none, then have_all when it completes).
   const auto a = h.connect(0x7f000002, 6881, true, true);
+  EXPECT_TRUE(h.have_all(a));
   EXPECT_TRUE(h.have_all(a));
   EXPECT_FALSE(h.have_all(a));
   EXPECT_EQ(h.logic.find_peer(a)->closing, peer::close_reason::repeated_bitfield);
@@ -510,6 +512,10 @@ TEST(TorrentLogic, ALaterHaveAllOrHaveNoneClosesTheConnection) {
   message none;
   none.type = message_type::have_none;
   EXPECT_TRUE(h.send(b, none));
+  EXPECT_EQ(h.logic.picker()->availability(3), 1u);  // a only
+  EXPECT_TRUE(h.have_all(b));
+  EXPECT_EQ(h.logic.picker()->availability(3), 2u);
+  EXPECT_TRUE(h.logic.find_peer(b)->has.all());
   EXPECT_FALSE(h.send(b, none));
 }
 
