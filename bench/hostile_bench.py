@@ -46,8 +46,11 @@ PSTR = b"BitTorrent protocol"
 MiB = 1 << 20
 
 
-def handshake(info_hash, peer_id):
-    return bytes([19]) + PSTR + bytes(8) + info_hash + peer_id
+FAST = bytes([0, 0, 0, 0, 0, 0, 0, 0x04])  # BEP 6's bit: have_all is a fast-extension message
+
+
+def handshake(info_hash, peer_id, reserved=bytes(8)):
+    return bytes([19]) + PSTR + reserved + info_hash + peer_id
 
 
 def recv_exact(s, n, timeout):
@@ -95,7 +98,7 @@ def flood_once(tmp, kind):
         lst.settimeout(60)
         c, _ = lst.accept()
         recv_exact(c, 68, 30)
-        c.sendall(handshake(info_hash, b"-HF0001-" + os.urandom(6).hex().encode()))
+        c.sendall(handshake(info_hash, b"-HF0001-" + os.urandom(6).hex().encode(), FAST))
         times = []
         stop = threading.Event()
 
