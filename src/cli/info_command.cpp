@@ -1,6 +1,7 @@
 // `corrent info FILE.torrent [--json]`: what a .torrent holds, for people and scripts.
 #include <fmt/format.h>
 
+#include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 #include <stdlib.h>
 
@@ -86,6 +87,8 @@ std::optional<metainfo::torrent> fetch_magnet(const info_options& o, int& code) 
   job.params = std::move(*m);
   if (job.params.name.empty()) job.params.name = hex;
   job.options = to;
+  // stdout is the answer (text or --json): the session's log lines go to stderr.
+  spdlog::set_default_logger(spdlog::stderr_color_mt("info"));
   spdlog::set_pattern("%H:%M:%S %^%l%$ %v");
   spdlog::set_level(spdlog::level::warn);
   const auto report = io::run_session({job}, so, nullptr, o.timeout_s);
