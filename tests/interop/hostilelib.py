@@ -13,6 +13,14 @@ time). Every read has a deadline, every loop is bounded, stop() closes every soc
 
 It also has CorrentRun: corrent download with -v, --stats, one output dir, the exact
 exit time (a waiter thread), and the "peer X closed: reason" lines of its log.
+
+Extension protocol and fast extension (test_magnet.py, test_fast_extension.py): the
+reply handshake may set reserved bits (handshake_ok(reserved=reserved_bits(ext=True,
+fast=True))); recv_msg() decodes BEP 10 messages (conn.their_ext: corrent's extended
+handshake; conn.ext_received: [(our ext id, dict, tail)]), records the order of
+messages (conn.order: [(t, id)]) and the requests (conn.requests_log: [(t, index,
+begin, length, choked?)]); send_ext()/send_ext_handshake() speak BEP 10,
+serve_metadata() answers BEP 9 requests (honestly, or with a lie).
 """
 import json
 import os
@@ -32,6 +40,55 @@ BLOCK = 16 * 1024
 
 # message ids
 CHOKE, UNCHOKE, INTERESTED, NOT_INTERESTED, HAVE, BITFIELD, REQUEST, PIECE, CANCEL, PORT = range(10)
+SUGGEST, HAVE_ALL, HAVE_NONE, REJECT, ALLOWED_FAST = range(13, 18)  # BEP 6
+EXTENDED = 20                                                       # BEP 10
+FAST_IDS = frozenset(range(13, 18))
+# The extension ids this scripted peer assigns (what corrent must use when it sends to us).
+OUR_UT_METADATA = 3
+OUR_UT_PEX = 1
+METADATA_BLOCK = 16 * 1024
+
+
+def reserved_bits(ext=False, fast=False, dht=False):
+    """8 reserved handshake bytes: BEP 10 (byte 5 & 0x10), BEP 6 (byte 7 & 0x04), BEP 5 (byte 7 & 0x01)."""
+    r = bytearray(8)
+    if ext:
+        r[5] |= 0x10
+    if fast:
+        r[7] |= 0x04
+    if dht:
+        r[7] |= 0x01
+    return bytes(r)
+
+
+def bdecode_prefix(b, i=0):
+    """(value, end) of the bencoded value at b[i:] (strict enough for extension messages)."""
+    c = b[i:i + 1]
+    if c == b"i":
+        j = b.index(b"e", i)
+        return int(b[i + 1:j]), j + 1
+    if c == b"l":
+        i += 1
+        out = []
+        while b[i:i + 1] != b"e":
+            v, i = bdecode_prefix(b, i)
+            out.append(v)
+        return out, i + 1
+    if c == b"d":
+        i += 1
+        out = {}
+        while b[i:i + 1] != b"e":
+            k, i = bdecode_prefix(b, i)
+            v, i = bdecode_prefix(b, i)
+            out[k] = v
+        return out, i + 1
+    if c.isdigit():
+        j = b.index(b":", i)
+        n = int(b[i:j])
+        if j + 1 + n > len(b):
+            raise ValueError("string past the end")
+        return b[j + 1:j + 1 + n], j + 1 + n
+    raise ValueError(f"bad bencode at {i}")
 
 
 class RemoteClosed(Exception):
@@ -71,6 +128,13 @@ class HostileConn:
         self.t_offence = None       # when the script did the thing under test
         self.unchoked_us = False    # corrent sent unchoke
         self.handshake = None       # corrent's handshake (dict)
+        self.our_reserved = bytes(8)
+        self.order = []             # (t, message id) of every message corrent sent, in order
+        self.requests_log = []      # (t, index, begin, length, we_were_choking)
+        self.choking = True         # do we choke corrent? (kept by serve() and by scripts)
+        self.their_ext = None       # corrent's BEP 10 extended handshake (dict, bytes keys)
+        self.ext_received = []      # (our ext id, dict or None, tail bytes) of other BEP 10 messages
+        self.metadata_requests = []  # (t, piece) ut_metadata requests corrent sent us
         sock.settimeout(30.0)  # bounds sendall; reads wait in select() first
 
     # -- bookkeeping
@@ -144,12 +208,104 @@ class HostileConn:
         pid = peer_id if peer_id is not None else self.peer.peer_id
         self.send_raw(bytes([len(pstr)]) + pstr + reserved + ih + pid)
 
-    def handshake_ok(self, timeout=10):
-        """Read corrent's handshake (it dials, so it speaks first), answer correctly."""
+    def handshake_ok(self, timeout=10, reserved=bytes(8)):
+        """Read corrent's handshake (it dials, so it speaks first), answer correctly
+        (with these reserved bits: reserved_bits(ext=..., fast=...))."""
         hs = self.recv_handshake(timeout)
         if hs["info_hash"] != self.peer.info_hash:
             raise sl.HarnessError(f"corrent sent info-hash {hs['info_hash'].hex()}")
-        self.send_handshake()
+        self.our_reserved = reserved
+        self.send_handshake(reserved=reserved)
+
+    def choke(self):
+        self.send_msg(CHOKE)
+        self.choking = True
+
+    def unchoke(self):
+        self.send_msg(UNCHOKE)
+        self.choking = False
+
+    # -- what both sides negotiated
+    def they_set(self, what):
+        r = (self.handshake or {}).get("reserved", bytes(8))
+        return bool({"ext": r[5] & 0x10, "fast": r[7] & 0x04, "dht": r[7] & 0x01}[what])
+
+    def fast_negotiated(self):
+        return self.they_set("fast") and bool(self.our_reserved[7] & 0x04)
+
+    # -- BEP 10
+    def send_ext(self, ext_id, d, tail=b""):
+        self.send_msg(EXTENDED, bytes([ext_id]) + sl.bencode(d) + tail)
+
+    def send_ext_handshake(self, m=None, **extra):
+        d = {"m": m if m is not None else {"ut_metadata": OUR_UT_METADATA}, "v": "corrent-hostile"}
+        d.update(extra)
+        self.send_ext(0, d)
+
+    def their_ext_id(self, name):
+        """The id corrent assigned to extension name (None if it offers none)."""
+        m = (self.their_ext or {}).get(b"m", {})
+        v = m.get(name.encode()) if isinstance(m, dict) else None
+        return v if isinstance(v, int) and v > 0 else None
+
+    def wait_ext_handshake(self, timeout):
+        """Read messages until corrent's extended handshake arrived (its dict) or timeout (None)."""
+        end = time.monotonic() + timeout
+        while self.their_ext is None:
+            left = end - time.monotonic()
+            if left <= 0:
+                return None
+            try:
+                self.recv_msg(left)
+            except Deadline:
+                return None
+        return self.their_ext
+
+    def first_of(self, ids):
+        """The first message id among ids that corrent sent (None if none yet)."""
+        for _, mid in self.order:
+            if mid in ids:
+                return mid
+        return None
+
+    def serve_metadata(self, metadata, timeout, lie=None, until=None, sent=None):
+        """Answer corrent's ut_metadata requests for this info dict (bytes) until it
+        hangs up ("remote"), timeout ("deadline") or until(conn) is true ("until").
+        lie(piece, data) -> data to send instead (the size field stays len(metadata));
+        sent(piece) is called once a piece is on the wire; other messages are read and
+        counted. Requests are in conn.metadata_requests."""
+        end = time.monotonic() + timeout
+        try:
+            while True:
+                if until is not None and until(self):
+                    return "until"
+                left = end - time.monotonic()
+                if left <= 0:
+                    return "deadline"
+                try:
+                    mid, payload = self.recv_msg(min(left, 0.5))
+                except Deadline:
+                    continue
+                if mid != EXTENDED or not payload or payload[0] != OUR_UT_METADATA:
+                    continue
+                _, d, _ = self.ext_received[-1]
+                if not isinstance(d, dict) or d.get(b"msg_type") != 0 or not isinstance(d.get(b"piece"), int):
+                    continue
+                piece = d[b"piece"]
+                theirs = self.their_ext_id("ut_metadata")
+                if theirs is None:
+                    continue
+                data = metadata[piece * METADATA_BLOCK:(piece + 1) * METADATA_BLOCK]
+                if not data:
+                    self.send_ext(theirs, {"msg_type": 2, "piece": piece})
+                    continue
+                if lie is not None:
+                    data = lie(piece, data)
+                self.send_ext(theirs, {"msg_type": 1, "piece": piece, "total_size": len(metadata)}, data)
+                if sent is not None:
+                    sent(piece)
+        except RemoteClosed:
+            return "remote"
 
     def send_bitfield(self, payload=None):
         self.send_msg(BITFIELD, full_bitfield(self.peer.num_pieces) if payload is None else payload)
@@ -166,12 +322,28 @@ class HostileConn:
         body = self.recv_exact(length, timeout)
         mid = body[0]
         self.received[mid] = self.received.get(mid, 0) + 1
+        now = time.monotonic() - self.peer.t0
+        self.order.append((now, mid))
+        if mid == EXTENDED and len(body) >= 2:
+            try:
+                d, end = bdecode_prefix(body, 2)
+            except (ValueError, IndexError):
+                d, end = None, len(body)
+            if body[1] == 0:
+                if isinstance(d, dict):
+                    self.their_ext = d
+                    self.note("got extended handshake")
+            else:
+                self.ext_received.append((body[1], d, body[end:]))
+                if body[1] == OUR_UT_METADATA and isinstance(d, dict) and d.get(b"msg_type") == 0:
+                    self.metadata_requests.append((now, d.get(b"piece")))
         if mid == UNCHOKE:
             self.unchoked_us = True
         elif mid == CHOKE:
             self.unchoked_us = False
         elif mid == REQUEST and len(body) == 13:
             self.requests.append(struct.unpack(">III", body[1:]))
+            self.requests_log.append((now,) + struct.unpack(">III", body[1:]) + (self.choking,))
         return mid, body[1:]
 
     def wait_closed(self, timeout):
@@ -244,6 +416,7 @@ class HostileConn:
                     if on_interested:
                         on_interested(self)
                     self.send_msg(UNCHOKE)
+                    self.choking = False
                 elif mid == REQUEST and len(payload) == 12:
                     index, begin, length = struct.unpack(">III", payload)
                     if choked or index >= self.peer.num_pieces or length == 0 or length > 128 * 1024 \
@@ -286,7 +459,7 @@ class HostilePeer:
     seeder is on 127.0.0.1) that runs script(conn) for every accepted connection.
     The script may raise RemoteClosed/Deadline/Stopped: they only end that connection."""
 
-    def __init__(self, torrent, content, script):
+    def __init__(self, torrent, content, script, host=None):
         self.torrent = torrent
         self.content = content
         self.script = script
@@ -303,7 +476,7 @@ class HostilePeer:
         self._fds = {}
         self.listener = socket.socket()
         self.listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.host = HOSTILE_HOST
+        self.host = host or HOSTILE_HOST  # another 127.x address where a test needs several
         self.listener.bind((self.host, 0))
         self.port = self.listener.getsockname()[1]
         self.listener.listen(16)
@@ -452,7 +625,8 @@ _CLOSED_RE = re.compile(r"peer (\S+) closed: (.*)$")
 class CorrentRun:
     """corrent download T -o DIR --peer ... --listen 127.0.0.1:P --stats S -v, in its own
     session (swarm.start_proc, so Swarm.close() stops it). wait() records the exit time
-    from a waiter thread (t_exit, monotonic)."""
+    from a waiter thread (t_exit, monotonic). torrent: a swarmlib.Torrent, or a string
+    (a magnet link or a path) passed as it is."""
 
     def __init__(self, swarm, torrent, peers, label, extra=()):
         self.work = os.path.join(swarm.tmp, f"run-{label}")
@@ -460,7 +634,8 @@ class CorrentRun:
         os.makedirs(self.out_dir)
         self.stats_path = os.path.join(self.work, "stats.json")
         self.port = sl.free_port()
-        self.argv = [sl.corrent_bin(), "download", torrent.path, "-o", self.out_dir,
+        src = torrent if isinstance(torrent, str) else torrent.path
+        self.argv = [sl.corrent_bin(), "download", src, "-o", self.out_dir,
                      "--listen", f"{sl.LOOPBACK}:{self.port}", "--stats", self.stats_path, "-v"]
         for p in peers:
             self.argv += ["--peer", p]

@@ -397,16 +397,20 @@ class WireClient:
 
     CHOKE, UNCHOKE, INTERESTED, NOT_INTERESTED, HAVE, BITFIELD, REQUEST, PIECE, CANCEL = range(9)
 
-    def __init__(self, address, info_hash, timeout=5.0):
+    def __init__(self, address, info_hash, timeout=5.0, reserved=bytes(8), source=None):
+        """reserved: the handshake's reserved bytes (default zero: plain BEP 3); source: a
+        loopback address to dial from (e.g. 127.0.0.7)."""
         host, port = address.rsplit(":", 1)
-        self.s = socket.create_connection((host, int(port)), timeout=timeout)
+        self.s = socket.create_connection((host, int(port)), timeout=timeout,
+                                          source_address=(source, 0) if source else None)
         self.buf = bytearray()
         self.peer_choking = True
         self.peer_bitfield = None
         self.received = []  # every message, in order: (id, payload)
+        self.received_t = []  # monotonic arrival time of each entry of received
         ih = bytes.fromhex(info_hash)
         self.peer_id = b"-PY0002-" + os.urandom(6).hex().encode()
-        self.s.sendall(bytes([19]) + b"BitTorrent protocol" + bytes(8) + ih + self.peer_id)
+        self.s.sendall(bytes([19]) + b"BitTorrent protocol" + bytes(reserved) + ih + self.peer_id)
         hs = self._read_exact(68, time.monotonic() + timeout)
         if hs is None or hs[0] != 19 or hs[1:20] != b"BitTorrent protocol" or hs[28:48] != ih:
             raise sl.HarnessError(f"bad handshake from {address}: {hs!r}")
@@ -450,6 +454,7 @@ class WireClient:
                         return ("keepalive", b"")
                     m = (msg[0], msg[1:])
                     self.received.append(m)
+                    self.received_t.append(time.monotonic())
                     if m[0] == self.CHOKE:
                         self.peer_choking = True
                     elif m[0] == self.UNCHOKE:

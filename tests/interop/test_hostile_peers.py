@@ -258,7 +258,7 @@ class HostilePeers(unittest.TestCase):
         timing = {}
 
         def script(c):
-            c.handshake_ok()
+            c.handshake_ok(reserved=hl.reserved_bits(fast=True))  # have_all is BEP 6's
             c.offence("50,000 have_all")
             try:
                 for _ in range(50_000):
