@@ -14,6 +14,7 @@
 #include <tuple>
 
 #include "cli/commands.hpp"
+#include "cli/net_flags.hpp"
 #include "cli/torrent_file.hpp"
 #include "cli/units.hpp"
 #include "core/metainfo/magnet.hpp"
@@ -263,31 +264,8 @@ int run(const download_cli_options& o) {
                o.min_announce);
     return exit_bad_input;
   }
-  if (!o.listen.empty()) {
-    const auto colon = o.listen.rfind(':');
-    std::int64_t port = 0;
-    if (colon == std::string::npos || !parse_size(o.listen.substr(colon + 1), port) ||
-        port > 65535) {
-      fmt::print(stderr, "corrent: --listen {}: expected HOST:PORT\n", o.listen);
-      return exit_bad_input;
-    }
-    std::string host = o.listen.substr(0, colon);
-    if (host.size() >= 2 && host.front() == '[' && host.back() == ']')
-      host = host.substr(1, host.size() - 2);
-    so.listen_host = host.empty() ? "0.0.0.0" : host;
-    so.listen_port = static_cast<std::uint16_t>(port);
-    so.listen_port_fixed = true;
-  }
-  for (const auto& text : o.peers) {
-    auto a = net::peer_address::parse(text);
-    if (!a) {
-      fmt::print(stderr,
-                 "corrent: --peer {}: expected IP:PORT (e.g. 127.0.0.1:6881 or [::1]:6881)\n",
-                 text);
-      return exit_bad_input;
-    }
-    to.peers.push_back(*a);
-  }
+  if (!o.listen.empty() && !parse_listen_flag(o.listen, so)) return exit_bad_input;
+  if (!parse_peer_flags(o.peers, to.peers)) return exit_bad_input;
   std::vector<std::string> trackerless;
   for (std::size_t i = 0; i < jobs.size(); ++i) {
     jobs[i].options = to;

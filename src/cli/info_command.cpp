@@ -15,6 +15,7 @@
 #include <memory>
 
 #include "cli/commands.hpp"
+#include "cli/net_flags.hpp"
 #include "cli/torrent_file.hpp"
 #include "cli/units.hpp"
 #include "core/metainfo/magnet.hpp"
@@ -50,29 +51,8 @@ std::optional<metainfo::torrent> fetch_magnet(const info_options& o, int& code) 
   }
   io::session_options so;
   io::torrent_options to;
-  for (const auto& text : o.peers) {
-    auto a = net::peer_address::parse(text);
-    if (!a) {
-      fmt::print(stderr, "corrent: --peer {}: expected IP:PORT\n", text);
-      return std::nullopt;
-    }
-    to.peers.push_back(*a);
-  }
-  if (!o.listen.empty()) {
-    const auto colon = o.listen.rfind(':');
-    std::int64_t port = 0;
-    if (colon == std::string::npos || !parse_size(o.listen.substr(colon + 1), port) ||
-        port > 65535) {
-      fmt::print(stderr, "corrent: --listen {}: expected HOST:PORT\n", o.listen);
-      return std::nullopt;
-    }
-    std::string host = o.listen.substr(0, colon);
-    if (host.size() >= 2 && host.front() == '[' && host.back() == ']')
-      host = host.substr(1, host.size() - 2);
-    so.listen_host = host.empty() ? "0.0.0.0" : host;
-    so.listen_port = static_cast<std::uint16_t>(port);
-    so.listen_port_fixed = true;
-  }
+  if (!parse_peer_flags(o.peers, to.peers)) return std::nullopt;
+  if (!o.listen.empty() && !parse_listen_flag(o.listen, so)) return std::nullopt;
   code = exit_failure;
   char tmpl[] = "/tmp/corrent-info-XXXXXX";
   if (!::mkdtemp(tmpl)) {

@@ -6,6 +6,7 @@
 #include <set>
 #include <utility>
 
+#include "core/text/percent.hpp"
 #include "core/text/printable.hpp"
 
 namespace corrent::metainfo {
@@ -73,25 +74,6 @@ std::optional<crypto::sha1_digest> sha1_from_base32(std::string_view s) {
     }
   }
   return d;
-}
-
-bool is_unreserved(unsigned char c) {
-  return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '-' ||
-         c == '.' || c == '_' || c == '~';
-}
-
-void append_escaped(std::string& out, std::string_view bytes) {
-  static constexpr char hex[] = "0123456789ABCDEF";
-  for (char ch : bytes) {
-    const auto c = static_cast<unsigned char>(ch);
-    if (is_unreserved(c)) {
-      out += ch;
-    } else {
-      out += '%';
-      out += hex[c >> 4];
-      out += hex[c & 0xf];
-    }
-  }
 }
 
 // Percent-decodes `value` (which starts at byte `offset` of the link, for the detail).
@@ -250,17 +232,17 @@ std::string make_magnet(const crypto::sha1_digest& info_hash, std::string_view n
   std::string out = "magnet:?xt=urn:btih:" + crypto::to_hex(info_hash);
   if (!name.empty()) {
     out += "&dn=";
-    append_escaped(out, name);
+    text::append_percent_encoded(out, name);
   }
   for (const auto& tier : trackers) {
     for (const auto& url : tier) {
       out += "&tr=";
-      append_escaped(out, url);
+      text::append_percent_encoded(out, url);
     }
   }
   for (const auto& url : url_list) {
     out += "&ws=";
-    append_escaped(out, url);
+    text::append_percent_encoded(out, url);
   }
   return out;
 }

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "core/bencode/decode.hpp"
+#include "core/text/percent.hpp"
 #include "core/tracker/errc.hpp"
 #include "core/tracker/peer_list.hpp"
 
@@ -13,26 +14,6 @@ using bencode::value;
 
 error fail(errc e, std::string detail) {
   return error{make_error_code(e), std::move(detail)};
-}
-
-bool is_unreserved(unsigned char c) {
-  return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '.' ||
-         c == '-' || c == '_' || c == '~';
-}
-
-// RFC 3986 percent-encoding of raw bytes (info-hash, peer id, tracker id).
-void append_escaped(std::string& out, std::string_view bytes) {
-  static constexpr char hex[] = "0123456789ABCDEF";
-  for (char ch : bytes) {
-    const auto c = static_cast<unsigned char>(ch);
-    if (is_unreserved(c)) {
-      out += ch;
-    } else {
-      out += '%';
-      out += hex[c >> 4];
-      out += hex[c & 0xf];
-    }
-  }
 }
 
 std::string_view as_chars(const std::array<std::uint8_t, 20>& bytes) {
@@ -175,9 +156,9 @@ std::string build_announce_url(std::string_view announce_url, const announce_req
   url.reserve(url.size() + 256 + 3 * req.tracker_id.size());
   begin_query(url);
   url += "info_hash=";
-  append_escaped(url, as_chars(req.info_hash));
+  text::append_percent_encoded(url, as_chars(req.info_hash));
   url += "&peer_id=";
-  append_escaped(url, as_chars(req.peer_id));
+  text::append_percent_encoded(url, as_chars(req.peer_id));
   url += "&port=" + std::to_string(req.port);
   // Negative counters would be a bug upstream; trackers reject them, so send 0.
   url += "&uploaded=" + std::to_string(std::max<std::int64_t>(req.uploaded, 0));
@@ -192,7 +173,7 @@ std::string build_announce_url(std::string_view announce_url, const announce_req
   }
   if (!req.tracker_id.empty()) {
     url += "&trackerid=";
-    append_escaped(url, req.tracker_id);
+    text::append_percent_encoded(url, req.tracker_id);
   }
   return url;
 }
@@ -245,7 +226,7 @@ std::optional<std::string> scrape_url(std::string_view announce_url,
   url += announce_url.substr(last_slash + 1 + announce.size());
   begin_query(url);
   url += "info_hash=";
-  append_escaped(url, as_chars(info_hash));
+  text::append_percent_encoded(url, as_chars(info_hash));
   return url;
 }
 
