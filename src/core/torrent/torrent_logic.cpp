@@ -444,7 +444,8 @@ void torrent_logic::early_availability(peer::peer_state& p, const wire::message&
         p.early_haves.push_back(m.piece);
       break;
     case message_type::bitfield:
-      // Bounded by the decoder's message cap; a later one replaces it (merged after).
+      // The first is kept (checked against the `info` when it comes); later ones are
+      // dropped, like haves past the cap: availability is a hint until then.
       if (p.early_bitfield.empty()) p.early_bitfield.assign(m.payload);
       break;
     case message_type::have_all:
@@ -497,6 +498,14 @@ bool torrent_logic::on_availability(peer::peer_state& p, const wire::message& m)
       return false;
     }
     if (m.type != message_type::have) p.bitfield_received = true;
+    // No torrent has more pieces than the cap on any `info` allows: a longer bitfield is
+    // wrong whatever the `info` says, and is not kept (50 peers x 1 MiB otherwise).
+    if (m.type == message_type::bitfield &&
+        m.payload.size() >
+            static_cast<std::size_t>((metainfo::parse_limits{}.max_pieces + 7) / 8)) {
+      p.close(peer::close_reason::bad_bitfield, "longer than any torrent's");
+      return false;
+    }
     early_availability(p, m);
     return true;
   }
