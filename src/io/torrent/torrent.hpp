@@ -11,9 +11,9 @@
 // data saved, or the files moved into place when complete; trackers told) and may be
 // called again to resume with start().
 //
-// Files: torrent.cpp (life cycle, peers, actions), disk_side.cpp (piece buffers, hashing,
-// checkpoints, moving files), upload.cpp (serving requests), announcer.cpp (trackers),
-// checking.cpp (what is on disk at start).
+// Files: torrent.cpp (life cycle, peers, actions), metadata.cpp (a magnet's `info`), disk_side.cpp
+// (piece buffers, hashing, checkpoints, moving files), upload.cpp (serving requests), announcer.cpp
+// (trackers), checking.cpp (what is on disk at start).
 #pragma once
 
 #include <boost/asio/awaitable.hpp>
