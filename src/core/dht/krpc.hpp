@@ -53,12 +53,7 @@ std::string_view query_name(query_type q);
 
 // A node's contact as BEP 5 ("compact node info", 26 bytes: id, IPv4, port) and BEP 32
 // (38 bytes: id, IPv6, port) encode it.
-struct compact_node {
-  node_id id;
-  net::peer_address address;
-
-  friend bool operator==(const compact_node&, const compact_node&) = default;
-};
+using compact_node = node_contact;  // node_id.hpp
 
 // One KRPC message, whichever its kind; the fields that do not apply to it keep their
 // defaults. Owns all its data (decoding copies out of the datagram).

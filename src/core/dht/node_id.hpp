@@ -8,6 +8,8 @@
 #include <string>
 #include <string_view>
 
+#include "core/net/peer_address.hpp"
+
 namespace corrent::dht {
 
 struct node_id {
@@ -21,6 +23,14 @@ struct node_id {
 
   friend auto operator<=>(const node_id&, const node_id&) = default;
   friend bool operator==(const node_id&, const node_id&) = default;
+};
+
+// A node as the DHT passes it around: its id and where it listens (the compact node info
+// of BEP 5 / BEP 32 on the wire; an entry of the routing table).
+struct node_contact {
+  node_id id;
+  net::peer_address address;
+  friend bool operator==(const node_contact&, const node_contact&) = default;
 };
 
 // a XOR b, as an id (compare two distances with <).

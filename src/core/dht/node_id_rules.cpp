@@ -1,27 +1,12 @@
 #include "core/dht/node_id_rules.hpp"
 
 #include <array>
+#include <boost/crc.hpp>
 #include <cstring>
+#include <random>
 
 namespace corrent::dht {
 namespace {
-
-constexpr std::array<std::uint32_t, 256> crc32c_table = [] {
-  std::array<std::uint32_t, 256> t{};
-  for (std::uint32_t i = 0; i < 256; ++i) {
-    std::uint32_t c = i;
-    for (int bit = 0; bit < 8; ++bit) c = (c & 1) ? (c >> 1) ^ 0x82F63B78u : c >> 1;
-    t[i] = c;
-  }
-  return t;
-}();
-
-std::uint64_t splitmix64(std::uint64_t& state) {
-  std::uint64_t z = (state += 0x9e3779b97f4a7c15ull);
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-  return z ^ (z >> 31);
-}
 
 bool is_v4_mapped(const net::peer_address& a) {
   static constexpr std::array<std::uint8_t, 12> prefix{0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
@@ -47,19 +32,19 @@ std::uint32_t bep42_crc(const net::peer_address& a, std::uint8_t r) {
 
 }  // namespace
 
-std::uint32_t crc32c(const void* data, std::size_t size, std::uint32_t crc) {
-  const auto* p = static_cast<const std::uint8_t*>(data);
-  crc = ~crc;
-  for (std::size_t i = 0; i < size; ++i) crc = crc32c_table[(crc ^ p[i]) & 0xff] ^ (crc >> 8);
-  return ~crc;
+std::uint32_t crc32c(const void* data, std::size_t size) {
+  boost::crc_optimal<32, 0x1EDC6F41, 0xFFFFFFFF, 0xFFFFFFFF, true, true> crc;  // Castagnoli
+  crc.process_bytes(data, size);
+  return crc.checksum();
 }
 
 node_id bep42_id(const net::peer_address& external, std::uint8_t rand, std::uint64_t seed) {
   const std::uint32_t crc = bep42_crc(external, rand & 7);
   node_id id;
+  std::mt19937_64 rng(seed);
   std::uint64_t bits = 0;
   for (std::size_t i = 2; i < 19; ++i) {
-    if ((i - 2) % 8 == 0) bits = splitmix64(seed);
+    if ((i - 2) % 8 == 0) bits = rng();
     id.bytes[i] = static_cast<std::uint8_t>(bits);
     bits >>= 8;
   }

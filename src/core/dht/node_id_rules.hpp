@@ -14,9 +14,9 @@
 
 namespace corrent::dht {
 
-// CRC32C (Castagnoli, reflected polynomial 0x82F63B78), as BEP 42 specifies; `crc` is a
-// previous result to continue from (0 to start). crc32c("123456789") == 0xe3069283.
-std::uint32_t crc32c(const void* data, std::size_t size, std::uint32_t crc = 0);
+// CRC32C (Castagnoli, Boost.CRC), as BEP 42 specifies.
+// crc32c("123456789") == 0xe3069283.
+std::uint32_t crc32c(const void* data, std::size_t size);
 
 // An id valid for `external` (its port is ignored; an IPv4-mapped IPv6 address counts as
 // IPv4). `rand` is the last byte, and its low 3 bits are BEP 42's r; the remaining random

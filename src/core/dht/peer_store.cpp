@@ -1,18 +1,12 @@
 #include "core/dht/peer_store.hpp"
 
+#include <algorithm>
+#include <random>
+
 #include <utility>
 
 namespace corrent::dht {
-namespace {
-
-std::uint64_t splitmix64(std::uint64_t& state) {
-  std::uint64_t z = (state += 0x9e3779b97f4a7c15ull);
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-  return z ^ (z >> 31);
-}
-
-}  // namespace
+namespace {}  // namespace
 
 bool peer_store::announce(const node_id& info_hash, const net::peer_address& peer, double now) {
   if (!peer.is_usable() || config_.max_peers_per_hash == 0 || config_.max_info_hashes == 0)
@@ -57,11 +51,8 @@ std::vector<net::peer_address> peer_store::get(const node_id& info_hash, std::si
     if (now - at < config_.peer_ttl_s) out.push_back(addr);
   }
   if (out.size() > max) {
-    // A partial Fisher-Yates shuffle: the first `max` are a uniform sample.
-    for (std::size_t i = 0; i < max; ++i) {
-      const std::size_t j = i + static_cast<std::size_t>(splitmix64(seed) % (out.size() - i));
-      std::swap(out[i], out[j]);
-    }
+    std::mt19937_64 rng(seed);  // a uniform sample of `max`
+    std::shuffle(out.begin(), out.end(), rng);
     out.resize(max);
   }
   return out;

@@ -1,5 +1,7 @@
 #include "core/dht/routing_table.hpp"
 
+#include <random>
+
 #include <algorithm>
 #include <tuple>
 
@@ -9,13 +11,6 @@
 
 namespace corrent::dht {
 namespace {
-
-std::uint64_t splitmix64(std::uint64_t& state) {
-  std::uint64_t z = (state += 0x9e3779b97f4a7c15ull);
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-  return z ^ (z >> 31);
-}
 
 // Which of two entries is the better one to keep: one that answered us, then one with
 // fewer failures, then the one heard from last.
@@ -318,12 +313,13 @@ std::vector<node_contact> routing_table::ping_targets(double now, std::size_t ma
 
 std::vector<node_id> routing_table::refresh_targets(double now, std::uint64_t seed) {
   std::vector<node_id> out;
+  std::mt19937_64 rng(seed);
   for (std::size_t b = 0; b < buckets_.size(); ++b) {
     bucket& bk = buckets_[b];
     if (now - bk.last_active < config_.stale_after_s) continue;
     node_id target;
     for (std::size_t i = 0; i < target.bytes.size(); i += 8) {
-      std::uint64_t r = splitmix64(seed);
+      std::uint64_t r = rng();
       for (std::size_t j = i; j < std::min<std::size_t>(i + 8, target.bytes.size()); ++j) {
         target.bytes[j] = static_cast<std::uint8_t>(r);
         r >>= 8;

@@ -44,13 +44,6 @@
 
 namespace corrent::dht {
 
-// A DHT node as nodes name each other: an id and a UDP address (BEP 5 "compact node info").
-struct node_contact {
-  node_id id;
-  net::peer_address address;
-  friend bool operator==(const node_contact&, const node_contact&) = default;
-};
-
 struct routing_table_config {
   std::size_t bucket_size = 8;  // k
   std::size_t max_replacements = 8;
