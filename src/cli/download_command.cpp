@@ -40,6 +40,7 @@ struct download_cli_options {
   std::string max_down;
   std::string max_up;
   std::string min_announce = "5m";
+  dht_flags dht;
 };
 
 // "90", "90s", "15m", "2h", "1d" -> seconds; false when malformed.
@@ -67,17 +68,23 @@ bool parse_duration(const std::string& text, double& seconds) {
   return true;
 }
 
+std::string dht_part(const io::torrent_status& s) {
+  return s.dht_nodes >= 0 ? fmt::format("  dht {}", s.dht_nodes) : std::string();
+}
+
 std::string status_line(const io::torrent_status& s) {
   if (s.state == io::torrent_state::seeding) {
     const double ratio = s.bytes_total ? static_cast<double>(s.uploaded_total) / s.bytes_total : 0;
     return fmt::format("seeding {}  up {}  uploaded {}  ratio {:.2f}  peers {}/{}  for {}",
                        human_size(s.bytes_total), human_rate(s.up_rate),
                        human_size(s.uploaded_total), ratio, s.peers_connected, s.peers_known,
-                       human_duration(s.seeding_s));
+                       human_duration(s.seeding_s)) +
+           dht_part(s);
   }
   if (s.state == io::torrent_state::fetching_metadata) {
     return fmt::format("fetching metadata  {}/{} pieces of it  peers {}/{}", s.metadata_pieces_done,
-                       s.metadata_pieces_total, s.peers_connected, s.peers_known);
+                       s.metadata_pieces_total, s.peers_connected, s.peers_known) +
+           dht_part(s);
   }
   if (s.state != io::torrent_state::downloading) {
     return fmt::format("{}  {}/{} pieces", io::to_string(s.state), s.pieces_done, s.pieces_total);
@@ -86,7 +93,8 @@ std::string status_line(const io::torrent_status& s) {
   const double eta = s.down_rate > 0 ? (s.bytes_total - s.bytes_done) / s.down_rate : -1;
   return fmt::format("{:5.1f}%  {}/{} pieces  down {}  up {}  peers {}/{}  ETA {}", pct,
                      s.pieces_done, s.pieces_total, human_rate(s.down_rate), human_rate(s.up_rate),
-                     s.peers_connected, s.peers_known, human_duration(eta));
+                     s.peers_connected, s.peers_known, human_duration(eta)) +
+         dht_part(s);
 }
 
 // One line per torrent (at most `max_lines`), and a total when there are several.
@@ -148,6 +156,9 @@ boost::json::object summary_json(const io::torrent_summary& s) {
   boost::json::object closes;
   for (const auto& [reason, n] : s.closes) closes[reason] = n;
   o["closes"] = std::move(closes);
+  boost::json::object sources;
+  for (const auto& [source, n] : s.peers_by_source) sources[source] = n;
+  o["peers_by_source"] = std::move(sources);
   return o;
 }
 
@@ -188,6 +199,22 @@ void write_stats(const std::string& path, const io::session_report& r) {
   o["peers"] = std::move(peers);
   o["closes"] = std::move(closes);
   o["torrents"] = std::move(torrents);
+  if (r.dht.enabled) {
+    boost::json::object d;
+    d["nodes"] = r.dht.nodes;
+    d["queries_in"] = r.dht.queries_in;
+    d["queries_out"] = r.dht.queries_out;
+    d["replies_in"] = r.dht.replies_in;
+    d["rate_limited"] = r.dht.rate_limited;
+    d["malformed_in"] = r.dht.malformed_in;
+    d["unexpected_in"] = r.dht.unexpected_in;
+    d["timeouts"] = r.dht.timeouts;
+    d["lookups"] = r.dht.lookups;
+    d["stored_peers"] = r.dht.stored_peers;
+    o["dht"] = std::move(d);
+  } else {
+    o["dht"] = nullptr;
+  }
   std::ofstream f(path, std::ios::trunc);
   f << boost::json::serialize(o) << "\n";
   if (!f) fmt::print(stderr, "corrent: cannot write --stats file {}\n", path);
@@ -266,13 +293,16 @@ int run(const download_cli_options& o) {
   }
   if (!o.listen.empty() && !parse_listen_flag(o.listen, so)) return exit_bad_input;
   if (!parse_peer_flags(o.peers, to.peers)) return exit_bad_input;
+  // The DHT's routing table is kept beside the parts directory, for the next run.
+  if (!apply_dht_flags(o.dht, std::filesystem::path(o.out) / ".corrent-parts" / "dht.dat", so))
+    return exit_bad_input;
   std::vector<std::string> trackerless;
   for (std::size_t i = 0; i < jobs.size(); ++i) {
     jobs[i].options = to;
     const bool no_trackers =
         jobs[i].torrent ? jobs[i].torrent->trackers.empty() : jobs[i].params.trackers.empty();
     const bool no_peers = jobs[i].torrent ? true : jobs[i].params.peers.empty();
-    if (no_trackers && no_peers && to.peers.empty())
+    if (no_trackers && no_peers && to.peers.empty() && !so.dht)
       trackerless.push_back(jobs[i].torrent ? o.torrents[i] : "the magnet link");
   }
   if (trackerless.size() == 1) {
@@ -392,6 +422,7 @@ void add_session_options(CLI::App* cmd, download_cli_options& o) {
   cmd->add_flag("-q,--quiet", o.quiet, "print nothing but errors");
   cmd->add_flag("-v,--verbose", o.verbose, "log peers and trackers");
   cmd->add_option("--stats", o.stats_file, "write a JSON summary (bytes, peers) here at exit");
+  add_dht_flags(cmd, o.dht);
 }
 
 command_runner session_runner(std::shared_ptr<download_cli_options> o) {

@@ -33,6 +33,7 @@ struct info_options {
   std::vector<std::string> peers;  // for a magnet
   std::string listen;
   double timeout_s = 120;
+  dht_flags dht;
 };
 
 std::string magnet_of(const metainfo::torrent& t) {
@@ -53,6 +54,7 @@ std::optional<metainfo::torrent> fetch_magnet(const info_options& o, int& code) 
   io::torrent_options to;
   if (!parse_peer_flags(o.peers, to.peers)) return std::nullopt;
   if (!o.listen.empty() && !parse_listen_flag(o.listen, so)) return std::nullopt;
+  if (!apply_dht_flags(o.dht, {}, so)) return std::nullopt;  // no table kept: a scratch run
   code = exit_failure;
   char tmpl[] = "/tmp/corrent-info-XXXXXX";
   if (!::mkdtemp(tmpl)) {
@@ -212,6 +214,7 @@ command_runner register_info(CLI::App& app) {
   cmd->add_option("--timeout", opts->timeout_s, "a magnet: give up after this many seconds")
       ->capture_default_str()
       ->check(CLI::Range(1.0, 86400.0));
+  add_dht_flags(cmd, opts->dht);
   cmd->add_flag("--json", opts->json, "print machine-readable JSON");
   cmd->add_flag("--scrape", opts->scrape,
                 "ask every tracker for seeders/leechers/completed (BEP 48, HTTP and UDP)");

@@ -36,4 +36,41 @@ bool parse_peer_flags(const std::vector<std::string>& texts, std::vector<net::pe
   return true;
 }
 
+void add_dht_flags(CLI::App* cmd, dht_flags& f) {
+  cmd->add_flag("--no-dht", f.off, "do not use the DHT (BEP 5) to find peers");
+  cmd->add_option("--dht-bootstrap", f.bootstrap,
+                  "start the DHT from this node, HOST:PORT (repeatable; default: the saved "
+                  "table, else the public routers)");
+  cmd->add_flag("--dht-read-only", f.read_only,
+                "use the DHT without answering other nodes' queries (BEP 43)");
+}
+
+bool apply_dht_flags(const dht_flags& f, const std::filesystem::path& state_file,
+                     io::session_options& so) {
+  for (const auto& b : f.bootstrap) {
+    const auto colon = b.rfind(':');
+    std::int64_t port = 0;
+    std::string host = colon == std::string::npos ? "" : b.substr(0, colon);
+    if (host.size() >= 2 && host.front() == '[' && host.back() == ']')
+      host = host.substr(1, host.size() - 2);
+    const bool host_ok =
+        !host.empty() && host.size() <= 253 && host.find_first_of(" /[]\t") == std::string::npos;
+    if (!host_ok || !parse_size(b.substr(colon + 1), port) || port < 1 || port > 65535) {
+      fmt::print(stderr, "corrent: --dht-bootstrap {}: expected HOST:PORT (e.g. 127.0.0.1:6881)\n",
+                 b);
+      return false;
+    }
+  }
+  if (f.off && (!f.bootstrap.empty() || f.read_only)) {
+    fmt::print(stderr,
+               "corrent: --no-dht cannot be used with --dht-bootstrap or --dht-read-only\n");
+    return false;
+  }
+  so.dht = !f.off;
+  so.dht_bootstrap = f.bootstrap;
+  so.dht_read_only = f.read_only;
+  so.dht_state_file = state_file;
+  return true;
+}
+
 }  // namespace corrent::cli

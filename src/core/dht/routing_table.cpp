@@ -178,6 +178,15 @@ bool routing_table::insert(const node_entry& e, double now) {
         victim = it;
     }
   }
+  // BEP 42: a node whose id fits its public address pushes out one whose id does not.
+  const auto verified = [](const node_entry& x) {
+    return bep42_exempt(x.address) || bep42_valid(x.id, x.address);
+  };
+  if (victim == bk.nodes.end() && config_.prefer_verified_ids && verified(e)) {
+    for (auto it = bk.nodes.begin(); it != bk.nodes.end(); ++it) {
+      if (!verified(*it) && (victim == bk.nodes.end() || better(*victim, *it))) victim = it;
+    }
+  }
   if (victim != bk.nodes.end()) {
     endpoints_.erase(victim->address);
     *victim = e;

@@ -14,9 +14,10 @@
 // otherwise. In a full bucket a bad node gives way to a newcomer, and a node that never
 // answered us (one that only sent queries) to a newcomer that did; otherwise the
 // newcomer waits in the bucket's replacement cache, and takes the first place that frees
-// up. ping_targets() names the questionable and bad nodes to ping, so that places do
-// free up. A node that never answered is dropped at its first timeout; a bad one when a
-// replacement is waiting, or after forget_after_failures (5) failures.
+// up. With prefer_verified_ids, a newcomer whose id fits its public address (BEP 42) also
+// takes the place of the worst node whose id does not. ping_targets() names the questionable and
+// bad nodes to ping, so that places do free up. A node that never answered is dropped at its first
+// timeout; a bad one when a replacement is waiting, or after forget_after_failures (5) failures.
 //
 // An address appears at most once, and with one_node_per_ip an IP too, except on local
 // networks (BEP 42's exempt blocks, loopback included): one host cannot fill a bucket
@@ -53,7 +54,8 @@ struct routing_table_config {
   double ping_interval_s = 60;  // the least time between two pings of one node
   int bad_after_failures = 2;
   int forget_after_failures = 5;
-  bool one_node_per_ip = true;  // outside local networks
+  bool one_node_per_ip = true;      // outside local networks
+  bool prefer_verified_ids = true;  // BEP 42: see insert()
 };
 
 enum class node_state : std::uint8_t { good, questionable, bad };

@@ -19,6 +19,7 @@ struct add_params {
   std::vector<std::string> url_list;               // BEP 19 web seeds
   std::vector<std::string> http_seeds;             // BEP 17
   std::vector<net::peer_address> peers;            // to dial at once (manual, x.pe)
+  std::vector<std::string> dht_nodes;              // BEP 5 `nodes` of a .torrent: HOST:PORT
 };
 
 }  // namespace corrent::metainfo

@@ -1,5 +1,6 @@
 #include "core/metainfo/parse.hpp"
 
+#include <algorithm>
 #include <limits>
 #include <string>
 #include <unordered_set>
@@ -249,6 +250,31 @@ result<info> parse_info(std::string_view info_bytes, const parse_limits& limits)
   return out;
 }
 
+// BEP 5: `nodes` = [["host", port], ...]. Lenient: entries that are not a short host
+// string and a port in 1..65535 are skipped; at most 64 kept. IPv6 hosts get brackets.
+namespace {
+void parse_dht_nodes(const value* v, std::vector<std::string>& out) {
+  if (!v || !v->is_list()) return;
+  for (const value& e : v->as_list()) {
+    if (out.size() >= 64) return;
+    if (!e.is_list() || e.as_list().size() != 2) continue;
+    const value& host = e.as_list()[0];
+    const value& port = e.as_list()[1];
+    if (!host.is_string() || !port.is_int()) continue;
+    const std::string_view h = host.as_string();
+    if (h.empty() || h.size() > 253 || port.as_int() < 1 || port.as_int() > 65535) continue;
+    if (std::any_of(h.begin(), h.end(), [](char c) {
+          return c <= ' ' || c == '/' || c == '[' || c == ']' ||
+                 static_cast<unsigned char>(c) >= 0x7f;
+        }))
+      continue;
+    const bool v6 = h.find(':') != std::string_view::npos;
+    out.push_back((v6 ? "[" + std::string(h) + "]" : std::string(h)) + ":" +
+                  std::to_string(port.as_int()));
+  }
+}
+}  // namespace
+
 result<torrent> parse_torrent(std::string_view bytes, const parse_limits& limits) {
   if (bytes.size() > limits.max_file_size) {
     return fail(errc::metadata_too_large, std::to_string(bytes.size()) + " bytes");
@@ -270,6 +296,7 @@ result<torrent> parse_torrent(std::string_view bytes, const parse_limits& limits
   if (auto r = parse_trackers(*root, t); !r) return r.error();
   parse_string_or_list(root->find("url-list"), t.url_list);
   parse_string_or_list(root->find("httpseeds"), t.http_seeds);
+  parse_dht_nodes(root->find("nodes"), t.dht_nodes);
   if (const value* v = root->find("creation date"); v && v->is_int()) t.creation_date = v->as_int();
   if (const value* v = find_utf8(*root, "comment"); v && v->is_string()) {
     t.comment = std::string(v->as_string());

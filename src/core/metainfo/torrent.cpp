@@ -17,6 +17,7 @@ add_params torrent::to_add_params() const {
   p.trackers = trackers;
   p.url_list = url_list;
   p.http_seeds = http_seeds;
+  p.dht_nodes = dht_nodes;
   return p;
 }
 

@@ -19,6 +19,7 @@ struct torrent : info {
   std::string announce;
   std::vector<std::string> url_list;    // BEP 19 web seeds
   std::vector<std::string> http_seeds;  // BEP 17
+  std::vector<std::string> dht_nodes;   // BEP 5 `nodes`: "HOST:PORT" (at most 64)
   std::optional<std::int64_t> creation_date;
   std::string comment;
   std::string created_by;

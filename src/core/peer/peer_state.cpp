@@ -86,6 +86,11 @@ void peer_state::send_keep_alive() {
   touch();
 }
 
+void peer_state::send_port(std::uint16_t port) {
+  wire::encode_port(out, port);
+  touch();
+}
+
 void peer_state::send_have_all() {
   wire::encode_have_all(out);
   touch();

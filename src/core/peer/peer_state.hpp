@@ -77,6 +77,8 @@ class peer_state {
   close_reason closing = close_reason::none;  // set: the torrent wants it closed
   std::string close_detail;
 
+  bool dht_port_seen = false;  // BEP 5 `port` message taken
+
   // --- BEP 6, the fast extension (both set the reserved bit) ---
   static constexpr std::size_t max_allowed_fast = 32;  // kept of its allowed_fast messages
   bool fast_extension = false;
@@ -122,6 +124,7 @@ class peer_state {
   // BEP 6 (only when fast_extension).
   void send_have_all();
   void send_have_none();
+  void send_port(std::uint16_t port);  // BEP 5: our DHT node's UDP port
   void send_allowed_fast(std::uint32_t piece);
   void send_reject(const swarm::block_ref& b);
   // BEP 10: `id` is the peer's id for the extension (0: the extended handshake).

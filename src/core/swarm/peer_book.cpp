@@ -164,4 +164,11 @@ bool peer_book::in_use(const net::peer_address& a) const {
   return it != entries_.end() && it->second.in_use;
 }
 
+std::size_t peer_book::count(peer_source source) const {
+  const auto bit = static_cast<std::uint8_t>(1u << static_cast<unsigned>(source));
+  return static_cast<std::size_t>(
+      std::count_if(entries_.begin(), entries_.end(),
+                    [&](const auto& kv) { return (kv.second.sources & bit) != 0; }));
+}
+
 }  // namespace corrent::swarm

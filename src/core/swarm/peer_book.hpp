@@ -87,6 +87,8 @@ class peer_book {
   const standing* find_standing(const net::peer_address& a) const;
 
   std::size_t size() const { return entries_.size(); }
+  // Entries `source` named (an entry named by several sources counts for each).
+  std::size_t count(peer_source source) const;
   bool contains(const net::peer_address& a) const { return entries_.count(a) != 0; }
   bool in_use(const net::peer_address& a) const;
 

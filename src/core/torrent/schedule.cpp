@@ -45,7 +45,25 @@ void torrent_logic::on_tick(double now) {
   for (auto* e : extensions_) e->on_tick(now);
   connect_more(now);
   announce_due(now);
+  dht_due(now);
   check_seed_limits(now);
+}
+
+bool torrent_logic::dht_allowed() const {
+  return config_.dht && !(info_ && info_->is_private);
+}
+
+void torrent_logic::dht_due(double now) {
+  if (stopping_ || dht_in_flight_ || now < dht_next_ || !dht_allowed()) return;
+  dht_in_flight_ = true;
+  action a;
+  a.kind = action_kind::dht_lookup;
+  actions_.push_back(std::move(a));
+}
+
+void torrent_logic::on_dht_done(std::size_t peers_found, double now) {
+  dht_in_flight_ = false;
+  dht_next_ = now + (peers_found > 0 ? config_.dht_interval_s : config_.dht_retry_s);
 }
 
 void torrent_logic::connect_more(double now) {

@@ -223,6 +223,7 @@ peer::peer_state& torrent_logic::on_peer_connected(swarm::peer_key key,
   } else if (have_count() > 0) {
     p.send_bitfield(picker_->have_bitfield());
   }
+  if (config_.dht_port != 0 && (reserved[7] & 0x01) != 0) p.send_port(config_.dht_port);
   return p;
 }
 
@@ -315,7 +316,18 @@ bool torrent_logic::on_message(swarm::peer_key key, const wire::message& m, doub
   switch (m.type) {
     case message_type::keep_alive:
     case message_type::unknown:
+      return true;
     case message_type::port:
+      // BEP 5: the peer's DHT node. Only once per connection: a peer cannot make us ping
+      // a stream of addresses.
+      if (config_.dht_port != 0 && m.port != 0 && !p.dht_port_seen) {
+        p.dht_port_seen = true;
+        action a;
+        a.kind = action_kind::dht_node;
+        a.address = p.address;
+        a.address.port = m.port;
+        actions_.push_back(std::move(a));
+      }
       return true;
     case message_type::extended:
       return on_extended(p, m, now);

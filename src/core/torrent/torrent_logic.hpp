@@ -93,6 +93,14 @@ struct torrent_config {
   double snub_penalty_s = 30;         // and it gets none for this long;
   int max_request_timeouts = 3;       // this many in a row: dropped
   std::int64_t max_open_piece_bytes = 16 << 20;  // open pieces, whatever the budget allows
+  // BEP 5. dht_port: our DHT node's UDP port, sent in a `port` message to peers that set
+  // the DHT bit (0: no DHT node). dht: look the torrent up (and announce it) in the DHT at
+  // start and every dht_interval_s, sooner (dht_retry_s) while lookups find no one; never
+  // for a private torrent (BEP 27).
+  std::uint16_t dht_port = 0;
+  bool dht = false;
+  double dht_interval_s = 15 * 60;
+  double dht_retry_s = 60;
   swarm::choker_config choker;
   swarm::download_slots_config slots;
   swarm::peer_book_config book;
@@ -109,6 +117,8 @@ enum class action_kind : std::uint8_t {
                        // the next call into the logic); set_info() once the files are checked
   download_complete,   // every piece verified and written
   seed_limit_reached,  // the seed ratio or time is reached: stop the torrent
+  dht_lookup,          // look the torrent up in the DHT and announce it; then on_dht_done()
+  dht_node,            // a peer's DHT node is at `address` (its `port` message): ping it
   log_info,            // `text`, for the user's log
   log_warn,
 };
@@ -212,6 +222,12 @@ class torrent_logic {
   void on_announced(std::size_t tier, const std::string* url,
                     const tracker::announce_response* response, double now);
 
+  // --- DHT ---
+  // The lookup asked for by dht_lookup ended having found `peers_found` peers (they came
+  // through add_peers with peer_source::dht).
+  void on_dht_done(std::size_t peers_found, double now);
+  bool dht_allowed() const;
+
   // --- time ---
   // Once a second: rates, download slots, snubbed peers, rechoke, dialling, announces,
   // seeding limits.
@@ -310,6 +326,7 @@ class torrent_logic {
   void check_seed_limits(double now);
   void connect_more(double now);
   void announce_due(double now);
+  void dht_due(double now);
   void log(action_kind level, std::string text);
 
   torrent_config config_;
@@ -380,6 +397,8 @@ class torrent_logic {
   bool rechoke_wanted_ = false;
   double last_rechoke_ = -1e9;
   double last_tick_ = -1;
+  bool dht_in_flight_ = false;
+  double dht_next_ = 0;                // when the next lookup is due
   std::int64_t downloaded_bytes_ = 0;  // payload received, wasted included
   std::int64_t uploaded_bytes_ = 0;
   std::int64_t verified_bytes_ = 0;

@@ -23,16 +23,18 @@ struct handshake {
 
   bool supports_extensions() const { return reserved[5] & 0x10; }  // BEP 10
   bool supports_fast() const { return reserved[7] & 0x04; }        // BEP 6
+  bool supports_dht() const { return reserved[7] & 0x01; }         // BEP 5
 
   friend bool operator==(const handshake&, const handshake&) = default;
 };
 
-// The reserved bits corrent sets in its handshake: the extension protocol (BEP 10) and
-// the fast extension (BEP 6).
-constexpr std::array<std::uint8_t, 8> our_reserved() {
+// The reserved bits corrent sets in its handshake: the extension protocol (BEP 10), the
+// fast extension (BEP 6) and, when our DHT node runs, the DHT (BEP 5).
+constexpr std::array<std::uint8_t, 8> our_reserved(bool dht = false) {
   std::array<std::uint8_t, 8> r{};
   r[5] |= 0x10;
   r[7] |= 0x04;
+  if (dht) r[7] |= 0x01;
   return r;
 }
 

@@ -6,11 +6,11 @@
 #include <sys/socket.h>
 
 #include <array>
-#include <tuple>
-#include <cstring>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/ip/v6_only.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <cstring>
+#include <tuple>
 
 namespace corrent::io {
 namespace asio = boost::asio;
@@ -57,7 +57,8 @@ asio::awaitable<void> udp_socket::receive_loop() {
   std::array<char, 65536> buf;
   udp::endpoint from;
   while (socket_.is_open()) {
-    auto [ec, n] = co_await socket_.async_receive_from(asio::buffer(buf), from, as_tuple(use_awaitable));
+    auto [ec, n] =
+        co_await socket_.async_receive_from(asio::buffer(buf), from, as_tuple(use_awaitable));
     if (ec) {
       if (ec == asio::error::operation_aborted || !socket_.is_open()) co_return;
       // ICMP port unreachable and the like surface here (IP_RECVERR): not fatal.
@@ -119,8 +120,8 @@ asio::awaitable<boost::system::error_code> udp_socket::send_to(const udp::endpoi
   boost::system::error_code ec;
   for (int attempt = 0; attempt < 4; ++attempt) {
     std::size_t n = 0;
-    std::tie(ec, n) = co_await socket_.async_send_to(
-        asio::buffer(datagram.data(), datagram.size()), to, as_tuple(use_awaitable));
+    std::tie(ec, n) = co_await socket_.async_send_to(asio::buffer(datagram.data(), datagram.size()),
+                                                     to, as_tuple(use_awaitable));
     // An ICMP error about an earlier datagram (to anyone) is reported by the next call on
     // the socket, this send: it is not this datagram's. Hand it to whom it concerns and
     // send again.
@@ -130,6 +131,19 @@ asio::awaitable<boost::system::error_code> udp_socket::send_to(const udp::endpoi
     drain_errors();
   }
   co_return ec;
+}
+
+bool udp_socket::send_now(const udp::endpoint& to, std::string_view datagram) {
+  boost::system::error_code ec;
+  if (!socket_.non_blocking()) socket_.non_blocking(true, ec);
+  for (int attempt = 0; attempt < 4; ++attempt) {
+    socket_.send_to(asio::buffer(datagram.data(), datagram.size()), to, 0, ec);
+    if (ec != asio::error::connection_refused && ec != asio::error::host_unreachable &&
+        ec != asio::error::network_unreachable)
+      break;
+    drain_errors();  // as in send_to: an earlier datagram's error
+  }
+  return !ec;
 }
 
 }  // namespace corrent::io

@@ -21,8 +21,8 @@ namespace corrent::io {
 class udp_socket {
  public:
   // True: the datagram was for this handler.
-  using handler = std::function<bool(const boost::asio::ip::udp::endpoint& from,
-                                     std::string_view datagram)>;
+  using handler =
+      std::function<bool(const boost::asio::ip::udp::endpoint& from, std::string_view datagram)>;
   // A datagram we sent to `to` was refused (ICMP port or host unreachable).
   using unreachable_handler =
       std::function<void(const boost::asio::ip::udp::endpoint& to, boost::system::error_code ec)>;
@@ -41,6 +41,10 @@ class udp_socket {
   boost::asio::awaitable<void> receive_loop();
   boost::asio::awaitable<boost::system::error_code> send_to(
       const boost::asio::ip::udp::endpoint& to, std::string_view datagram);
+  // Sends at once without waiting: a datagram the socket has no room for is dropped (false),
+  // as a router would drop it. For the DHT, which sends many small datagrams and retries
+  // on its own.
+  bool send_now(const boost::asio::ip::udp::endpoint& to, std::string_view datagram);
 
  private:
   boost::asio::ip::udp::socket socket_;

@@ -21,6 +21,12 @@ struct session_options {
   int max_peers = 50;  // per torrent
   int numwant = 80;
   double min_announce_interval_s = 300;  // when a tracker gives no `min interval`
+  // The DHT (BEP 5), on the UDP socket of the listen port.
+  bool dht = true;
+  std::vector<std::string> dht_bootstrap;  // HOST:PORT; none: the saved table's nodes, and
+                                           // with no saved table the public routers
+  bool dht_read_only = false;              // BEP 43
+  std::filesystem::path dht_state_file;    // the routing table kept across runs (empty: not)
 };
 
 // Pieces are assembled in memory until their hash is checked: a torrent with larger ones
@@ -72,6 +78,7 @@ struct torrent_status {
   std::string error;
   std::int64_t metadata_pieces_done = 0;  // fetching metadata: 16 KiB pieces in, of
   std::int64_t metadata_pieces_total = 0;
+  int dht_nodes = -1;  // the session's DHT routing table (-1: no DHT)
 };
 
 struct peer_summary {
@@ -96,6 +103,22 @@ struct torrent_summary {
   double first_byte_s = -1;
   std::vector<peer_summary> peers;  // every peer that was connected, by address
   std::vector<std::pair<std::string, std::uint64_t>> closes;  // connections ended, by reason
+  std::vector<std::pair<std::string, std::uint64_t>> peers_by_source;  // known peers
+};
+
+// The session's DHT node, for --stats and the status line.
+struct dht_summary {
+  bool enabled = false;
+  std::uint64_t nodes = 0;  // in the routing table
+  std::uint64_t queries_in = 0;
+  std::uint64_t queries_out = 0;
+  std::uint64_t replies_in = 0;
+  std::uint64_t rate_limited = 0;
+  std::uint64_t malformed_in = 0;
+  std::uint64_t unexpected_in = 0;
+  std::uint64_t timeouts = 0;
+  std::uint64_t lookups = 0;  // torrents' lookups finished
+  std::uint64_t stored_peers = 0;
 };
 
 }  // namespace corrent::io

@@ -89,6 +89,7 @@ session_report run_session(const std::vector<session_job>& jobs, const session_o
     ioc.run();
     report.interrupted = interrupted;
     report.torrents = s.summaries();
+    report.dht = s.dht_status();
   }
   return report;
 }

@@ -25,6 +25,7 @@ struct session_report {
   bool interrupted = false;               // stopped by a signal
   std::string error;                      // the session could not run at all (listen failed)
   std::vector<torrent_summary> torrents;  // in the order of the jobs
+  dht_summary dht;                        // the session's DHT node at the end
 };
 
 // Log lines go through spdlog; `on_status` is called about once a second.

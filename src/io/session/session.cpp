@@ -173,6 +173,15 @@ result<void> session::open() {
   }
   udp_trackers_ = std::make_unique<udp_tracker_client>(ex_, udp4_.get(), udp6_.get());
   spdlog::info("listening on {}:{}", options_.listen_host, listen_port_);
+  if (options_.dht && (udp4_ || udp6_)) {
+    dht_settings ds;
+    ds.bootstrap = options_.dht_bootstrap;
+    ds.read_only = options_.dht_read_only;
+    ds.state_file = options_.dht_state_file;
+    dht_ = std::make_unique<dht_service>(
+        ex_, udp4_.get(), udp6_.get(), std::move(ds), [this] { return now(); }, rng_());
+    service_.spawn(dht_->run());
+  }
   for (auto& a : acceptors_) service_.spawn(accept_loop(*a));
   for (auto* u : {udp4_.get(), udp6_.get()}) {
     if (u) service_.spawn(u->receive_loop());
@@ -253,7 +262,7 @@ asio::awaitable<void> session::handshake_incoming(tcp::socket socket, tcp::endpo
   wire::handshake ours;
   ours.info_hash = in.theirs->info_hash;
   ours.id = peer_id_;
-  ours.reserved = wire::our_reserved();
+  ours.reserved = wire::our_reserved(dht_ != nullptr);
   if (in.theirs->id == peer_id_) {
     // Our own dial: answer, so that the dialling side sees its own id and never tries
     // this address again.
@@ -409,6 +418,7 @@ asio::awaitable<void> session::shutdown(bool interrupted) {
   for (const auto& t : order_)
     ops_.spawn(stop_torrent(t, t->done() ? t->state() : torrent_state::paused, interrupted));
   co_await ops_.join();
+  if (dht_) dht_->stop();  // saves the table
   close_sockets();
   service_.cancel();
   co_await service_.join();
@@ -418,7 +428,29 @@ std::vector<torrent_status> session::status() const {
   std::vector<torrent_status> out;
   out.reserve(order_.size());
   for (const auto& t : order_) out.push_back(t->status());
+  if (dht_) {
+    const auto nodes = static_cast<int>(dht_->stats().nodes);
+    for (auto& s : out) s.dht_nodes = nodes;
+  }
   return out;
+}
+
+dht_summary session::dht_status() const {
+  dht_summary d;
+  if (!dht_) return d;
+  const auto s = dht_->stats();
+  d.enabled = true;
+  d.nodes = s.nodes;
+  d.queries_in = s.queries_in;
+  d.queries_out = s.queries_out;
+  d.replies_in = s.replies_in;
+  d.rate_limited = s.rate_limited;
+  d.malformed_in = s.malformed_in;
+  d.unexpected_in = s.unexpected_in;
+  d.timeouts = s.timeouts;
+  d.lookups = s.lookups_done;
+  d.stored_peers = s.stored_peers;
+  return d;
 }
 
 std::vector<torrent_summary> session::summaries() const {

@@ -26,6 +26,7 @@
 #include "core/metainfo/add_params.hpp"
 #include "core/metainfo/info.hpp"
 #include "core/swarm/peer_book.hpp"
+#include "io/dht/dht_service.hpp"
 #include "io/net/udp_socket.hpp"
 #include "io/session/options.hpp"
 #include "io/storage/disk_io.hpp"
@@ -70,6 +71,7 @@ class session final : public torrent_host {
 
   std::vector<torrent_status> status() const;
   std::vector<torrent_summary> summaries() const;
+  dht_summary dht_status() const;
   // Called after every tick (once a second).
   void on_tick(std::function<void()> f) { on_tick_ = std::move(f); }
   std::size_t pending_handshakes() const { return handshakes_; }
@@ -78,6 +80,7 @@ class session final : public torrent_host {
   boost::asio::any_io_executor executor() override { return ex_; }
   disk_io& disk() override { return disk_; }
   udp_tracker_client& udp_trackers() override { return *udp_trackers_; }
+  dht_service* dht() override { return dht_.get(); }
   swarm::bandwidth_channel& download_root() override { return down_root_; }
   swarm::bandwidth_channel& upload_root() override { return up_root_; }
   const wire::peer_id& peer_id() const override { return peer_id_; }
@@ -114,6 +117,7 @@ class session final : public torrent_host {
   std::unique_ptr<udp_socket> udp4_;
   std::unique_ptr<udp_socket> udp6_;
   std::unique_ptr<udp_tracker_client> udp_trackers_;
+  std::unique_ptr<dht_service> dht_;
   std::uint16_t listen_port_ = 0;
   std::map<crypto::sha1_digest, std::shared_ptr<torrent>> registry_;
   std::vector<std::shared_ptr<torrent>> order_;  // in the order added

@@ -10,6 +10,7 @@
 #include "core/crypto/sha1.hpp"
 #include "core/text/printable.hpp"
 #include "core/torrent/metadata_extension.hpp"
+#include "io/dht/dht_service.hpp"
 #include "io/peer/handshaker.hpp"
 #include "io/storage/disk_io.hpp"
 
@@ -155,6 +156,15 @@ void torrent::start_logic() {
   cfg.info_hash = info_hash();
   cfg.listen_port = host_.listen_port();
   cfg.client_version = client_version;
+  if (auto* d = host_.dht()) {
+    cfg.dht = true;
+    cfg.dht_port = d->port();
+    // BEP 5: a .torrent's own nodes. Numeric ones only (no DNS here): they are pinged,
+    // and serve as routers while the table is small.
+    for (const auto& n : params_.dht_nodes) {
+      if (const auto a = net::peer_address::parse(n)) d->add_router(*a);
+    }
+  }
   logic_ = std::make_unique<corrent::torrent::torrent_logic>(cfg, params_.trackers,
                                                              std::random_device{}());
   logic_->attach(&host_.disk().budget(), &down_channel_, &up_channel_);
@@ -202,6 +212,7 @@ asio::awaitable<void> torrent::stop(torrent_state end, bool interrupted) {
   }
   stopping_ = true;
   logic_->stop();
+  if (auto* d = host_.dht()) d->forget(info_hash());
   flush_hashes();  // pieces complete before the stop are still verified and written
   // A seed that reached its limit first sends what it already read for its peers (that
   // data counts as uploaded); up to 10 s. Ctrl-C does not wait.
@@ -255,6 +266,7 @@ asio::awaitable<void> torrent::stop(torrent_state end, bool interrupted) {
   }
   add_closes(past_closes_, logic_->closes());
   if (info_) have_ = logic_->have_bitfield();
+  past_sources_ = peers_by_source(logic_->book());
   saved_book_ = logic_->book();  // bans and standing outlive a pause
   saved_book_->release_all();
   logic_.reset();
@@ -300,7 +312,7 @@ asio::awaitable<void> torrent::dial(net::peer_address address) {
   wire::handshake ours;
   ours.info_hash = info_hash();
   ours.id = host_.peer_id();
-  ours.reserved = wire::our_reserved();
+  ours.reserved = wire::our_reserved(host_.dht() != nullptr);
   if (auto w = co_await write_handshake(*d.stream, ours, deadline);
       w.why != peer::close_reason::none) {
     failed(w.why, w.detail);
@@ -407,6 +419,12 @@ void torrent::process() {
       case action_kind::seed_limit_reached:
         if (!stopping_) host_.on_torrent_done(*this);
         break;
+      case action_kind::dht_lookup:
+        if (!stopping_) dht_lookup();
+        break;
+      case action_kind::dht_node:
+        if (auto* d = host_.dht(); d && !stopping_) d->add_node(a.address);
+        break;
       case action_kind::log_info:
         spdlog::info("{}", a.text);
         break;
@@ -500,6 +518,36 @@ torrent_status torrent::status() const {
   return s;
 }
 
+std::vector<std::pair<std::string, std::uint64_t>> torrent::peers_by_source(
+    const swarm::peer_book& book) {
+  std::vector<std::pair<std::string, std::uint64_t>> out;
+  for (const auto src :
+       {swarm::peer_source::tracker, swarm::peer_source::dht, swarm::peer_source::pex,
+        swarm::peer_source::incoming, swarm::peer_source::manual})
+    out.emplace_back(std::string(swarm::to_string(src)), book.count(src));
+  return out;
+}
+
+void torrent::dht_lookup() {
+  auto* d = host_.dht();
+  if (!d) return;
+  // Announce once the files are ours to serve or fetch (not while only fetching the info
+  // for `corrent info`).
+  const std::uint16_t port = options_.metadata_only ? 0 : host_.listen_port();
+  const bool started = d->get_peers(
+      info_hash(), port,
+      [this](const std::vector<net::peer_address>& peers) {
+        if (!logic_ || stopping_) return;
+        spdlog::debug("dht: {} peers for {}", peers.size(), text::printable(name()));
+        logic_->add_peers(peers, swarm::peer_source::dht, host_.now());
+        process();
+      },
+      [this](std::size_t found) {
+        if (logic_) logic_->on_dht_done(found, host_.now());
+      });
+  if (!started && logic_) logic_->on_dht_done(0, host_.now());
+}
+
 torrent_summary torrent::summary() const {
   torrent_summary s;
   s.name = name();
@@ -516,6 +564,7 @@ torrent_summary torrent::summary() const {
   s.first_byte_s = first_byte_s_;
   if (s.first_byte_s < 0 && logic_ && logic_->first_byte_at() >= 0)
     s.first_byte_s = logic_->first_byte_at() - started_at_;
+  s.peers_by_source = logic_ ? peers_by_source(logic_->book()) : past_sources_;
   std::map<std::string, peer_summary> by_address;
   for (const auto& [addr, ps] : past_peers_) by_address[ps.address] = ps;
   auto merge = [&](const net::peer_address& addr, const wire::peer_id& id, std::int64_t down,

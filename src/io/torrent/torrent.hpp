@@ -107,6 +107,9 @@ class torrent final : public peer_events, public std::enable_shared_from_this<to
                                               wire::handshake theirs);
   // Carries out the logic's actions and flushes its dirty peers.
   void process();
+  void dht_lookup();  // action_kind::dht_lookup
+  static std::vector<std::pair<std::string, std::uint64_t>> peers_by_source(
+      const swarm::peer_book& book);
   // --- disk side (disk_side.cpp) ---
   void size_disk_side();
   void store_block(const corrent::torrent::action& a);
@@ -166,6 +169,7 @@ class torrent final : public peer_events, public std::enable_shared_from_this<to
   double first_byte_s_ = -1;
   std::map<net::peer_address, peer_summary> past_peers_;
   std::vector<std::pair<std::string, std::uint64_t>> past_closes_;
+  std::vector<std::pair<std::string, std::uint64_t>> past_sources_;  // peers_by_source at stop
 
   std::unordered_map<swarm::peer_key, std::shared_ptr<peer_connection>> conns_;
   std::string tracker_state_;

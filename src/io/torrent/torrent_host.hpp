@@ -16,6 +16,7 @@
 namespace corrent::io {
 
 class disk_io;
+class dht_service;
 class torrent;
 class udp_tracker_client;
 
@@ -25,6 +26,8 @@ class torrent_host {
   virtual boost::asio::any_io_executor executor() = 0;
   virtual disk_io& disk() = 0;
   virtual udp_tracker_client& udp_trackers() = 0;
+  // The session's DHT node; null when the DHT is off.
+  virtual dht_service* dht() { return nullptr; }
   virtual swarm::bandwidth_channel& download_root() = 0;
   virtual swarm::bandwidth_channel& upload_root() = 0;
   virtual const wire::peer_id& peer_id() const = 0;

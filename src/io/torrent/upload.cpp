@@ -27,7 +27,8 @@ void torrent::serve(peer_connection& c) {
   while (!serving_paused_ && !c.is_closed() && c.reads_in_flight < max_batches_per_peer &&
          c.unsent_bytes() < max_unsent_bytes) {
     batch_scratch_.clear();
-    if (logic_->take_upload_batch(c.key, blocks_per_batch, host_.now(), batch_scratch_) == 0) return;
+    if (logic_->take_upload_batch(c.key, blocks_per_batch, host_.now(), batch_scratch_) == 0)
+      return;
     auto batch = std::make_shared<std::vector<swarm::block_ref>>(batch_scratch_);
     ++c.reads_in_flight;
     ++reads_in_flight_;

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "core/dht/node_id_rules.hpp"
+
 #include <algorithm>
 #include <set>
 #include <string>
@@ -218,6 +220,28 @@ TEST(RoutingTable, AFullBucketOfGoodNodesKeepsNewcomersAsReplacements) {
   EXPECT_EQ(t.buckets()[0].nodes.size(), 8u);
   EXPECT_EQ(t.buckets()[0].replacements.size(), 7u);
   expect_well_formed(t);
+}
+
+TEST(RoutingTable, AnIdThatFitsItsAddressPushesOutOneThatDoesNot) {
+  // A newcomer whose BEP 42 id matches its public address, landing in the far bucket.
+  net::peer_address where{};
+  node_id verified{};
+  for (std::uint32_t n = 500;; ++n) {
+    where = addr(n);
+    verified = bep42_id(where, static_cast<std::uint8_t>(n), n);
+    if (common_prefix_bits(verified, self_id) == 0) break;
+  }
+  for (const bool prefer : {true, false}) {
+    routing_table_config c;
+    c.prefer_verified_ids = prefer;
+    routing_table t(self_id, c);
+    std::uint64_t s = 9;
+    const auto ids = fill_far_bucket(t, s, 0);  // random ids: none fits its address
+    EXPECT_TRUE(t.on_reply(verified, where, 50));
+    EXPECT_EQ(t.find(verified) != nullptr, prefer);
+    EXPECT_EQ(t.buckets()[0].nodes.size(), 8u);
+    expect_well_formed(t);
+  }
 }
 
 TEST(RoutingTable, NodesThatAnsweredArePreferredToNodesThatOnlyQueried) {
