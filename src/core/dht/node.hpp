@@ -184,7 +184,6 @@ class node {
   std::map<std::string, pending_query> pending_;  // by transaction id
   std::map<std::uint64_t, running_lookup> lookups_;
   std::uint64_t next_lookup_id_ = 1;
-  std::uint16_t next_transaction_ = 0;
   std::unordered_map<std::string, rate_bucket> rates_;  // by IP bytes
   rate_bucket global_{};
   double last_bootstrap_ = -1e18;

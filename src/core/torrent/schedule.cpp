@@ -63,7 +63,8 @@ void torrent_logic::dht_due(double now) {
 
 void torrent_logic::on_dht_done(std::size_t peers_found, double now) {
   dht_in_flight_ = false;
-  dht_next_ = now + (peers_found > 0 ? config_.dht_interval_s : config_.dht_retry_s);
+  // A seed that finds no one is normal (it is there to be found): no hurry for it.
+  dht_next_ = now + (peers_found > 0 || seeding_ ? config_.dht_interval_s : config_.dht_retry_s);
 }
 
 void torrent_logic::connect_more(double now) {

@@ -95,7 +95,8 @@ struct torrent_config {
   std::int64_t max_open_piece_bytes = 16 << 20;  // open pieces, whatever the budget allows
   // BEP 5. dht_port: our DHT node's UDP port, sent in a `port` message to peers that set
   // the DHT bit (0: no DHT node). dht: look the torrent up (and announce it) in the DHT at
-  // start and every dht_interval_s, sooner (dht_retry_s) while lookups find no one; never
+  // start and every dht_interval_s, sooner (dht_retry_s) while lookups find no one for a
+  // torrent we download; never
   // for a private torrent (BEP 27).
   std::uint16_t dht_port = 0;
   bool dht = false;

@@ -134,11 +134,21 @@ asio::awaitable<void> dht_service::run() {
   }
   // No router given and nothing saved: the public routers (for real use; tests always
   // pass loopback nodes, and then this never runs).
-  if (settings_.bootstrap.empty() && node_->table().size() == 0) names = default_dht_routers;
+  const bool defaults_allowed = settings_.bootstrap.empty();
+  bool defaults_asked = defaults_allowed && node_->table().size() == 0;
+  if (defaults_asked) names = default_dht_routers;
   if (!names.empty()) co_await resolve_routers(std::move(names));
+  const double started = clock_();
   while (!stopped_) {
     node_->tick(clock_());
     flush();
+    // A saved table whose nodes have all gone (an old one): the public routers after all.
+    if (defaults_allowed && !defaults_asked && clock_() - started > 60 &&
+        node_->table().size() < 8) {
+      defaults_asked = true;
+      spdlog::debug("dht: the saved nodes do not answer: asking the public routers");
+      co_await resolve_routers(default_dht_routers);
+    }
     if (node_->save_due(clock_())) save();
     timer_.expires_after(tick_interval);
     auto [ec] = co_await timer_.async_wait(asio::as_tuple(asio::use_awaitable));

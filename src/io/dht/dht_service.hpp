@@ -24,8 +24,9 @@
 
 namespace corrent::io {
 
-// The well-known public routers, used when nothing else is given (real use only: every
-// test passes loopback nodes).
+// The well-known public routers, used when no --dht-bootstrap is given and there is no
+// saved table, or its nodes stopped answering (real use only: every test passes loopback
+// nodes, and then these are never resolved).
 extern const std::vector<std::string> default_dht_routers;
 
 struct dht_settings {

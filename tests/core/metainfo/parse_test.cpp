@@ -93,6 +93,19 @@ TEST(MetainfoParse, ReadsPrivateFlagAndUrlList) {
   EXPECT_EQ(t->url_list, std::vector<std::string>{"http://seed/"});
 }
 
+TEST(MetainfoParse, ReadsDhtNodesLeniently) {
+  // BEP 5 `nodes`: [host, port] pairs; malformed entries are skipped, IPv6 gets brackets.
+  std::string bytes = single();
+  bytes.insert(bytes.size() - 1,
+               "5:nodesll9:127.0.0.1i6881eel3:::1i7000eel4:a.bci0eel5:a b ci1eei5el4:hosti6882ee"
+               "l7:dht.orgi25401eee");
+  auto t = parse_torrent(bytes);
+  ASSERT_TRUE(t) << t.error().message();
+  EXPECT_EQ(t->dht_nodes, (std::vector<std::string>{"127.0.0.1:6881", "[::1]:7000", "host:6882",
+                                                    "dht.org:25401"}));
+  EXPECT_EQ(t->to_add_params().dht_nodes, t->dht_nodes);
+}
+
 struct bad_torrent {
   std::string name;
   std::string bytes;

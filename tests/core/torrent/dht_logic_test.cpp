@@ -43,6 +43,14 @@ TEST(DhtLogic, LooksUpAtStartThenEveryIntervalAndSoonerWhileNothingIsFound) {
   EXPECT_EQ(lookups(h), 0u);
   h.logic.on_tick(h.now + 901);
   EXPECT_EQ(lookups(h), 1u);
+  // A seed that finds no one waits the whole interval.
+  h.now += 901;
+  h.logic.set_seeding(true, h.now);
+  h.logic.on_dht_done(0, h.now);
+  h.logic.on_tick(h.now + 61);
+  EXPECT_EQ(lookups(h), 0u);
+  h.logic.on_tick(h.now + 901);
+  EXPECT_EQ(lookups(h), 1u);
 }
 
 TEST(DhtLogic, NoLookupWithoutDhtOrForAPrivateTorrentOrWhenStopping) {
