@@ -13,12 +13,14 @@ bench/swarm_bench.py cannot tell from noise (+-2 % here).
       --b build/release/src/cli/corrent
 
 --a/--b are the command that starts corrent (a binary, optionally behind a wrapper such
-as `env`, `chrt -b 0` or `perf stat -o FILE`); `download --quiet --listen ... --out ...
-TORRENT` is appended. Workloads as in bench/swarm_bench.py.
+as `env`, `chrt -b 0` or `perf stat -o FILE`); `download --quiet [--no-dht] --listen ...
+--out ... TORRENT` is appended (--no-dht only if that build's `download --help` lists it:
+an old build has no DHT). Workloads as in bench/swarm_bench.py.
 """
 import argparse
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -26,9 +28,9 @@ import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-from swarm_bench import SWARM, WORKLOADS  # noqa: E402
+from swarm_bench import SWARM, WORKLOADS, no_dht  # noqa: E402
 
-ARGS = " download --quiet --listen 127.0.0.1:{port} --out {dir} {torrent}"
+ARGS = " download --quiet{no_dht} --listen 127.0.0.1:{{port}} --out {{dir}} {{torrent}}"
 KEYS = ("wall_s", "cpu_s", "cpu_user_s", "cpu_sys_s", "anon_peak_mib")
 
 
@@ -38,9 +40,17 @@ def absolute(command):
                     for t in command.split(" "))
 
 
+def corrent_of(command):
+    """The corrent binary in command: its last token that is an executable file (after
+    wrappers such as env, chrt or perf stat); the whole command if none is."""
+    exe = [t for t in command.split(" ") if "=" not in t and shutil.which(t)]
+    return shutil.which(exe[-1]) if exe else command
+
+
 def one_run(workload_args, command, label, out, base):
+    args = ARGS.format(no_dht=no_dht(corrent_of(command)))
     cmd = ["/usr/bin/python3", SWARM, "run", "--runs", "1", "--timeout", "300", "--out", out,
-           "--label", label, "--client", command + ARGS] + workload_args
+           "--label", label, "--client", command + args] + workload_args
     if base:
         cmd += ["--base", base]
     subprocess.run(cmd, check=False, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

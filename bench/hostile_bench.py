@@ -91,7 +91,7 @@ def flood_once(tmp, kind):
     port = sl.free_port()
     out = tempfile.mkdtemp(dir=tmp)
     proc = subprocess.Popen([CORRENT, "download", tpath, "-o", out, "--listen", f"127.0.0.1:{port}",
-                             "--peer", f"127.0.0.2:{lst.getsockname()[1]}"],
+                             "--peer", f"127.0.0.2:{lst.getsockname()[1]}", sl.NO_DHT],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     result = {}
     try:
@@ -168,7 +168,7 @@ def crowd_once(tmp, max_peers=None):
         port = sl.free_port()
         extra = ["--max-peers", str(max_peers)] if max_peers else []
         seed = subprocess.Popen([CORRENT, "seed", torrent.path, "-d", content.parent, "--listen",
-                                 f"127.0.0.1:{port}"] + extra, stdout=subprocess.DEVNULL,
+                                 f"127.0.0.1:{port}", sl.NO_DHT] + extra, stdout=subprocess.DEVNULL,
                                 stderr=subprocess.DEVNULL)
         time.sleep(3)
         info_hash = bytes.fromhex(torrent.info_hash)
@@ -248,7 +248,7 @@ def churn_once(tmp, cycles=100_000):
         f.write(sl.bencode({"info": info}))
     info_hash = hashlib.sha1(sl.bencode(info)).digest()
     port = sl.free_port()
-    seed = subprocess.Popen([CORRENT, "seed", tpath, "-d", src, "--listen", f"127.0.0.1:{port}"],
+    seed = subprocess.Popen([CORRENT, "seed", tpath, "-d", src, "--listen", f"127.0.0.1:{port}", sl.NO_DHT],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
     def rss():

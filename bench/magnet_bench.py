@@ -35,6 +35,7 @@ CORRENT = os.environ.get("CORRENT", os.path.join(ROOT, "build", "release", "src"
 LTPEER = os.path.join(ROOT, "tests", "interop", "ltpeer.py")
 SWARM = os.path.join(ROOT, "..", "shared", "swarm", "swarm.py")
 CONTENT = "/dev/shm/corrent-swarm/content"
+NO_DHT = "--no-dht"  # sessions stay off the DHT (on by default: it would bootstrap from the Internet)
 W1 = ("single-1073741824-s1", "single-1073741824-s1-p1048576.torrent", "w1")
 W3 = ("multi-2000f-1024-2097152-s1", "multi-2000f-1024-2097152-s1-p1048576.torrent", "w3")
 
@@ -105,7 +106,7 @@ def bench_w1(runs, port):
                 stats = os.path.join(work, "stats.json")
                 what = [torrent, "--peer", peer] if kind == "torrent" else [magnet]
                 dt = timed([CORRENT, "download", "--quiet", "--listen", f"127.0.0.1:{port + 50}",
-                            "-o", out, "--stats", stats] + what)
+                            "-o", out, "--stats", stats, NO_DHT] + what)
                 with open(stats) as f:
                     st = json.load(f)
                 if not st.get("complete"):
@@ -132,7 +133,7 @@ def bench_meta(runs, port):
     times = []
     try:
         for r in range(runs):
-            cmd = [CORRENT, "info", f"magnet:?xt=urn:btih:{ih}", "--listen", f"127.0.0.1:{port + 50}"]
+            cmd = [CORRENT, "info", f"magnet:?xt=urn:btih:{ih}", "--listen", f"127.0.0.1:{port + 50}", NO_DHT]
             for a in seeders.addrs:
                 cmd += ["--peer", a]
             dt = timed(cmd, timeout=60)

@@ -137,7 +137,7 @@ def bench_three(runs):
                 out = tempfile.mkdtemp(prefix=f"corrent-bench-{kind}-", dir="/dev/shm")
                 chosen = torrents[:1] if kind == "w1" else torrents
                 argv = [CORRENT, "download", "--quiet", "--listen", f"127.0.0.1:{sl.free_port()}",
-                        "--out", out] + [t.path for t in chosen]
+                        sl.NO_DHT, "--out", out] + [t.path for t in chosen]
                 rc, wall, cpu, anon = timed(argv, 300)
                 ok = rc == 0 and all(sw.verify(c, out) is None for c in contents[:len(chosen)])
                 shutil.rmtree(out, ignore_errors=True)
@@ -182,7 +182,7 @@ def bench_idle(seconds, count=1000):
                             "--no-date", "--threads", "1"], check=True, stdout=subprocess.DEVNULL)
             paths.append(tp)
         port = sl.free_port()
-        argv = [CORRENT, "seed", "-d", data, "--listen", f"127.0.0.1:{port}"] + paths
+        argv = [CORRENT, "seed", "-d", data, "--listen", f"127.0.0.1:{port}", sl.NO_DHT] + paths
         log_path = os.path.join(work, "seed.log")
         t0 = time.monotonic()
         with open(log_path, "wb") as log:

@@ -28,11 +28,26 @@ import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
+sys.path.insert(0, os.path.join(ROOT, "tests", "interop"))
+import swarmlib as sl  # noqa: E402
+
 SWARM = os.environ.get("CORRENT_SWARM", os.path.join(ROOT, "..", "shared", "swarm", "swarm.py"))
 CORRENT = os.path.abspath(os.environ.get("CORRENT", os.path.join(ROOT, "build", "release", "src", "cli", "corrent")))
 BASELINE = None
-LEECH = CORRENT + " download --quiet --listen 127.0.0.1:{port} --out {dir} {torrent}"
-SEED = CORRENT + " seed --quiet --listen 127.0.0.1:{port} --data {dir} {torrent}"
+
+
+def no_dht(binary, sub="download"):
+    """" --no-dht" if that build lists it in `SUB --help` (the DHT is on by default and would
+    bootstrap from the Internet), "" for a build from before the DHT (a --baseline)."""
+    return "".join(" " + f for f in sl.no_dht_args(binary, sub))
+
+
+def leech_cmd(binary):
+    return binary + " download --quiet" + no_dht(binary) + " --listen 127.0.0.1:{port} --out {dir} {torrent}"
+
+
+def seed_cmd(binary):
+    return binary + " seed --quiet" + no_dht(binary, "seed") + " --listen 127.0.0.1:{port} --data {dir} {torrent}"
 
 WORKLOADS = {
     "w1": ["--workload", "w1"],
@@ -88,6 +103,7 @@ def main():
     a = ap.parse_args()
     global BASELINE
     BASELINE = os.path.abspath(a.baseline) if a.baseline else None
+    LEECH, SEED = leech_cmd(CORRENT), seed_cmd(CORRENT)
     common = ["--runs", str(a.runs), "--timeout", "300"] + (["--base", a.base] if a.base else [])
     table = []
     for w in a.workloads.split(","):
@@ -107,7 +123,7 @@ def main():
             run(["--workload", "w1", "--dl-base", a.dl_base, "--label", "corrent", "--client", LEECH,
                  "--client", "aria2"] + common, out)
         elif BASELINE:
-            run(WORKLOADS[w] + ["--client", LEECH, "--client", BASELINE + LEECH[len(CORRENT):],
+            run(WORKLOADS[w] + ["--client", LEECH, "--client", leech_cmd(BASELINE),
                                 "--client", "lt", "--client", "aria2"] + common, out)
         else:
             run(WORKLOADS[w] + ["--label", "corrent", "--client", LEECH, "--client", "lt",

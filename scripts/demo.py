@@ -29,10 +29,10 @@ def main():
         sw.wait_ready([seeder], tracker, torrent)
         out = os.path.join(sw.tmp, "downloads")
         os.makedirs(out)
-        print(f"\n$ corrent download {os.path.basename(torrent.path)} -o {out}", flush=True)
+        print(f"\n$ corrent download {os.path.basename(torrent.path)} -o {out} --no-dht", flush=True)
         t0 = time.monotonic()
         rc = subprocess.call([corrent, "download", torrent.path, "-o", out,
-                              "--listen", f"127.0.0.1:{sl.free_port()}"], timeout=300)
+                              "--listen", f"127.0.0.1:{sl.free_port()}", sl.NO_DHT], timeout=300)
         elapsed = time.monotonic() - t0
         if rc != 0:
             print(f"demo: corrent download failed (exit {rc})\n{sw.dump_logs()}")

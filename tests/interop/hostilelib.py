@@ -11,7 +11,7 @@ time). Every read has a deadline, every loop is bounded, stop() closes every soc
     ... corrent download T --peer peer.address ...
     peer.stop(); peer.conns[0].closed_by == "remote"
 
-It also has CorrentRun: corrent download with -v, --stats, one output dir, the exact
+It also has CorrentRun: corrent download with -v, --stats, --no-dht, one output dir, the exact
 exit time (a waiter thread), and the "peer X closed: reason" lines of its log.
 
 Extension protocol and fast extension (test_magnet.py, test_fast_extension.py): the
@@ -626,22 +626,26 @@ class CorrentRun:
     """corrent download T -o DIR --peer ... --listen 127.0.0.1:P --stats S -v, in its own
     session (swarm.start_proc, so Swarm.close() stops it). wait() records the exit time
     from a waiter thread (t_exit, monotonic). torrent: a swarmlib.Torrent, or a string
-    (a magnet link or a path) passed as it is."""
+    (a magnet link or a path) passed as it is. dht=False (every test but test_dht.py)
+    adds --no-dht. wrapper: argv run in front of corrent's (e.g. strace ... -o FILE);
+    self.argv stays corrent's own."""
 
-    def __init__(self, swarm, torrent, peers, label, extra=()):
+    def __init__(self, swarm, torrent, peers, label, extra=(), dht=False, wrapper=()):
         self.work = os.path.join(swarm.tmp, f"run-{label}")
         self.out_dir = os.path.join(self.work, "out")
-        os.makedirs(self.out_dir)
+        os.makedirs(self.out_dir, exist_ok=True)  # test_dht.py may put a saved DHT table there first
         self.stats_path = os.path.join(self.work, "stats.json")
         self.port = sl.free_port()
         src = torrent if isinstance(torrent, str) else torrent.path
         self.argv = [sl.corrent_bin(), "download", src, "-o", self.out_dir,
                      "--listen", f"{sl.LOOPBACK}:{self.port}", "--stats", self.stats_path, "-v"]
+        if not dht:
+            self.argv.append(sl.NO_DHT)
         for p in peers:
             self.argv += ["--peer", p]
         self.argv += list(extra)
         self.t_start = time.monotonic()
-        self.proc = swarm.start_proc(f"corrent-{label}", self.argv, cwd=self.work)
+        self.proc = swarm.start_proc(f"corrent-{label}", list(wrapper) + self.argv, cwd=self.work)
         self.t_exit = None
         self._waiter = threading.Thread(target=self._wait, daemon=True)
         self._waiter.start()

@@ -18,11 +18,12 @@ test_fast_extension.py (BEP 6).
   * WireRelay: a TCP relay that records both directions of the BitTorrent stream
     (handshake reserved bits, every message id in order, extended handshakes), to see
     what corrent and a real client say to each other;
-  * DhtSwarm: ../shared/swarm/dht_swarm.py serve (here only with --nodes 0: no DHT at
-    all), e.g. the PEX swarm (a hub with the metadata but no data, seeders reachable
-    only through the hub's ut_pex).
+  * DhtSwarm: ../shared/swarm/dht_swarm.py serve (--nodes 0: no DHT at all, e.g. the PEX
+    swarm: a hub with the metadata but no data, seeders reachable only through the hub's
+    ut_pex; or, in test_dht.py, N libtorrent DHT nodes on 127.x).
 
-Everything binds to 127.0.0.0/8; DHT, LSD, UPnP and NAT-PMP are off in every client;
+Everything binds to 127.0.0.0/8; DHT (corrent: --no-dht, unless a test_dht.py case turns
+it on with 127.x bootstrap nodes), LSD, UPnP and NAT-PMP are off in every client;
 every process is started through a swarmlib.Swarm (stopped by process group, temp dir
 removed).
 """
@@ -271,30 +272,32 @@ class _PathTorrent:
         self.path = path
 
 
-def start_download(swarm, source, label, peers=(), extra=(), kind=None):
+def start_download(swarm, source, label, peers=(), extra=(), kind=None, dht=False):
     """The subject downloads source (a magnet link, a .torrent path or a swarmlib.Torrent):
-    corrent `download SOURCE -o OUT --listen 127.0.0.1:P --stats S -v [--peer ..]`, or
-    ltpeer.py with LEECHER=lt. Returns a hostilelib.CorrentRun or an LtRun."""
+    corrent `download SOURCE -o OUT --listen 127.0.0.1:P --stats S -v --no-dht [--peer ..]`
+    (dht=True: without --no-dht; test_dht.py), or ltpeer.py with LEECHER=lt. Returns a
+    hostilelib.CorrentRun or an LtRun."""
     kind = kind or subject_kind()
     if kind == "corrent":
-        run = hl.CorrentRun(swarm, source, list(peers), label, extra)
+        run = hl.CorrentRun(swarm, source, list(peers), label, extra, dht=dht)
         run.address = f"{sl.LOOPBACK}:{run.port}"
         log(f"corrent-{label}: {' '.join(run.argv)}")
         return run
     return LtRun(swarm, source, list(peers), label, extra)
 
 
-def start_seed(swarm, torrent, content, label, peers=(), extra=(), kind=None, upload_limit=0):
+def start_seed(swarm, torrent, content, label, peers=(), extra=(), kind=None, upload_limit=0, dht=False):
     """The subject seeds torrent: `corrent seed T -d DIR --listen 127.0.0.1:P --stats S -v
-    [--peer ..]` (seedlib.CorrentSeed), or with LEECHER=lt ltpeer.py --role seed --plugins
-    (dials peers, again every 2 s while not connected). upload_limit: B/s (corrent
-    --max-upload-rate)."""
+    --no-dht [--peer ..]` (seedlib.CorrentSeed; dht=True: without --no-dht), or with
+    LEECHER=lt ltpeer.py --role seed --plugins (dials peers, again every 2 s while not
+    connected). upload_limit: B/s (corrent --max-upload-rate)."""
     kind = kind or subject_kind()
     if kind == "corrent":
         ex = list(extra)
         if upload_limit:
             ex += ["--max-upload-rate", str(int(upload_limit))]
-        return seedlib.CorrentSeed(swarm, torrent, content, name=f"corrent-{label}", peers=peers, extra=ex)
+        return seedlib.CorrentSeed(swarm, torrent, content, name=f"corrent-{label}", peers=peers, extra=ex,
+                                   dht=dht)
     # --redial: like corrent, which dials its --peer peers again when they hang up
     return LtPeer(swarm, f"lt-{label}", "seed", torrent=torrent, content=content, redial=peers,
                   upload_limit=upload_limit)
@@ -825,25 +828,32 @@ DHT_SWARM = "dht_swarm.py"
 
 
 class DhtSwarm:
-    """../shared/swarm/dht_swarm.py serve with the given flags (always --nodes 0 here:
-    no DHT; libtorrent sessions built with DHT/LSD/UPnP/NAT-PMP off on 127.x), content
-    cache and scratch dir inside the swarm's temp dir. info: its JSON summary (magnet,
-    magnet_hint, hub, pex_seeders, content_file, torrent, ...)."""
+    """../shared/swarm/dht_swarm.py serve with the given flags (--nodes 0 unless dht=True:
+    no DHT; libtorrent sessions built with DHT/LSD/UPnP/NAT-PMP off on 127.x; with
+    dht=True, test_dht.py: N libtorrent DHT nodes on 127.x, never bootstrapped from the
+    Internet), content cache and scratch dir inside the swarm's temp dir. info: its JSON
+    summary (magnet, magnet_hint, bootstrap, dht_nodes, seeder, hub, pex_seeders,
+    content_dir, content_file, torrent, ...). events=True: --events FILE (self.events_path;
+    read with events())."""
 
-    def __init__(self, swarm, *flags, timeout=90):
+    def __init__(self, swarm, *flags, timeout=90, dht=False, events=False, name="dht-swarm"):
         script = os.path.join(sl.shared_dir(), "swarm", DHT_SWARM)
         if not os.path.exists(script):
             raise sl.HarnessError(f"{script} not found (set CORRENT_SHARED)")
         flags = [str(f) for f in flags]
-        if "--nodes" not in flags or flags[flags.index("--nodes") + 1] != "0":
-            raise sl.HarnessError("DhtSwarm is only used with --nodes 0 (no DHT) in these tests")
-        work = os.path.join(swarm.tmp, "dht-swarm")
+        if not dht and ("--nodes" not in flags or flags[flags.index("--nodes") + 1] != "0"):
+            raise sl.HarnessError("DhtSwarm without dht=True is only used with --nodes 0 (no DHT)")
+        self.script = script
+        work = os.path.join(swarm.tmp, name)
         os.makedirs(work)
         self.json_path = os.path.join(work, "summary.json")
+        self.events_path = os.path.join(work, "events.jsonl") if events else None
+        if events:
+            flags += ["--events", self.events_path]
         argv = [sl.PY, script, "serve"] + flags + [
             "--cache", os.path.join(work, "cache"), "--work", os.path.join(work, "work"),
             "--json", self.json_path, "--seconds", "600", "--ready-timeout", str(int(timeout) - 5)]
-        self.proc = swarm.start_proc("dht-swarm", argv, stdin=True)
+        self.proc = swarm.start_proc(name, argv, stdin=True)
         log(f"dht_swarm: {' '.join(argv)}")
         end = time.monotonic() + timeout
         self.info = None
@@ -860,6 +870,21 @@ class DhtSwarm:
 
     def send(self, line):
         self.proc.send(line)
+
+    def events(self):
+        """The --events JSON lines so far (dicts: kind dht_query {from, q, info_hash|target,
+        port, implied_port, node}, dht_announce {ip, port, info_hash}, peer_connect, ...)."""
+        out = []
+        try:
+            with open(self.events_path) as f:
+                for line in f:
+                    try:
+                        out.append(json.loads(line))
+                    except ValueError:
+                        pass  # a line being written
+        except (OSError, TypeError):
+            pass
+        return out
 
 
 # ====================================================================== test scaffolding

@@ -4,9 +4,9 @@ swarmlib.py starts reference *seeders* and a leecher; this module turns it aroun
 corrent seeds and the reference clients (and other corrents) leech from it.
 
   * CorrentSeed: `corrent seed T -d DIR --listen 127.0.0.1:P [--peer ..] [--seed-ratio R]
-    [--seed-time T] --stats F -v`, ready once it listens and (with a tracker) is
-    counted as a seed by the tracker's scrape;
-  * CorrentLeecher: `corrent download T -o OUT --seed [--seed-time T] --stats F`;
+    [--seed-time T] --stats F -v --no-dht` (dht=True leaves --no-dht out), ready once it
+    listens and (with a tracker) is counted as a seed by the tracker's scrape;
+  * CorrentLeecher: `corrent download T -o OUT --seed [--seed-time T] --stats F --no-dht`;
   * LtLeecher (ltpeer.py --role leech), Aria2Leecher (aria2c, exits when done),
     TransmissionLeecher (transmission-daemon, torrent added over RPC, progress over RPC;
     transmission drops 127.x peers it learns from a tracker, so the seed must dial it);
@@ -169,12 +169,12 @@ class CorrentSeed(CorrentProc, sl.Seeder):
     kind = "corrent"
 
     def __init__(self, swarm, torrent, content, name="corrent-seed", peers=(), seed_ratio=None,
-                 seed_time=None, extra=()):
+                 seed_time=None, extra=(), dht=False):
         self.port = sl.free_port()
         self.torrent = torrent
         self.stats_path = os.path.join(swarm.tmp, f"{name}-stats.json")
         argv = [sl.corrent_bin(), "seed", torrent.path, "-d", content.parent, "--listen", self.address,
-                "--stats", self.stats_path, "-v"]
+                "--stats", self.stats_path, "-v"] + ([] if dht else [sl.NO_DHT])
         for p in peers:
             argv += ["--peer", p]
         if seed_ratio is not None:
@@ -209,7 +209,7 @@ class CorrentLeecher(CorrentProc):
         os.makedirs(self.out_dir)
         self.stats_path = os.path.join(work, "stats.json")
         argv = [sl.corrent_bin(), "download", torrent.path, "-o", self.out_dir, "--listen", self.address,
-                "--stats", self.stats_path, "-v"]
+                "--stats", self.stats_path, "-v", sl.NO_DHT]
         if seed:
             argv += ["--seed"]
         if seed_time is not None:

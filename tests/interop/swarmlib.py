@@ -1,9 +1,10 @@
 """Loopback swarm helpers for corrent's interop tests (run by /usr/bin/python3).
 
 Everything here binds to 127.0.0.1, turns DHT/LSD/UPnP/NAT-PMP/PEX off in every
-client it starts, keeps all state in one temporary directory per swarm and stops
-only the processes it started (by process group id, which is the child's pid
-because every child gets its own session).
+client it starts (corrent: NO_DHT on every download, seed and info MAGNET), keeps all
+state in one temporary directory per swarm and stops only the processes it started
+(by process group id, which is the child's pid because every child gets its own
+session).
 
     with Swarm("lt-single") as sw:
         content = sw.make_single("payload.bin", 16 * MiB)
@@ -74,6 +75,34 @@ def corrent_bin():
     if not os.access(p, os.X_OK):
         raise HarnessError(f"corrent binary not found at {p} (set CORRENT)")
     return os.path.abspath(p)  # children run in their own cwd: a relative CORRENT must still work
+
+
+# Every session the interop tests start (`corrent download`, `corrent seed`, `corrent info
+# MAGNET`) gets --no-dht: the DHT is on by default and, with no --dht-bootstrap and no saved
+# table, bootstraps from public routers on the Internet. Only test_dht.py turns it on, always
+# with --dht-bootstrap 127.x (or a saved table of 127.x nodes).
+NO_DHT = "--no-dht"
+_HELP = {}
+
+
+def corrent_help_text(binary, sub):
+    """`binary sub --help` (stdout + stderr), asked once per (binary, sub)."""
+    key = (binary, sub)
+    if key not in _HELP:
+        try:
+            r = subprocess.run([binary, sub, "--help"], capture_output=True, text=True, timeout=10,
+                               stdin=subprocess.DEVNULL)
+            _HELP[key] = r.stdout + r.stderr
+        except (OSError, subprocess.SubprocessError):
+            _HELP[key] = ""
+    return _HELP[key]
+
+
+def no_dht_args(binary, sub="download"):
+    """[NO_DHT] if that corrent build's `sub --help` lists it, else [] (a build from before the
+    DHT has none to turn off). For the benchmarks, which may run an older baseline build; the
+    tests pass NO_DHT unconditionally."""
+    return [NO_DHT] if NO_DHT in corrent_help_text(binary, sub) else []
 
 
 def shared_dir():
@@ -1072,7 +1101,7 @@ class LeechResult:
 def leecher_argv(kind, torrent, out_dir, port, work, peers=(), stats=None, extra=()):
     if kind == "corrent":
         argv = [corrent_bin(), "download", torrent.path, "-o", out_dir, "--listen", f"{LOOPBACK}:{port}",
-                "--quiet"]
+                "--quiet", NO_DHT]
         for p in peers:
             argv += ["--peer", p]
         if stats:

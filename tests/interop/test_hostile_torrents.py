@@ -80,7 +80,8 @@ class HostileTorrents(unittest.TestCase):
         return path
 
     def download(self, torrent, out, timeout=30, interrupt_after=None):
-        argv = [sl.corrent_bin(), "download", torrent, "-o", out, "--listen", f"127.0.0.1:{sl.free_port()}"]
+        argv = [sl.corrent_bin(), "download", torrent, "-o", out, "--listen", f"127.0.0.1:{sl.free_port()}",
+                sl.NO_DHT]
         return run_measured(argv, timeout, interrupt_after)
 
     def test_huge_pieces_are_refused_without_allocating(self):
@@ -197,7 +198,7 @@ class ManyTrackers(unittest.TestCase):
         out = os.path.join(self.sw.tmp, "out")
         os.makedirs(out)
         argv = ["bash", "-c", 'ulimit -n 1024 && exec "$0" "$@"', sl.corrent_bin(), "download", torrent.path,
-                "-o", out, "--peer", seeder.address, "--listen", f"127.0.0.1:{sl.free_port()}"]
+                "-o", out, "--peer", seeder.address, "--listen", f"127.0.0.1:{sl.free_port()}", sl.NO_DHT]
         t0 = time.monotonic()
         r = subprocess.run(argv, capture_output=True, text=True, timeout=120)
         el = time.monotonic() - t0
@@ -252,7 +253,8 @@ class ManyTrackers(unittest.TestCase):
         base = self.sw.make_torrent(content, 64 * 1024)
         torrent = self.sw.announce_torrent(base, urls)
         out = os.path.join(self.sw.tmp, "out-slow")
-        argv = [sl.corrent_bin(), "download", torrent.path, "-o", out, "--listen", f"127.0.0.1:{sl.free_port()}"]
+        argv = [sl.corrent_bin(), "download", torrent.path, "-o", out, "--listen", f"127.0.0.1:{sl.free_port()}",
+                sl.NO_DHT]
         p = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
         time.sleep(4)  # every tier round that may start has started
         t0 = time.monotonic()

@@ -72,7 +72,11 @@ RUN_TIMEOUT_S = 60
 
 
 def corrent(*args, timeout=60):
-    return subprocess.run([sl.corrent_bin(), *map(str, args)], capture_output=True, text=True,
+    """corrent ARGS; a session (download, seed, info MAGNET) also gets --no-dht."""
+    args = [str(a) for a in args]
+    if args[0] in ("download", "seed") or (args[0] == "info" and any(a.startswith("magnet:") for a in args)):
+        args.append(sl.NO_DHT)
+    return subprocess.run([sl.corrent_bin(), *args], capture_output=True, text=True,
                           timeout=timeout, stdin=subprocess.DEVNULL)
 
 

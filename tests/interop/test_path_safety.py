@@ -33,7 +33,7 @@ class PathSafety(dltest.DownloadTest):
         outside = tempfile.mkdtemp(prefix="outside-", dir=self.sw.tmp)
         os.symlink(outside, os.path.join(out, ".corrent-parts"))
         r = subprocess.run([sl.corrent_bin(), "download", torrent.path, "-o", out,
-                            "--listen", f"127.0.0.1:{sl.free_port()}"],
+                            "--listen", f"127.0.0.1:{sl.free_port()}", sl.NO_DHT],
                            capture_output=True, text=True, timeout=30)
         self.assertNotEqual(r.returncode, 0, r.stdout + r.stderr)
         self.assertIn("symbolic link", r.stderr, r.stderr)
@@ -50,7 +50,7 @@ class PathSafety(dltest.DownloadTest):
         outside = tempfile.mkdtemp(prefix="outside-", dir=self.sw.tmp)
         os.symlink(outside, os.path.join(out, content.name))
         r = subprocess.run([sl.corrent_bin(), "download", torrent.path, "-o", out, "--peer", seeder.address,
-                            "--listen", f"127.0.0.1:{sl.free_port()}"],
+                            "--listen", f"127.0.0.1:{sl.free_port()}", sl.NO_DHT],
                            capture_output=True, text=True, timeout=60)
         self.assertNotEqual(r.returncode, 0, r.stdout + r.stderr)
         self.assertIn("symbolic link", r.stderr, r.stderr)

@@ -128,7 +128,7 @@ class Resume(dltest.DownloadTest):
         if os.path.exists(stats):
             os.unlink(stats)
         argv = [sl.corrent_bin(), "download", torrent.path, "-o", out, "--listen",
-                f"127.0.0.1:{sl.free_port()}", "--stats", stats]
+                f"127.0.0.1:{sl.free_port()}", "--stats", stats, sl.NO_DHT]
         for p in peers:
             argv += ["--peer", p]
         proc = self.sw.start_proc(name, argv, env=env)

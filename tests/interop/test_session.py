@@ -41,7 +41,7 @@ class SessionTest(unittest.TestCase):
     def corrent(self, name, argv):
         port = sl.free_port()
         stats = os.path.join(self.sw.tmp, f"{name}-stats.json")
-        full = [sl.corrent_bin()] + argv + ["--listen", f"{sl.LOOPBACK}:{port}", "--stats", stats, "-v"]
+        full = [sl.corrent_bin()] + argv + ["--listen", f"{sl.LOOPBACK}:{port}", "--stats", stats, "-v", sl.NO_DHT]
         proc = self.sw.start_proc(name, full)
         sl.log(f"{name}: {' '.join(str(a) for a in full)}")
         return proc, port, stats

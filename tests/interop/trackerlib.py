@@ -557,7 +557,7 @@ class Run:
 
 def run_corrent(swarm, torrent, name, peers=(), listen_host=sl.LOOPBACK, extra=(), timeout=60.0,
                 during=None, stop_when=None):
-    """`corrent download TORRENT -o DIR --listen HOST:PORT -v --stats F [--peer P]... EXTRA`
+    """`corrent download TORRENT -o DIR --listen HOST:PORT -v --stats F --no-dht [--peer P]... EXTRA`
     until it exits or `timeout` s (then SIGTERM/SIGKILL). during(elapsed, proc) runs every
     ~0.1 s; stop_when(elapsed) returning True stops it (SIGTERM) early (rc as it exits)."""
     work = os.path.join(swarm.tmp, f"run-{name}")
@@ -566,7 +566,7 @@ def run_corrent(swarm, torrent, name, peers=(), listen_host=sl.LOOPBACK, extra=(
     port = sl.free_port() if ":" not in listen_host else _free_port6()
     stats = os.path.join(work, "stats.json")
     argv = [sl.corrent_bin(), "download", torrent.path, "-o", out_dir, "--listen",
-            hostport(listen_host, port), "-v", "--stats", stats]
+            hostport(listen_host, port), "-v", "--stats", stats, sl.NO_DHT]
     for p in peers:
         argv += ["--peer", p]
     argv += [str(a) for a in extra]
