@@ -1,6 +1,7 @@
 #include "core/dht/lookup.hpp"
 
 #include <algorithm>
+#include <map>
 #include <tuple>
 
 #include "core/dht/node_id_rules.hpp"
@@ -24,7 +25,7 @@ void lookup::add_bootstrap(const net::peer_address& address) {
   if (!started_) add({node_id{}, address}, false);
 }
 
-void lookup::add(const node_contact& c, bool id_known) {
+void lookup::add(const node_contact& c, bool id_known, const net::peer_address* referrer) {
   if (!c.address.is_usable()) return;
   const bool per_ip = config_.one_node_per_ip && !bep42_exempt(c.address);
   for (const candidate& x : candidates_) {
@@ -37,6 +38,10 @@ void lookup::add(const node_contact& c, bool id_known) {
   x.node = c;
   x.id_known = id_known;
   if (id_known) x.distance = distance(target_, c.id);
+  if (referrer) {
+    x.has_referrer = true;
+    x.referrer = *referrer;
+  }
   place(std::move(x));
 }
 
@@ -70,12 +75,15 @@ std::vector<node_contact> lookup::next_queries(double now) {
   if (!started_) return out;
   tick(now);
   if (done_) return out;
-  std::size_t seen = 0;
-  for (candidate& c : candidates_) {
-    if (in_flight_ >= config_.alpha || queries_sent_ >= config_.max_queries) break;
-    if (c.state == status::failed) continue;
-    if (seen++ >= config_.k) break;
+  std::size_t active = 0;  // in flight and not slow
+  for (const candidate& c : candidates_) active += c.state == status::in_flight && !slow(c, now);
+  std::vector<std::size_t> order = window(now, true);
+  for (const std::size_t i : window(now, false)) order.push_back(i);
+  for (const std::size_t i : order) {
+    if (active >= config_.alpha || queries_sent_ >= config_.max_queries) break;
+    candidate& c = candidates_[i];
     if (c.state != status::fresh) continue;
+    ++active;
     c.state = status::in_flight;
     c.sent_at = now;
     ++in_flight_;
@@ -120,7 +128,9 @@ bool lookup::on_reply(const net::peer_address& from, const node_id& id,
     if (peers_.size() >= config_.max_peers) break;
     if (p.is_usable() && peer_set_.insert(p).second) peers_.push_back(p);
   }
-  for (const node_contact& n : nodes) add(n, true);
+  const net::peer_address referrer = from;
+  for (std::size_t i = 0; i < nodes.size() && i < config_.max_nodes_per_reply; ++i)
+    add(nodes[i], true, &referrer);
   update_done(now);
   return true;
 }
@@ -167,14 +177,30 @@ void lookup::update_done(double now) {
     done_ = true;
     return;
   }
-  // Nothing in flight: done unless one of the k closest that have not failed is unasked.
-  std::size_t seen = 0;
-  for (const candidate& c : candidates_) {
-    if (c.state == status::failed) continue;
-    if (seen++ >= config_.k) break;
-    if (c.state == status::fresh) return;
+  // Nothing in flight: done unless a candidate of the window is unasked.
+  for (const std::size_t i : window(now, false)) {
+    if (candidates_[i].state == status::fresh) return;
   }
   done_ = true;
+}
+
+std::vector<std::size_t> lookup::window(double now, bool capped) const {
+  std::vector<std::size_t> out;
+  std::vector<std::size_t> skipped;
+  std::map<net::peer_address, std::size_t> per_referrer;
+  for (std::size_t i = 0; i < candidates_.size() && out.size() < config_.k; ++i) {
+    const candidate& c = candidates_[i];
+    if (c.state == status::failed || slow(c, now)) continue;
+    if (capped && c.has_referrer && per_referrer[c.referrer]++ >= config_.max_per_referrer) {
+      skipped.push_back(i);
+      continue;
+    }
+    out.push_back(i);
+  }
+  for (std::size_t i = 0; i < skipped.size() && out.size() < config_.k; ++i)
+    out.push_back(skipped[i]);
+  std::sort(out.begin(), out.end());
+  return out;
 }
 
 std::vector<node_contact> lookup::closest_replied() const {

@@ -6,13 +6,17 @@
 // farthest not in flight makes room for a closer one), with no id, address or (outside
 // local networks, BEP 42) IP twice, so one host cannot steer it with many ids. It queries
 // the closest candidates not yet asked, at most alpha (3) at a time, and only among the k
-// (8) closest that have not failed: it is done when those k have all answered and nothing
-// is in flight, when max_queries (200) have been sent and answered or timed out, or
-// total_timeout_s (30 s) after start(). A query unanswered after query_timeout_s (3 s)
-// fails: its slot frees and the node is out of the lookup; take_failed() hands such
-// addresses to the routing table. A reply counts only from an address with a query in
-// flight, and only under the id we were told (a node whose id we did not know, a
-// bootstrap router, takes the id it answers with). Peers from get_peers replies are
+// (8) closest that have not failed (the window). Against a node that answers with many
+// made-up ids next to the target (dead addresses, an eclipse): a reply gives at most
+// max_nodes_per_reply (16) nodes, queries go first to a window where at most
+// max_per_referrer (3) come from one node's replies and others' fill the rest, and a query
+// unanswered for slow_after_s (1 s) frees its slot and leaves the window (its reply still counts
+// until the timeout). It is done when those k have all answered and nothing is in flight, when
+// max_queries (200) have been sent and answered or timed out, or total_timeout_s (30 s) after
+// start(). A query unanswered after query_timeout_s (3 s) fails: its slot frees and the node is out
+// of the lookup; take_failed() hands such addresses to the routing table. A reply counts only from
+// an address with a query in flight, and only under the id we were told (a node whose id we did not
+// know, a bootstrap router, takes the id it answers with). Peers from get_peers replies are
 // gathered without duplicates, at most max_peers (1000); closest_with_tokens() names
 // where announce_peer goes. Pure: time is passed in.
 #pragma once
@@ -41,8 +45,11 @@ struct lookup_config {
   std::size_t max_peers = 1000;
   std::size_t max_token_size = 64;  // a longer token counts as none
   double query_timeout_s = 3;
+  double slow_after_s = 1;  // a query unanswered this long no longer holds its slot
   double total_timeout_s = 30;
-  bool one_node_per_ip = true;  // outside local networks
+  std::size_t max_nodes_per_reply = 16;  // the first ones of a reply (BEP 5: k per family)
+  std::size_t max_per_referrer = 3;      // of the k closest, named by one node (see window())
+  bool one_node_per_ip = true;           // outside local networks
 };
 
 class lookup {
@@ -98,9 +105,20 @@ class lookup {
     status state = status::fresh;
     double sent_at = 0;
     std::string token;
+    bool has_referrer = false;  // named by a reply (not a start or bootstrap node)
+    net::peer_address referrer;
   };
   static bool before(const candidate& a, const candidate& b);
-  void add(const node_contact& c, bool id_known);
+  void add(const node_contact& c, bool id_known, const net::peer_address* referrer = nullptr);
+  bool slow(const candidate& c, double now) const {
+    return c.state == status::in_flight && now - c.sent_at >= config_.slow_after_s;
+  }
+  // Indexes of the k closest candidates that have not failed and are not slow. `capped`:
+  // at most max_per_referrer of them named by one node, then topped up with the closest of
+  // the rest when that leaves fewer than k (a lookup fed by one node still has k). Queries
+  // go to the capped window first, then to the plain one; the lookup is done when the
+  // plain one has all answered (so the cap orders the work, and never skips a node).
+  std::vector<std::size_t> window(double now, bool capped) const;
   void place(candidate c);
   void fail(candidate& c);
   void update_done(double now);

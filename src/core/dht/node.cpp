@@ -38,6 +38,7 @@ node::node(node_config config, std::string_view saved, std::vector<net::peer_add
       store_(config.store),
       saved_at_(now) {
   config_.lookups.query_timeout_s = config_.query_timeout_s;
+  global_ = {config_.global_query_burst, now};  // a full budget at start
   for (const auto& b : bootstrap) {
     if (b.is_usable()) bootstrap_.push_back(b);
   }

@@ -63,8 +63,11 @@ void torrent_logic::dht_due(double now) {
 
 void torrent_logic::on_dht_done(std::size_t peers_found, double now) {
   dht_in_flight_ = false;
-  // A seed that finds no one is normal (it is there to be found): no hurry for it.
-  dht_next_ = now + (peers_found > 0 || seeding_ ? config_.dht_interval_s : config_.dht_retry_s);
+  // A seed that finds no one is normal (it is there to be found): no hurry for it. A
+  // download whose lookup named only addresses that do not work (dead, or made up) asks
+  // again soon.
+  const bool working = peers_found > 0 && connected_peers() > 0;
+  dht_next_ = now + (working || seeding_ ? config_.dht_interval_s : config_.dht_retry_s);
 }
 
 void torrent_logic::connect_more(double now) {

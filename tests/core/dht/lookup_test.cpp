@@ -206,19 +206,27 @@ TEST(Lookup, KeepsAtMostAlphaQueriesInFlight) {
   ASSERT_EQ(first.size(), 3u);
   EXPECT_TRUE(lk.next_queries(0.5).empty());
   EXPECT_EQ(lk.in_flight(), 3u);
-  ASSERT_TRUE(lk.on_reply(first[1].address, first[1].id, {}, {}, {}, 1));
-  const auto second = lk.next_queries(1);
+  ASSERT_TRUE(lk.on_reply(first[1].address, first[1].id, {}, {}, {}, 0.6));
+  const auto second = lk.next_queries(0.6);
   ASSERT_EQ(second.size(), 1u);
   EXPECT_EQ(lk.in_flight(), 3u);
   // The closest come first.
   for (const auto& q : first) EXPECT_TRUE(closer(lk.target(), q.id, second[0].id));
+  // A second later the two left unanswered are slow: their slots go to others, and their
+  // replies still count.
+  const auto third = lk.next_queries(1.0);
+  EXPECT_EQ(third.size(), 2u);
+  EXPECT_EQ(lk.in_flight(), 5u);
+  EXPECT_TRUE(lk.on_reply(first[0].address, first[0].id, {}, {}, {}, 1.5));
 }
 
 TEST(Lookup, ATimedOutQueryFreesItsSlotAndTheNodeIsFailed) {
   std::uint64_t s = 6;
   std::vector<node_contact> start;
   for (std::uint32_t i = 0; i < 5; ++i) start.push_back({random_id(s), addr(i)});
-  lookup lk(random_id(s), lookup_kind::find_node, start);
+  lookup_config c;
+  c.slow_after_s = c.query_timeout_s;  // no early slots: see KeepsAtMostAlphaQueriesInFlight
+  lookup lk(random_id(s), lookup_kind::find_node, start, c);
   lk.start(0);
   const auto first = lk.next_queries(0);
   ASSERT_EQ(first.size(), 3u);
@@ -263,6 +271,58 @@ TEST(Lookup, FindsTheClosestLiveNodesWhenManyNeverAnswer) {
   // of the closest live ones; nearly all are found all the same.
   EXPECT_GE(found, 20u * 8 * 9 / 10);
   EXPECT_GT(failed, 20u);
+}
+
+TEST(Lookup, ANodeNamingManyDeadNodesNextToTheTargetCannotHoldItBack) {
+  // An eclipse: the first reply comes from a node that names 60 made-up ids right next to
+  // the target, all at dead addresses; the honest network answers a little later.
+  std::uint64_t s = 12;
+  network net(300, s);
+  const node_id target = random_id(s);
+  const auto honest_closest = net.truly_closest(target, 1)[0];
+  const net::peer_address liar = addr(100000);
+  std::vector<node_contact> fakes;
+  for (std::uint32_t i = 0; i < 60; ++i) {
+    node_id id = target;
+    id.bytes[19] = static_cast<std::uint8_t>(i + 1);  // closer than anyone real
+    fakes.push_back({id, addr(200000 + i)});
+  }
+  std::vector<node_contact> start = net.start_nodes(s, 4);
+  lookup lk(target, lookup_kind::get_peers, start);
+  lk.add_bootstrap(liar);
+  lk.start(0);
+  double now = 0;
+  double found_at = -1;
+  std::deque<std::pair<double, net::peer_address>> replies;  // when each answer comes
+  while (!lk.done() && now < 40) {
+    for (const auto& q : lk.next_queries(now)) {
+      if (q.address == liar) {
+        replies.push_back({now + 0.01, q.address});
+      } else if (net.by_address.contains(q.address)) {
+        replies.push_back({now + 0.3, q.address});
+      }  // the fakes never answer
+    }
+    std::sort(replies.begin(), replies.end());
+    while (!replies.empty() && replies.front().first <= now) {
+      const auto to = replies.front().second;
+      replies.pop_front();
+      if (to == liar) {
+        lk.on_reply(to, random_id(s), fakes, {}, "t", now);
+        continue;
+      }
+      const auto i = net.by_address.at(to);
+      std::vector<net::peer_address> peers;
+      if (net.nodes[i].contact.id == honest_closest) peers.push_back(addr(999999, 7000));
+      lk.on_reply(to, net.nodes[i].contact.id, net.answer(i, target), peers, "t", now);
+    }
+    if (found_at < 0 && !lk.peers().empty()) found_at = now;
+    now += 0.05;
+  }
+  ASSERT_GE(found_at, 0);
+  EXPECT_LT(found_at, 5.0);  // the honest path went on beside the fakes
+  EXPECT_TRUE(lk.done());
+  EXPECT_LT(now, 15.0);  // the fakes it took (16 at most) failed fast
+  EXPECT_LE(lk.candidate_count(), 100u);
 }
 
 TEST(Lookup, EndsAtItsTimeBound) {
@@ -348,9 +408,22 @@ TEST(Lookup, IgnoresRepliesItDidNotAskFor) {
   EXPECT_EQ(lk.closest_with_tokens().size(), 1u);
 }
 
+TEST(Lookup, TakesOnlyTheFirstNodesOfAReply) {
+  std::uint64_t s = 14;
+  lookup lk(random_id(s), lookup_kind::find_node, {{random_id(s), addr(1)}});
+  lk.start(0);
+  const auto q = lk.next_queries(0);
+  std::vector<node_contact> many;
+  for (std::uint32_t i = 0; i < 50; ++i) many.push_back({random_id(s), addr(10 + i)});
+  ASSERT_TRUE(lk.on_reply(q[0].address, q[0].id, many, {}, {}, 0));
+  EXPECT_EQ(lk.candidate_count(), 1u + 16u);
+}
+
 TEST(Lookup, StaysBoundedWhatEverRepliesCarry) {
   std::uint64_t s = 12;
-  lookup lk(random_id(s), lookup_kind::get_peers, {{random_id(s), addr(1)}});
+  lookup_config c;
+  c.max_nodes_per_reply = 100000;  // the candidate bound itself
+  lookup lk(random_id(s), lookup_kind::get_peers, {{random_id(s), addr(1)}}, c);
   lk.start(0);
   const auto q = lk.next_queries(0);
   ASSERT_EQ(q.size(), 1u);

@@ -38,7 +38,12 @@ TEST(DhtLogic, LooksUpAtStartThenEveryIntervalAndSoonerWhileNothingIsFound) {
   h.logic.on_tick(h.now + 61);
   EXPECT_EQ(lookups(h), 1u);
   h.now += 61;
-  h.logic.on_dht_done(3, h.now);  // found some: again after dht_interval_s
+  h.logic.on_dht_done(3, h.now);  // found some, none connected: still soon
+  h.logic.on_tick(h.now + 61);
+  EXPECT_EQ(lookups(h), 1u);
+  h.now += 61;
+  h.connect();
+  h.logic.on_dht_done(3, h.now);  // found some, and connected: again after dht_interval_s
   h.logic.on_tick(h.now + 899);
   EXPECT_EQ(lookups(h), 0u);
   h.logic.on_tick(h.now + 901);
