@@ -177,15 +177,23 @@ void node::on_query(const net::peer_address& from, const message& m, double now)
   }
 }
 
-void node::on_reply(const net::peer_address& from, const message& m, double now) {
-  const auto it = pending_.find(m.transaction);
+std::optional<node::pending_query> node::take_pending(const net::peer_address& from,
+                                                      const std::string& transaction) {
+  const auto it = pending_.find(transaction);
   if (it == pending_.end() || it->second.to != from) {
     ++counters_.unexpected_in;
-    return;
+    return std::nullopt;
   }
-  const pending_query q = it->second;
+  pending_query q = it->second;
   pending_.erase(it);
   ++counters_.replies_in;
+  return q;
+}
+
+void node::on_reply(const net::peer_address& from, const message& m, double now) {
+  const auto found = take_pending(from, m.transaction);
+  if (!found) return;
+  const pending_query& q = *found;
   if (m.sender == table_->self()) return;
   if (m.your_ip) vote_external_ip(*m.your_ip, from, now);
   if (!m.read_only) table_->on_reply(m.sender, from, now);
@@ -212,14 +220,9 @@ void node::on_reply(const net::peer_address& from, const message& m, double now)
 }
 
 void node::on_error_reply(const net::peer_address& from, const message& m, double now) {
-  const auto it = pending_.find(m.transaction);
-  if (it == pending_.end() || it->second.to != from) {
-    ++counters_.unexpected_in;
-    return;
-  }
-  const pending_query q = it->second;
-  pending_.erase(it);
-  ++counters_.replies_in;
+  const auto found = take_pending(from, m.transaction);
+  if (!found) return;
+  const pending_query& q = *found;
   if (q.why != purpose::lookup) return;
   const auto lit = lookups_.find(q.lookup_id);
   if (lit == lookups_.end()) return;

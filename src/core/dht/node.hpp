@@ -161,6 +161,10 @@ class node {
   void on_query(const net::peer_address& from, const message& m, double now);
   void on_reply(const net::peer_address& from, const message& m, double now);
   void on_error_reply(const net::peer_address& from, const message& m, double now);
+  // The query a reply answers: only one of ours, from the address we sent it to (else
+  // counted as unexpected).
+  std::optional<pending_query> take_pending(const net::peer_address& from,
+                                            const std::string& transaction);
   std::optional<std::string> send_query(const net::peer_address& to, purpose why,
                                         std::uint64_t lookup_id, double now);
   std::string new_transaction();
