@@ -79,6 +79,7 @@ struct torrent_config {
   double idle_replaceable_after_s = 10;  // sooner if it does not even want anything
   double seed_ratio = 0;                 // seeding ends at uploaded / size >= ratio (0: never)
   double seed_time_s = 0;                // seeding ends after this long (0: never)
+  double seed_linger_max_s = 600;        // past the ratio, waiting for the swarm to hold a copy
   std::size_t endgame_requests = 8;      // duplicate requests per peer in the endgame
   double default_min_announce_s = 300;   // when a tracker gives no `min interval`
   int low_peer_count = 5;  // below this many peers a tier re-announces at its min interval
@@ -323,7 +324,8 @@ class torrent_logic {
   void ban(const net::peer_address& address, const std::string& why);
   void rechoke(double now);
   void maybe_rechoke(double now);
-  bool seed_ratio_reached() const;
+  bool seed_ratio_reached(double now);
+  bool peers_hold_full_copy() const;  // every piece, between the peers connected
   void check_seed_limits(double now);
   void connect_more(double now);
   void announce_due(double now);
@@ -387,6 +389,7 @@ class torrent_logic {
   swarm::bitfield sent_pieces_;  // every block of the piece went out at least once
   std::unordered_map<std::uint32_t, swarm::bitfield> sent_partial_;
   std::size_t sent_block_count_ = 0;
+  double ratio_reached_at_ = -1;
   std::size_t total_blocks_ = 0;
   std::size_t blocks_per_piece_ = 1;
 

@@ -84,15 +84,36 @@ bool torrent_logic::on_upload_ready(swarm::peer_key key, const std::vector<swarm
   return true;
 }
 
-bool torrent_logic::seed_ratio_reached() const {
+bool torrent_logic::seed_ratio_reached(double now) {
   if (!seeding_ || config_.seed_ratio <= 0 || !info_ || info_->total_length <= 0) return false;
   if (static_cast<double>(uploaded_bytes_) < config_.seed_ratio * info_->total_length) return false;
-  // Do not leave while an interested peer may still need a block nobody got from us:
-  // a ratio reached with duplicates must not strand the swarm short of a full copy.
-  if (sent_block_count_ < total_blocks_) {
-    for (const auto& [key, p] : peers_) {
-      if (p->peer_interested && !p->is_closing()) return false;
-    }
+  if (ratio_reached_at_ < 0) ratio_reached_at_ = now;
+  // Do not leave while an interested peer is connected and the swarm may be short of a
+  // full copy: some block never went out, or the peers connected do not hold every piece
+  // between them (blocks of one piece sent to different peers are in nobody's hands).
+  // Bounded: at most max_linger_s past the ratio, so no peer can hold a seed forever.
+  if (now - ratio_reached_at_ >= config_.seed_linger_max_s) return true;
+  bool interested = false;
+  for (const auto& [key, p] : peers_) interested |= p->peer_interested && !p->is_closing();
+  if (!interested) return true;
+  if (sent_block_count_ < total_blocks_) return false;
+  return peers_hold_full_copy();
+}
+
+bool torrent_logic::peers_hold_full_copy() const {
+  if (!info_) return false;
+  const auto pieces = static_cast<std::size_t>(info_->num_pieces());
+  std::vector<std::uint64_t> all((pieces + 63) / 64, 0);
+  for (const auto& [key, p] : peers_) {
+    if (p->is_closing() || p->has.size() != pieces) continue;
+    if (p->has.all()) return true;
+    const auto w = p->has.words();
+    for (std::size_t i = 0; i < all.size(); ++i) all[i] |= w[i];
+  }
+  for (std::size_t i = 0; i < all.size(); ++i) {
+    const std::size_t bits = std::min<std::size_t>(64, pieces - i * 64);
+    const std::uint64_t full = bits == 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << bits) - 1;
+    if ((all[i] & full) != full) return false;
   }
   return true;
 }
@@ -100,7 +121,7 @@ bool torrent_logic::seed_ratio_reached() const {
 void torrent_logic::check_seed_limits(double now) {
   if (!seeding_ || seed_limit_sent_) return;
   std::string why;
-  if (seed_ratio_reached()) {
+  if (seed_ratio_reached(now)) {
     char text[64];
     std::snprintf(text, sizeof text, "seed ratio %.2f reached", config_.seed_ratio);
     why = text;

@@ -444,6 +444,73 @@ TEST(TorrentLogic, SeedRatioWaitsForAnInterestedPeerThatMayLackABlock) {
   EXPECT_TRUE(h.has_action(action_kind::seed_limit_reached));
 }
 
+TEST(TorrentLogic, SeedRatioWaitsUntilThePeersHoldEveryPieceBetweenThem) {
+  // Two leechers; the seed sends every block, but piece 0's two blocks go to different
+  // peers: every block went out, yet nobody holds piece 0 (CI, ASan test_seed: three
+  // leechers stuck at 128/129 after the seed left at its ratio).
+  torrent_config cfg;
+  cfg.seed_ratio = 0.5;
+  harness h(2, 2, cfg);
+  swarm::bitfield all(2, true);
+  h.set_info(all);
+  h.logic.set_seeding(true, h.now);
+  const auto a = h.connect(0x7f000002);
+  const auto b = h.connect(0x7f000003);
+  h.now += 2;
+  for (auto k : {a, b}) h.send(k, message_type::interested);
+  h.logic.on_tick(h.now);
+  h.sent(a);
+  h.sent(b);
+  std::vector<block_ref> batch;
+  auto serve = [&](swarm::peer_key k, block_ref r) {
+    h.request(k, r);
+    batch.clear();
+    ASSERT_EQ(h.logic.take_upload_batch(k, 16, h.now, batch), 1u);
+    ASSERT_TRUE(h.logic.on_upload_ready(k, batch, h.now));
+  };
+  serve(a, {0, 0, block});
+  serve(b, {0, block, block});
+  serve(a, {1, 0, block});
+  serve(a, {1, block, block / 2});
+  h.have(a, 1);  // a completed piece 1; piece 0 is split between a and b
+  h.logic.on_tick(h.now += 1);
+  h.take_actions();
+  EXPECT_FALSE(h.has_action(action_kind::seed_limit_reached));
+  serve(b, {0, 0, block});
+  h.have(b, 0);  // now the peers hold both pieces between them
+  h.logic.on_tick(h.now += 1);
+  h.take_actions();
+  EXPECT_TRUE(h.has_action(action_kind::seed_limit_reached));
+}
+
+TEST(TorrentLogic, SeedRatioLingersAtMostSeedLingerMax) {
+  torrent_config cfg;
+  cfg.seed_ratio = 0.5;
+  cfg.seed_linger_max_s = 60;
+  harness h(2, 2, cfg);
+  swarm::bitfield all(2, true);
+  h.set_info(all);
+  h.logic.set_seeding(true, h.now);
+  const auto a = h.connect();
+  h.now += 2;
+  h.send(a, message_type::interested);
+  h.logic.on_tick(h.now);
+  h.sent(a);
+  std::vector<block_ref> batch;
+  for (int i = 0; i < 3; ++i) {  // the same block over and over: a peer that never completes
+    h.request(a, {0, 0, block});
+    batch.clear();
+    ASSERT_EQ(h.logic.take_upload_batch(a, 16, h.now, batch), 1u);
+    ASSERT_TRUE(h.logic.on_upload_ready(a, batch, h.now));
+  }
+  h.logic.on_tick(h.now += 1);
+  h.take_actions();
+  EXPECT_FALSE(h.has_action(action_kind::seed_limit_reached));
+  h.logic.on_tick(h.now += 61);
+  h.take_actions();
+  EXPECT_TRUE(h.has_action(action_kind::seed_limit_reached));
+}
+
 TEST(TorrentLogic, AByteRateLimitCapsTheRequests) {
   harness h(64, 4);
   h.set_info();
