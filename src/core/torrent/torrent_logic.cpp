@@ -57,12 +57,7 @@ void torrent_logic::set_info(const metainfo::info& info, const swarm::bitfield& 
   buffers_.assign(static_cast<std::size_t>(n), buffer_state::none);
   blocks_per_piece_ =
       static_cast<std::size_t>((info.piece_length + wire::block_size - 1) / wire::block_size);
-  if (n > 0) {
-    const auto last = static_cast<std::size_t>((info.piece_size(n - 1) + wire::block_size - 1) /
-                                               wire::block_size);
-    total_blocks_ = static_cast<std::size_t>(n - 1) * blocks_per_piece_ + last;
-    sent_pieces_ = swarm::bitfield(static_cast<std::size_t>(n));
-  }
+  sent_pieces_ = swarm::bitfield(static_cast<std::size_t>(n));
   max_open_pieces_ = static_cast<std::uint32_t>(std::max<std::int64_t>(
       4, config_.max_open_piece_bytes / std::max<std::int64_t>(1, info.piece_length)));
   if (budget_) budget_->ensure_capacity(3 * info.piece_length);
@@ -249,6 +244,9 @@ void torrent_logic::on_peer_closed(swarm::peer_key key, double now) {
     picker_->on_peer_gone(key);
   }
   choker_.remove(key);
+  for (auto sp = sent_partial_.lower_bound({key, 0});
+       sp != sent_partial_.end() && sp->first.first == key;)
+    sp = sent_partial_.erase(sp);
   for (auto* e : extensions_) e->on_peer_closed(p, now);
   if (!p.am_choking) rechoke_wanted_ = true;  // its unchoke slot is free
   if (p.outgoing) book_.on_closed(p.address, true, now);

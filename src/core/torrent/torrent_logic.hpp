@@ -386,11 +386,10 @@ class torrent_logic {
   // Blocks uploaded at least once (seed ratio: do not leave short of a full copy). A
   // bitmap only for pieces partly sent, so memory follows what was uploaded, not the size
   // the torrent claims (a bit per block of a 100 TiB torrent was 800 MB).
-  swarm::bitfield sent_pieces_;  // every block of the piece went out at least once
-  std::unordered_map<std::uint32_t, swarm::bitfield> sent_partial_;
-  std::size_t sent_block_count_ = 0;
+  swarm::bitfield sent_pieces_;  // the piece went whole to at least one peer
+  static constexpr std::size_t max_sent_partial = 65536;
+  std::map<std::pair<swarm::peer_key, std::uint32_t>, swarm::bitfield> sent_partial_;  // per peer
   double ratio_reached_at_ = -1;
-  std::size_t total_blocks_ = 0;
   std::size_t blocks_per_piece_ = 1;
 
   bool stopping_ = false;

@@ -65,16 +65,22 @@ bool torrent_logic::on_upload_ready(swarm::peer_key key, const std::vector<swarm
   for (const auto& b : batch) {
     bytes += b.length;
     if (b.piece >= sent_pieces_.size() || sent_pieces_.test(b.piece)) continue;
-    const auto in_piece = picker_->blocks_in_piece(b.piece);
-    auto& bits = sent_partial_[b.piece];
-    if (bits.size() == 0) bits = swarm::bitfield(in_piece);
+    // A piece counts as out when one peer got all of it: blocks of one piece sent to
+    // different peers are in nobody's hands. Bounded: past max_sent_partial pieces in
+    // progress, new ones are not tracked (the seed then waits longer, never shorter).
+    const auto pk = std::make_pair(key, b.piece);
+    auto it = sent_partial_.find(pk);
+    if (it == sent_partial_.end()) {
+      if (sent_partial_.size() >= max_sent_partial) continue;
+      it = sent_partial_.emplace(pk, swarm::bitfield(picker_->blocks_in_piece(b.piece))).first;
+    }
+    auto& bits = it->second;
     const std::size_t index = b.begin / wire::block_size;
     if (index >= bits.size() || bits.test(index)) continue;
     bits.set(index);
-    ++sent_block_count_;
     if (bits.all()) {
       sent_pieces_.set(b.piece);
-      sent_partial_.erase(b.piece);
+      sent_partial_.erase(it);
     }
   }
   p->uploaded.total += bytes;
@@ -89,15 +95,14 @@ bool torrent_logic::seed_ratio_reached(double now) {
   if (static_cast<double>(uploaded_bytes_) < config_.seed_ratio * info_->total_length) return false;
   if (ratio_reached_at_ < 0) ratio_reached_at_ = now;
   // Do not leave while an interested peer is connected and the swarm may be short of a
-  // full copy: some block never went out, or the peers connected do not hold every piece
-  // between them (blocks of one piece sent to different peers are in nobody's hands).
+  // full copy: unless every piece went whole to some peer, or the peers connected hold
+  // every piece between them.
   // Bounded: at most max_linger_s past the ratio, so no peer can hold a seed forever.
   if (now - ratio_reached_at_ >= config_.seed_linger_max_s) return true;
   bool interested = false;
   for (const auto& [key, p] : peers_) interested |= p->peer_interested && !p->is_closing();
   if (!interested) return true;
-  if (sent_block_count_ < total_blocks_) return false;
-  return peers_hold_full_copy();
+  return sent_pieces_.all() || peers_hold_full_copy();
 }
 
 bool torrent_logic::peers_hold_full_copy() const {
