@@ -146,6 +146,7 @@ boost::json::object summary_json(const io::torrent_summary& s) {
     boost::json::object jp;
     jp["address"] = p.address;
     jp["client"] = p.client;
+    jp["transport"] = p.transport;
     jp["downloaded"] = p.downloaded;
     jp["uploaded"] = p.uploaded;
     jp["hash_failures"] = p.hash_failures;

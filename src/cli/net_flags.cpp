@@ -37,6 +37,11 @@ bool parse_peer_flags(const std::vector<std::string>& texts, std::vector<net::pe
 }
 
 void add_dht_flags(CLI::App* cmd, dht_flags& f) {
+  cmd->add_option("--encryption", f.encryption,
+                  "protocol encryption (MSE/PE): prefer (encrypted handshake, plaintext payload "
+                  "when the peer allows; plaintext peers too), require (RC4 only), disable")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"prefer", "require", "disable"}));
   cmd->add_flag("--no-dht", f.off, "do not use the DHT (BEP 5) to find peers");
   cmd->add_option("--dht-bootstrap", f.bootstrap,
                   "start the DHT from this node, HOST:PORT (repeatable; default: the saved "
@@ -66,6 +71,9 @@ bool apply_dht_flags(const dht_flags& f, const std::filesystem::path& state_file
                "corrent: --no-dht cannot be used with --dht-bootstrap or --dht-read-only\n");
     return false;
   }
+  so.encryption = f.encryption == "require"   ? io::encryption_policy::require
+                  : f.encryption == "disable" ? io::encryption_policy::disable
+                                              : io::encryption_policy::prefer;
   so.dht = !f.off;
   so.dht_bootstrap = f.bootstrap;
   so.dht_read_only = f.read_only;

@@ -15,8 +15,9 @@ namespace corrent::cli {
 
 bool parse_listen_flag(const std::string& text, io::session_options& so);
 
-// --no-dht, --dht-bootstrap HOST:PORT (repeatable), --dht-read-only.
+// --no-dht, --dht-bootstrap HOST:PORT (repeatable), --dht-read-only; and --encryption.
 struct dht_flags {
+  std::string encryption = "prefer";  // --encryption prefer|require|disable (MSE/PE)
   bool off = false;
   std::vector<std::string> bootstrap;
   bool read_only = false;

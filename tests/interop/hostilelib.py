@@ -471,6 +471,7 @@ class HostilePeer:
         self.lock = threading.Lock()
         self.conns = []
         self.errors = []
+        self.encrypted_attempts = 0  # MSE handshakes hung up on (this peer speaks plaintext)
         self.stopping = threading.Event()
         self._threads = []
         self._fds = {}
@@ -522,6 +523,17 @@ class HostilePeer:
                 continue
             except OSError:
                 break
+            if not self._plain_handshake_ahead(s):
+                # corrent (--encryption prefer) opens with the MSE handshake; this peer
+                # speaks plaintext only and hangs up, as such clients do, so corrent dials
+                # again in plaintext. Not counted as a connection.
+                with self.lock:
+                    self.encrypted_attempts += 1
+                try:
+                    s.close()
+                except OSError:
+                    pass
+                continue
             with self.lock:
                 c = HostileConn(self, s, len(self.conns))
                 self.conns.append(c)
@@ -529,6 +541,30 @@ class HostilePeer:
             t = threading.Thread(target=self._run, args=(c,), name=f"hostile-conn{c.idx}", daemon=True)
             t.start()
             self._threads.append(t)
+
+    @staticmethod
+    def _plain_handshake_ahead(s, timeout=5.0):
+        """Whether the connection starts with a plain BitTorrent handshake (peeked, not
+        read); False as soon as a byte differs (an MSE key), True also when nothing comes."""
+        want = bytes([len(PSTR)]) + PSTR
+        end = time.monotonic() + timeout
+        s.settimeout(0.05)
+        try:
+            while time.monotonic() < end:
+                try:
+                    got = s.recv(len(want), socket.MSG_PEEK)
+                except socket.timeout:
+                    continue
+                except OSError:
+                    return True  # let the script see the error
+                if not got or not want.startswith(got):
+                    return not got  # EOF: the script sees it
+                if len(got) == len(want):
+                    return True
+                time.sleep(0.002)
+            return True
+        finally:
+            s.settimeout(None)
 
     def _run(self, c):
         try:
@@ -614,7 +650,8 @@ class HostilePeer:
 
     def summary(self):
         with self.lock:
-            return dict(connections=len(self.conns), conns=[c.summary() for c in self.conns],
+            return dict(connections=len(self.conns), encrypted_attempts=self.encrypted_attempts,
+                        conns=[c.summary() for c in self.conns],
                         errors=list(self.errors))
 
 

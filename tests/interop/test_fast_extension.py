@@ -347,9 +347,14 @@ class FastWithClients(FastBase, unittest.TestCase):
         return (f"{NAMES[want]} from {self.subject}, "
                 f"{NAMES.get(other.first_of(PIECE_SET), other.first_of(PIECE_SET))} from the client")
 
+    @staticmethod
+    def plain_wire():
+        """corrent in plaintext: the relay reads the messages (encryption is test_encryption's)."""
+        return ["--encryption", "disable"] if ml.subject_kind() == "corrent" else []
+
     def leech_from(self, seeder, label, timeout=RUN_TIMEOUT_S):
         relay = ml.WireRelay(self.sw, seeder.address, host="127.0.0.20")
-        run = ml.start_download(self.sw, self.tor, label, peers=[relay.address])
+        run = ml.start_download(self.sw, self.tor, label, peers=[relay.address], extra=self.plain_wire())
         rc = run.wait(timeout)
         self.assert_complete(run, rc, self.content)
         return self.check_relay(relay, "dialer", "leech", f"\n{self.logs()}") + f"; {run.elapsed:.1f}s"
@@ -358,7 +363,8 @@ class FastWithClients(FastBase, unittest.TestCase):
         """leecher: an object with .address, .done(), .out_dir (already started)."""
         ml.wait_listening(leecher)
         relay = ml.WireRelay(self.sw, leecher.address, host="127.0.0.21")
-        seed = ml.start_seed(self.sw, self.tor, self.content, label, peers=[relay.address])
+        seed = ml.start_seed(self.sw, self.tor, self.content, label, peers=[relay.address],
+                             extra=self.plain_wire())
         ml.wait_seed(seed)
         t0 = time.monotonic()
         ok = seedlib.wait_until(leecher.done, timeout, check=seed.check_alive, what=f"{leecher!r}")

@@ -18,6 +18,8 @@ std::string_view to_string(close_reason r) {
       return "handshake timed out";
     case close_reason::bad_handshake:
       return "bad handshake";
+    case close_reason::bad_encryption:
+      return "encryption failed";
     case close_reason::unknown_info_hash:
       return "handshake for another torrent";
     case close_reason::self_connection:

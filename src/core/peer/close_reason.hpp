@@ -19,6 +19,7 @@ enum class close_reason : std::uint8_t {
   // handshake
   handshake_timeout,
   bad_handshake,      // not BEP 3's protocol string, or a short handshake
+  bad_encryption,     // MSE/PE failed (unknown torrent, bad VC, no common method...) or refused
   unknown_info_hash,  // no torrent of ours has it (incoming), or not the one we asked for
   self_connection,    // our own peer id came back: the address is ours
   duplicate_peer_id,  // already connected to that peer id

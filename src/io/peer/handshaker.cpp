@@ -42,7 +42,8 @@ asio::awaitable<handshake_outcome> read_handshake(peer_stream& s,
     co_return out;
   }
   if (auto [ec, n] = std::get<0>(r); ec) {
-    out.why = ec == asio::error::eof ? peer::close_reason::peer_closed : peer::close_reason::io_error;
+    out.why =
+        ec == asio::error::eof ? peer::close_reason::peer_closed : peer::close_reason::io_error;
     out.detail = ec.message();
     co_return out;
   }
@@ -53,6 +54,23 @@ asio::awaitable<handshake_outcome> read_handshake(peer_stream& s,
     co_return out;
   }
   out.theirs = *h;
+  co_return out;
+}
+
+asio::awaitable<handshake_outcome> read_exactly(peer_stream& s, std::string& buf,
+                                                std::chrono::steady_clock::time_point deadline) {
+  using namespace asio::experimental::awaitable_operators;
+  asio::steady_timer timer(co_await asio::this_coro::executor);
+  timer.expires_at(deadline);
+  auto r = co_await (s.read(asio::buffer(buf)) || timer.async_wait(as_tuple(use_awaitable)));
+  handshake_outcome out;
+  if (r.index() == 1) {
+    out.why = peer::close_reason::handshake_timeout;
+  } else if (auto [ec, n] = std::get<0>(r); ec) {
+    out.why =
+        ec == asio::error::eof ? peer::close_reason::peer_closed : peer::close_reason::io_error;
+    out.detail = ec.message();
+  }
   co_return out;
 }
 
@@ -79,8 +97,9 @@ asio::awaitable<dial_outcome> dial_tcp(asio::any_io_executor ex, net::peer_addre
   asio::ip::tcp::socket socket(ex);
   asio::steady_timer timer(ex);
   timer.expires_after(connect_timeout);
-  auto r = co_await (socket.async_connect({to_asio(address), address.port}, as_tuple(use_awaitable)) ||
-                     timer.async_wait(as_tuple(use_awaitable)));
+  auto r =
+      co_await (socket.async_connect({to_asio(address), address.port}, as_tuple(use_awaitable)) ||
+                timer.async_wait(as_tuple(use_awaitable)));
   dial_outcome out;
   if (r.index() == 1) {
     out.why = peer::close_reason::connect_timeout;

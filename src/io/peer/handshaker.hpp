@@ -31,6 +31,9 @@ struct handshake_outcome {
 // Reads the peer's handshake, until `deadline`.
 boost::asio::awaitable<handshake_outcome> read_handshake(
     peer_stream& s, std::chrono::steady_clock::time_point deadline);
+// Exactly `buf.size()` bytes, until `deadline`.
+boost::asio::awaitable<handshake_outcome> read_exactly(
+    peer_stream& s, std::string& buf, std::chrono::steady_clock::time_point deadline);
 // Writes ours, until `deadline`; none on success.
 boost::asio::awaitable<handshake_outcome> write_handshake(
     peer_stream& s, const wire::handshake& ours, std::chrono::steady_clock::time_point deadline);

@@ -12,6 +12,12 @@
 
 namespace corrent::io {
 
+// Protocol encryption (MSE/PE): `prefer` accepts both kinds of incoming connection and
+// dials with the encrypted handshake (offering plaintext and RC4 after it; once more in
+// plaintext if that fails); `require` only encrypted connections with an RC4 payload;
+// `disable` only plaintext.
+enum class encryption_policy : std::uint8_t { prefer, require, disable };
+
 struct session_options {
   std::string listen_host = "0.0.0.0";  // 0.0.0.0 also listens on [::]
   std::uint16_t listen_port = 6881;     // tried up to +8 when busy (unless listen_port_fixed)
@@ -27,6 +33,7 @@ struct session_options {
                                            // with no saved table the public routers
   bool dht_read_only = false;              // BEP 43
   std::filesystem::path dht_state_file;    // the routing table kept across runs (empty: not)
+  encryption_policy encryption = encryption_policy::prefer;
 };
 
 // Pieces are assembled in memory until their hash is checked: a torrent with larger ones
@@ -83,7 +90,8 @@ struct torrent_status {
 
 struct peer_summary {
   std::string address;
-  std::string client;  // the peer id's printable prefix, e.g. "-lt20800-"
+  std::string client;     // the peer id's printable prefix, e.g. "-lt20800-"
+  std::string transport;  // "tcp", "tcp+mse(plain)" (encrypted header), "tcp+mse(rc4)"
   std::int64_t downloaded = 0;
   std::int64_t uploaded = 0;
   int hash_failures = 0;

@@ -1,5 +1,9 @@
 #include "io/session/session.hpp"
 
+#include "core/mse/keys.hpp"
+#include "io/net/mse_stream.hpp"
+#include "io/peer/mse_handshake.hpp"
+
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -242,16 +246,57 @@ asio::awaitable<void> session::handshake_incoming(tcp::socket socket, tcp::endpo
       if (--s.pending_by_ip_[ip] <= 0) s.pending_by_ip_.erase(ip);
     }
   } guard{*this, swarm::ip_key::of(addr)};
-  auto stream = std::make_unique<tcp_stream>(std::move(socket));
+  std::unique_ptr<peer_stream> stream = std::make_unique<tcp_stream>(std::move(socket));
   const auto deadline = std::chrono::steady_clock::now() + handshake_timeout;
   auto hangup = [&](peer::close_reason why, const std::string& detail) {
     spdlog::debug("incoming {} closed: {}{}{}", addr.to_string(), peer::to_string(why),
                   detail.empty() ? "" : ": ", detail);
-    stream->close();
+    if (stream) stream->close();
   };
+  // The first 20 bytes tell a plain handshake ("\x13BitTorrent protocol") from an
+  // encrypted one (MSE: a Diffie-Hellman key of 96 bytes).
+  std::string first(mse::plain_header.size(), '\0');
+  if (auto r = co_await read_exactly(*stream, first, deadline); r.why != peer::close_reason::none) {
+    hangup(r.why, r.detail);
+    co_return;
+  }
+  const auto policy = options_.encryption;
+  std::optional<crypto::sha1_digest> encrypted_for;
+  if (mse::looks_like_plain_bittorrent(first)) {
+    if (policy == encryption_policy::require) {
+      hangup(peer::close_reason::bad_encryption, "a plaintext handshake (--encryption require)");
+      co_return;
+    }
+    stream = std::make_unique<mse_stream>(std::move(stream), mse::stream_cipher{}, std::move(first),
+                                          "tcp");
+  } else if (policy == encryption_policy::disable) {
+    hangup(peer::close_reason::bad_handshake, "not a BitTorrent handshake (--encryption disable)");
+    co_return;
+  } else {
+    auto finder = [this](const crypto::sha1_digest& req2) -> std::optional<crypto::sha1_digest> {
+      for (const auto& [ih, t] : registry_) {
+        if (mse::req2_hash(ih) == req2) return ih;
+      }
+      return std::nullopt;
+    };
+    const bool require = policy == encryption_policy::require;
+    auto m = co_await mse_accept(std::move(stream), std::move(first),
+                                 require ? mse::bit(mse::method::rc4) : mse::all_methods, require,
+                                 finder, deadline);
+    if (!m.stream) {
+      hangup(m.why, m.detail);
+      co_return;
+    }
+    stream = std::move(m.stream);
+    encrypted_for = m.info_hash;
+  }
   auto in = co_await read_handshake(*stream, deadline);
   if (!in.theirs) {
     hangup(in.why, in.detail);
+    co_return;
+  }
+  if (encrypted_for && in.theirs->info_hash != *encrypted_for) {
+    hangup(peer::close_reason::bad_encryption, "its handshake names another torrent than its key");
     co_return;
   }
   auto t = find(in.theirs->info_hash);

@@ -8,10 +8,13 @@
 #include <random>
 
 #include "core/crypto/sha1.hpp"
+#include "core/mse/handshake.hpp"
 #include "core/text/printable.hpp"
 #include "core/torrent/metadata_extension.hpp"
+#include "core/wire/codec.hpp"
 #include "io/dht/dht_service.hpp"
 #include "io/peer/handshaker.hpp"
+#include "io/peer/mse_handshake.hpp"
 #include "io/storage/disk_io.hpp"
 
 namespace corrent::io {
@@ -308,15 +311,46 @@ asio::awaitable<void> torrent::dial(net::peer_address address) {
     failed(d.why, d.detail);
     co_return;
   }
-  const auto deadline = std::chrono::steady_clock::now() + handshake_timeout;
+  auto deadline = std::chrono::steady_clock::now() + handshake_timeout;
   wire::handshake ours;
   ours.info_hash = info_hash();
   ours.id = host_.peer_id();
   ours.reserved = wire::our_reserved(host_.dht() != nullptr);
-  if (auto w = co_await write_handshake(*d.stream, ours, deadline);
-      w.why != peer::close_reason::none) {
-    failed(w.why, w.detail);
-    co_return;
+  bool sent = false;  // our handshake went as MSE's initial payload
+  const auto policy = host_.options().encryption;
+  if (policy != encryption_policy::disable) {
+    const std::uint32_t provide =
+        policy == encryption_policy::require ? mse::bit(mse::method::rc4) : mse::all_methods;
+    const auto hs = wire::encode_handshake(ours);
+    auto m = co_await mse_connect(std::move(d.stream), info_hash(),
+                                  std::string(hs.begin(), hs.end()), provide, deadline);
+    if (m.stream) {
+      d.stream = std::move(m.stream);
+      sent = true;
+    } else if (policy == encryption_policy::require) {
+      failed(peer::close_reason::bad_encryption,
+             std::string(peer::to_string(m.why)) + (m.detail.empty() ? "" : ": ") + m.detail);
+      co_return;
+    } else {
+      // The peer does not speak MSE (it hung up on our key, or failed it): once more in
+      // plaintext.
+      spdlog::debug("dial {}: encrypted handshake failed ({}{}{}), trying plaintext",
+                    address.to_string(), peer::to_string(m.why), m.detail.empty() ? "" : ": ",
+                    m.detail);
+      d = co_await dial_tcp(host_.executor(), address);
+      if (!d.stream) {
+        failed(d.why, d.detail);
+        co_return;
+      }
+      deadline = std::chrono::steady_clock::now() + handshake_timeout;
+    }
+  }
+  if (!sent) {
+    if (auto w = co_await write_handshake(*d.stream, ours, deadline);
+        w.why != peer::close_reason::none) {
+      failed(w.why, w.detail);
+      co_return;
+    }
   }
   auto r = co_await read_handshake(*d.stream, deadline);
   if (!r.theirs) {
@@ -349,7 +383,11 @@ asio::awaitable<void> torrent::run_connection(std::shared_ptr<peer_connection> c
   conns_[conn->key] = conn;
   logic_->on_peer_connected(conn->key, conn->address, conn->outgoing, theirs.id, theirs.reserved,
                             host_.now());
-  spdlog::debug("peer {} ({}) connected", conn->address.to_string(), client_name(theirs.id));
+  // Which transport each address used (for --stats), bounded like the peer records.
+  if (transports_.size() < 10'000 || transports_.contains(conn->address.to_string()))
+    transports_[conn->address.to_string()] = std::string(conn->transport());
+  spdlog::debug("peer {} ({}) connected over {}", conn->address.to_string(), client_name(theirs.id),
+                conn->transport());
   process();
   co_await peer_connection::run(conn);
 }
@@ -585,7 +623,10 @@ torrent_summary torrent::summary() const {
       merge(p->address, p->id, p->downloaded.total, p->uploaded.total, p->hash_failures,
             logic_->book().is_banned(p->address));
   }
-  for (auto& [a, ps] : by_address) s.peers.push_back(ps);
+  for (auto& [a, ps] : by_address) {
+    if (const auto it = transports_.find(a); it != transports_.end()) ps.transport = it->second;
+    s.peers.push_back(ps);
+  }
   s.closes = past_closes_;
   if (logic_) add_closes(s.closes, logic_->closes());
   return s;

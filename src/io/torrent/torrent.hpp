@@ -169,7 +169,9 @@ class torrent final : public peer_events, public std::enable_shared_from_this<to
   double first_byte_s_ = -1;
   std::map<net::peer_address, peer_summary> past_peers_;
   std::vector<std::pair<std::string, std::uint64_t>> past_closes_;
-  std::vector<std::pair<std::string, std::uint64_t>> past_sources_;  // peers_by_source at stop
+  std::vector<std::pair<std::string, std::uint64_t>> past_sources_;
+  std::map<std::string, std::string>
+      transports_;  // address -> "tcp", "tcp+mse(rc4)"...  // peers_by_source at stop
 
   std::unordered_map<swarm::peer_key, std::shared_ptr<peer_connection>> conns_;
   std::string tracker_state_;
