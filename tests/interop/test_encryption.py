@@ -4,8 +4,10 @@ python3-libtorrent, transmission-daemon and aria2 (one ctest test).
 
 Every connection of a case that should carry data goes through a recording relay
 (magnetlib.WireRelay on its own 127.0.0.40+ address, raw bytes kept): the transport is read
-off the wire. "plaintext": a BEP 3 handshake in the clear; "mse+plaintext": no clear
-handshake, but the payload's bytes show up in the stream (crypto_select = plaintext);
+off the wire, and corrent's --stats peers[].transport must say the same (tcp,
+tcp+mse(plain), tcp+mse(rc4)). "plaintext": a BEP 3 handshake in the clear;
+"mse+plaintext": no clear handshake, but the payload's bytes show up in the stream
+(crypto_select = plaintext);
 "mse+rc4": no clear handshake and none of the payload's bytes although the whole payload
 went through (RC4). corrent's -v log gives the rest (which side hung up and why).
 
@@ -57,7 +59,9 @@ Harness proof (2026-12-06):
     prefer: 03 (the require slot completes), 04 (so does the disable slot), 05 (the
     plaintext leecher completes from the "require" seed) and 07 fail. 06 passes under
     every policy (aria2 accepts all three): it guards the default only.
-  * corrent of that day: all seven pass (50 s).
+  * corrent of that day: all seven pass (50 s). Later the --stats transport cross-check
+    (seeds read at exit: SIGTERM, exit 1 "interrupted") was added: all pass (51 s),
+    and with LEECHER=lt (56 s, the check skipped).
 
 Transmission (3.00) tells MSE from plaintext by the first byte alone (19 = plaintext):
 an MSE dial whose random Ya starts with 0x13 is refused (1 in 256); corrent then
@@ -151,6 +155,16 @@ def transport(relay, content):
     return "mse, too little data to tell"
 
 
+WIRE_TO_STATS = {"plaintext": "tcp", "mse+plaintext": "tcp+mse(plain)", "mse+rc4": "tcp+mse(rc4)"}
+
+
+def stats_transports(st, host):
+    """The --stats transports of the peers on this host that moved payload."""
+    return sorted({p.get("transport") for p in (st or {}).get("peers", [])
+                   if p.get("address", "").rsplit(":", 1)[0] == host
+                   and p.get("downloaded", 0) + p.get("uploaded", 0) > 0})
+
+
 def relay_text(relay):
     return f"\nrelay {relay.address}: {json.dumps(relay.summary(), default=str)[:1500]}"
 
@@ -213,6 +227,22 @@ class EncBase(ml.MagnetTestBase):
         self.assertEqual(got, want, f"transport on the wire{relay_text(relay)}\n{self.logs()}")
         return got
 
+    def assert_stats_transport(self, st, relay, wire):
+        """corrent's --stats says the transport the wire showed (peers behind this relay)."""
+        if self.subject != "corrent":
+            return
+        got = stats_transports(st, relay.host)
+        self.assertEqual(got, [WIRE_TO_STATS[wire]], f"--stats transport vs the wire ({wire}): "
+                                                     f"{json.dumps((st or {}).get('peers'))[:1500]}")
+
+    def seed_stats(self, seed):
+        """Stop a seed (SIGTERM) and return its --stats (written at exit); {} for ltpeer."""
+        if self.subject != "corrent":
+            return {}
+        rc = seed.stop()
+        self.assertEqual(rc, 1, f"{seed!r}: exit code after SIGTERM (1: interrupted)\n{self.logs()}")
+        return seed.stats()
+
     def assert_leech_done(self, leecher, ok, content=None, what=""):
         content = content or self.content
         d = f"\n{self.logs()}"
@@ -269,6 +299,7 @@ class WithLibtorrent(EncBase, unittest.TestCase):
             self.assert_complete(run, rcs[p], self.content, f"--encryption {p} from an RC4-only seeder",
                                  relay_text(relays[p]))
             self.assert_transport(relays[p], "mse+rc4")
+            self.assert_stats_transport(run.stats(), relays[p], "mse+rc4")
             self.no_plaintext_retry(run)
             out.append(f"{p}: mse+rc4 {run.elapsed:.1f}s")
         self.outcome("; ".join(out))
@@ -286,6 +317,7 @@ class WithLibtorrent(EncBase, unittest.TestCase):
             self.assertEqual(lt.proc.rc, 0, f"ltpeer exit code\n{self.logs()}")
             self.assert_transport(relay, "mse+rc4")
             self.assert_log(s, "(-LT2080-) connected", f"{p} seed")
+            self.assert_stats_transport(self.seed_stats(s), relay, "mse+rc4")
             out.append(f"{p}: mse+rc4 {time.monotonic() - lt.t0:.1f}s")
         self.outcome("; ".join(out))
 
@@ -303,10 +335,12 @@ class WithLibtorrent(EncBase, unittest.TestCase):
         self.assert_complete(run, rc, self.content, "prefer from a forced, plaintext-payload seeder",
                              relay_text(relay))
         self.assert_transport(relay, "mse+plaintext")
+        self.assert_stats_transport(run.stats(), relay, "mse+plaintext")
         self.no_plaintext_retry(run)
         ok = seedlib.wait_until(lt.done, RUN_TIMEOUT_S, check=cs.check_alive, what="lt leecher (forced, both)")
         self.assert_leech_done(lt, ok, what="forced leecher offering plaintext+rc4 from a prefer seed")
         self.assert_transport(srelay, "mse+plaintext")
+        self.assert_stats_transport(self.seed_stats(cs), srelay, "mse+plaintext")
         time.sleep(max(0.0, WINDOW_S - (time.monotonic() - t0)))
         self.stop_failed(req, "require against a plaintext-payload-only seeder")
         self.assert_log(req, f"dial {seed.address} failed: encryption failed", "require")
@@ -328,6 +362,7 @@ class WithLibtorrent(EncBase, unittest.TestCase):
         self.assert_complete(pref, pref.wait(RUN_TIMEOUT_S), self.content, "prefer from a plaintext-only seeder",
                              relay_text(prelay))
         self.assert_transport(prelay, "plaintext")
+        self.assert_stats_transport(pref.stats(), prelay, "plaintext")
         self.assertTrue(any(c.dialer.not_bittorrent for c in prelay.conns),
                         f"prefer did not try MSE first{relay_text(prelay)}")
         self.assert_log(pref, f"dial {prelay.address}: encrypted handshake failed (", "prefer download")
@@ -406,6 +441,7 @@ class WithTransmission(EncBase, unittest.TestCase):
             self.assert_complete(runs[p], rcs[p], content, f"--encryption {p} from transmission (required)",
                                  relay_text(relays[p]))
             self.assert_transport(relays[p], "mse+rc4", content)
+            self.assert_stats_transport(runs[p].stats(), relays[p], "mse+rc4")
             out.append(f"{p}: mse+rc4 {runs[p].elapsed:.1f}s")
         self.content = content  # stop_failed() checks this one
         self.stop_failed(runs["disable"], "disable against transmission (required)")
@@ -414,6 +450,7 @@ class WithTransmission(EncBase, unittest.TestCase):
         ok = seedlib.wait_until(tr_leech.done, TR_TIMEOUT_S, check=cs.check_alive, what="transmission leecher")
         self.assert_leech_done(tr_leech, ok, content, "transmission (required) from a default corrent seed")
         self.assert_transport(lrelay, "mse+rc4", content)
+        self.assert_stats_transport(self.seed_stats(cs), lrelay, "mse+rc4")
         out.append("disable: nothing; transmission leecher from the default seed: mse+rc4")
         self.outcome("; ".join(out))
 
@@ -433,11 +470,14 @@ class WithAria2(EncBase, unittest.TestCase):
         self.assert_complete(run, rc, self.content, "default policy from aria2", relay_text(relay))
         t1 = transport(relay, self.content)
         self.assertIn(t1, ("mse+plaintext", "mse+rc4", "plaintext"), relay_text(relay))
+        self.assert_stats_transport(run.stats(), relay, t1)
         retried = self.subject == "corrent" and "trying plaintext" in run.log_text()
         ok = seedlib.wait_until(a_leech.done, RUN_TIMEOUT_S, check=cs.check_alive, what="aria2 leecher")
         self.assert_leech_done(a_leech, ok, what="aria2 from a default corrent seed")
         self.assertEqual(a_leech.proc.rc, 0, f"aria2c exit code\n{self.logs()}")
         t2 = transport(lrelay, self.content)
+        self.assertIn(t2, ("mse+plaintext", "mse+rc4", "plaintext"), relay_text(lrelay))
+        self.assert_stats_transport(self.seed_stats(cs), lrelay, t2)
         self.outcome(f"leech: {t1}{' after a plaintext retry' if retried else ''} {run.elapsed:.1f}s; "
                      f"seed: {t2}")
 

@@ -9,6 +9,7 @@
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include "core/mse/dh.hpp"
 #include "core/mse/initiator.hpp"
 #include "io/net/mse_stream.hpp"
 
@@ -121,7 +122,11 @@ asio::awaitable<mse_outcome> mse_connect(std::unique_ptr<peer_stream> s,
                                          std::chrono::steady_clock::time_point deadline) {
   mse::initiator_params p;
   p.info_hash = info_hash;
-  random_fill(p.key);
+  // A public key starting with 0x13 looks like a plain handshake's first byte, and some
+  // clients (Transmission 3.00) decide by that byte alone: draw again (1 in 256).
+  do {
+    random_fill(p.key);
+  } while (mse::public_key(p.key)[0] == 0x13);
   p.pad_a = random_pad();
   p.provide = provide;
   p.initial_payload = std::move(our_handshake);
