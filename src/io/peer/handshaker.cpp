@@ -31,23 +31,10 @@ asio::ip::address to_asio(const net::peer_address& a) {
 
 asio::awaitable<handshake_outcome> read_handshake(peer_stream& s,
                                                   std::chrono::steady_clock::time_point deadline) {
-  using namespace asio::experimental::awaitable_operators;
-  std::array<char, wire::handshake_size> in{};
-  asio::steady_timer timer(co_await asio::this_coro::executor);
-  timer.expires_at(deadline);
-  auto r = co_await (s.read(asio::buffer(in)) || timer.async_wait(as_tuple(use_awaitable)));
-  handshake_outcome out;
-  if (r.index() == 1) {
-    out.why = peer::close_reason::handshake_timeout;
-    co_return out;
-  }
-  if (auto [ec, n] = std::get<0>(r); ec) {
-    out.why =
-        ec == asio::error::eof ? peer::close_reason::peer_closed : peer::close_reason::io_error;
-    out.detail = ec.message();
-    co_return out;
-  }
-  auto h = wire::decode_handshake(std::string_view(in.data(), in.size()));
+  std::string in(wire::handshake_size, '\0');
+  auto out = co_await read_exactly(s, in, deadline);
+  if (out.why != peer::close_reason::none) co_return out;
+  auto h = wire::decode_handshake(in);
   if (!h) {
     out.why = peer::close_reason::bad_handshake;
     out.detail = h.error().message();
