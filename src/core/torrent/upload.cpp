@@ -86,10 +86,7 @@ bool torrent_logic::on_upload_ready(swarm::peer_key key, const std::vector<swarm
   p->uploaded.total += bytes;
   uploaded_bytes_ += bytes;
   up_meter_.total += bytes;
-  // The ratio is noticed as soon as a batch passes it; past it, whether the swarm holds a
-  // copy (a scan of every peer's pieces) is the tick's to check, once a second, not every
-  // batch's.
-  if (ratio_reached_at_ < 0) check_seed_limits(now);
+  check_seed_limits(now);
   return true;
 }
 
