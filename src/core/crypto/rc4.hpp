@@ -14,7 +14,9 @@
 namespace corrent::crypto {
 
 // One direction of an RC4 stream: the key schedule, then a keystream XORed into the data.
-// A plain value (258 bytes): copying it forks the stream at its current position.
+// A plain value (about 1 KiB): copying it forks the stream at its current position.
+// The state is kept as 32-bit words, not bytes, and apply() works 8 bytes at a time: on
+// x86-64 that runs about twice as fast as the byte-array textbook loop (bench/RESULTS.md).
 class rc4 {
  public:
   // The key schedule over `key`: 1 to 256 bytes. Bytes past the 256th take no part, as in
@@ -30,9 +32,9 @@ class rc4 {
   void apply(std::span<char> data);
 
  private:
-  std::array<std::uint8_t, 256> s_{};
-  std::uint8_t i_ = 0;
-  std::uint8_t j_ = 0;
+  std::array<std::uint32_t, 256> s_{};  // a permutation of 0..255
+  std::uint32_t i_ = 0;                 // always < 256
+  std::uint32_t j_ = 0;                 // always < 256
 };
 
 }  // namespace corrent::crypto

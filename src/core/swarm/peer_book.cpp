@@ -37,7 +37,7 @@ bool peer_book::add(const net::peer_address& a, peer_source source, std::uint16_
   const std::uint32_t from = static_cast<std::uint32_t>(source) << 16 | origin;
   if (per_origin_[from] >= config_.max_per_origin && !evict_failing(&from)) return false;
   if (entries_.size() >= config_.max_known && !evict_failing(nullptr)) return false;
-  entries_.emplace(a, entry{0, 0, false, bit(source), from});
+  entries_.emplace(a, entry{0, 0, false, false, bit(source), from});
   ++per_origin_[from];
   return true;
 }
@@ -157,6 +157,15 @@ peer_book::standing& peer_book::standing_of(const net::peer_address& a) {
 const peer_book::standing* peer_book::find_standing(const net::peer_address& a) const {
   const auto it = standing_.find(ip_key::of(a));
   return it == standing_.end() ? nullptr : &it->second;
+}
+
+void peer_book::mark_plaintext(const net::peer_address& a) {
+  if (auto it = entries_.find(a); it != entries_.end()) it->second.plaintext = true;
+}
+
+bool peer_book::plaintext(const net::peer_address& a) const {
+  const auto it = entries_.find(a);
+  return it != entries_.end() && it->second.plaintext;
 }
 
 bool peer_book::in_use(const net::peer_address& a) const {

@@ -83,6 +83,11 @@ class peer_book {
   bool is_banned(const net::peer_address& a) const { return banned_.count(ip_key::of(a)) != 0; }
   std::size_t banned_count() const { return banned_.size(); }
 
+  // The peer hung up on (or failed) our encrypted handshake and then worked in plaintext:
+  // later dials go straight to plaintext. Forgotten with the entry.
+  void mark_plaintext(const net::peer_address& a);
+  bool plaintext(const net::peer_address& a) const;
+
   standing& standing_of(const net::peer_address& a);
   const standing* find_standing(const net::peer_address& a) const;
 
@@ -97,6 +102,7 @@ class peer_book {
     double next_attempt = 0;
     int failures = 0;
     bool in_use = false;
+    bool plaintext = false;    // mark_plaintext()
     std::uint8_t sources = 0;  // bit per peer_source
     std::uint32_t origin = 0;  // who added it first: source kind << 16 | origin
   };

@@ -81,6 +81,7 @@ void torrent_logic::connect_more(double now) {
     action c;
     c.kind = action_kind::connect;
     c.address = a;
+    c.plaintext = book_.plaintext(a);
     actions_.push_back(std::move(c));
   }
 }

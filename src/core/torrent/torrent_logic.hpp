@@ -133,6 +133,7 @@ struct action {
   std::uint32_t piece = 0;
   net::peer_address address{};
   std::size_t tier = 0;
+  bool plaintext = false;  // connect: it refused our encrypted handshake before (skip MSE)
   tracker::event event = tracker::event::none;
   std::string text;
 };
@@ -190,6 +191,9 @@ class torrent_logic {
   void on_peer_closed(swarm::peer_key key, double now);
   // A dial we were asked for failed before its handshake (self_connection: it was us).
   void on_connect_failed(const net::peer_address& address, peer::close_reason why, double now);
+  // A dial's encrypted handshake was refused and plaintext then worked: the next dials to
+  // `address` skip the encrypted attempt (connect actions carry `plaintext`).
+  void on_plaintext_only(const net::peer_address& address) { book_.mark_plaintext(address); }
   // Peers from a tracker (or the user): added to the book, and dialled when there is room.
   // `origin` tells sources of a kind apart (the tracker tier): each holds a bounded share.
   void add_peers(const std::vector<net::peer_address>& peers, swarm::peer_source source, double now,

@@ -29,7 +29,7 @@ void torrent::attach(std::unique_ptr<peer_stream> stream, const wire::handshake&
   tasks_.spawn(run_connection(std::move(conn), theirs));
 }
 
-asio::awaitable<void> torrent::dial(net::peer_address address) {
+asio::awaitable<void> torrent::dial(net::peer_address address, bool plaintext) {
   auto failed = [&](peer::close_reason why, const std::string& detail) {
     spdlog::debug("dial {} failed: {}{}{}", address.to_string(), peer::to_string(why),
                   detail.empty() ? "" : ": ", detail);
@@ -48,9 +48,10 @@ asio::awaitable<void> torrent::dial(net::peer_address address) {
   ours.info_hash = info_hash();
   ours.id = host_.peer_id();
   ours.reserved = wire::our_reserved(host_.dht() != nullptr);
-  bool sent = false;  // our handshake went as MSE's initial payload
+  bool sent = false;     // our handshake went as MSE's initial payload
+  bool refused = false;  // the encrypted attempt failed and we redialled in plaintext
   const auto policy = host_.options().encryption;
-  if (policy != encryption_policy::disable) {
+  if (policy == encryption_policy::require || (policy == encryption_policy::prefer && !plaintext)) {
     const std::uint32_t provide =
         policy == encryption_policy::require ? mse::bit(mse::method::rc4) : mse::all_methods;
     const auto hs = wire::encode_handshake(ours);
@@ -75,6 +76,7 @@ asio::awaitable<void> torrent::dial(net::peer_address address) {
         co_return;
       }
       deadline = std::chrono::steady_clock::now() + handshake_timeout;
+      refused = true;
     }
   }
   if (!sent) {
@@ -101,6 +103,7 @@ asio::awaitable<void> torrent::dial(net::peer_address address) {
     failed(*why, {});
     co_return;
   }
+  if (refused && logic_) logic_->on_plaintext_only(address);
   auto conn = std::make_shared<peer_connection>(host_.executor(), std::move(d.stream), *this,
                                                 host_.next_peer_key(), address, true);
   co_await run_connection(std::move(conn), *r.theirs);

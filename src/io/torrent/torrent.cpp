@@ -291,7 +291,7 @@ void torrent::process() {
         submit_piece(a.piece);
         break;
       case action_kind::connect:
-        if (!stopping_) tasks_.spawn(dial(a.address));
+        if (!stopping_) tasks_.spawn(dial(a.address, a.plaintext));
         break;
       case action_kind::announce:
         if (!stopping_) tasks_.spawn(announce_tier(a.tier, a.event));

@@ -102,7 +102,8 @@ class torrent final : public peer_events, public std::enable_shared_from_this<to
   void on_metadata(std::string_view bytes);
   boost::asio::awaitable<void> after_metadata(std::string file);
   // --- peers ---
-  boost::asio::awaitable<void> dial(net::peer_address address);
+  // `plaintext`: skip the encrypted attempt under `prefer` (the peer refused it before).
+  boost::asio::awaitable<void> dial(net::peer_address address, bool plaintext);
   boost::asio::awaitable<void> run_connection(std::shared_ptr<peer_connection> conn,
                                               wire::handshake theirs);
   // Carries out the logic's actions and flushes its dirty peers.
