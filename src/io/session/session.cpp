@@ -274,10 +274,9 @@ asio::awaitable<void> session::handshake_incoming(tcp::socket socket, tcp::endpo
     co_return;
   } else {
     auto finder = [this](const crypto::sha1_digest& req2) -> std::optional<crypto::sha1_digest> {
-      for (const auto& [ih, t] : registry_) {
-        if (mse::req2_hash(ih) == req2) return ih;
-      }
-      return std::nullopt;
+      const auto it = by_req2_.find(req2);
+      if (it == by_req2_.end()) return std::nullopt;
+      return it->second;
     };
     const bool require = policy == encryption_policy::require;
     auto m = co_await mse_accept(std::move(stream), std::move(first),
@@ -386,6 +385,7 @@ result<std::shared_ptr<torrent>> session::add(metainfo::add_params params,
   const bool paused = options.start_paused;
   auto t = std::make_shared<torrent>(*this, std::move(params), std::move(info), std::move(options));
   registry_[t->info_hash()] = t;
+  by_req2_[mse::req2_hash(t->info_hash())] = t->info_hash();
   order_.push_back(t);
   if (paused) {
     ops_.spawn(stop_torrent(t, torrent_state::paused, false));
@@ -416,6 +416,7 @@ asio::awaitable<void> session::remove(crypto::sha1_digest info_hash, bool delete
   auto t = find(info_hash);
   if (!t) co_return;
   registry_.erase(info_hash);  // no new peers from now on
+  by_req2_.erase(mse::req2_hash(info_hash));
   std::erase(order_, t);
   co_await t->stop(torrent_state::paused);
   if (delete_files && t->options().output_dir != fs::path()) {

@@ -120,6 +120,9 @@ class session final : public torrent_host {
   std::unique_ptr<dht_service> dht_;
   std::uint16_t listen_port_ = 0;
   std::map<crypto::sha1_digest, std::shared_ptr<torrent>> registry_;
+  // HASH('req2', info_hash) -> info_hash for every torrent in registry_: an incoming MSE
+  // handshake names its torrent by that hash (one lookup, not a hash per torrent).
+  std::map<crypto::sha1_digest, crypto::sha1_digest> by_req2_;
   std::vector<std::shared_ptr<torrent>> order_;  // in the order added
   swarm::peer_key next_key_ = 1;
   std::size_t handshakes_ = 0;  // incoming connections not yet attached
