@@ -1,0 +1,91 @@
+#include "core/daemon/torrent_list.hpp"
+
+#include <boost/system/errc.hpp>
+
+#include "core/bencode/decode.hpp"
+#include "core/bencode/encode.hpp"
+#include "core/bencode/value.hpp"
+
+namespace corrent::daemon {
+
+namespace {
+
+constexpr std::int64_t format_version = 1;
+
+error bad(std::string detail) {
+  return error{make_error_code(boost::system::errc::invalid_argument), std::move(detail)};
+}
+
+}  // namespace
+
+bool is_info_hash_hex(std::string_view s) {
+  if (s.size() != 40) return false;
+  for (char c : s) {
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
+  }
+  return true;
+}
+
+std::string encode_torrent_list(const std::vector<torrent_entry>& entries) {
+  using bencode::value;
+  bencode::list items;
+  items.reserve(entries.size());
+  for (const auto& e : entries) {
+    // Keys in sorted order, as bencode requires.
+    bencode::dict d;
+    d.push_back({"added", value(e.added_at)});
+    d.push_back({"info_hash", value(std::string_view(e.info_hash))});
+    if (!e.magnet.empty()) d.push_back({"magnet", value(std::string_view(e.magnet))});
+    d.push_back({"paused", value(std::int64_t{e.paused ? 1 : 0})});
+    d.push_back({"save_path", value(std::string_view(e.save_path))});
+    items.emplace_back(std::move(d));
+  }
+  bencode::dict top;
+  top.push_back({"torrents", value(std::move(items))});
+  top.push_back({"version", value(format_version)});
+  return bencode::encode(value(std::move(top)));
+}
+
+result<std::vector<torrent_entry>> decode_torrent_list(std::string_view bytes) {
+  auto top = bencode::decode(bytes);
+  if (!top) return bad("the torrent list does not decode: " + top.error().message());
+  const auto* version = top->find("version");
+  if (!version || !version->is_int() || version->as_int() != format_version) {
+    return bad("the torrent list has no version, or one this build does not know");
+  }
+  const auto* torrents = top->find("torrents");
+  if (!torrents || !torrents->is_list()) return bad("the torrent list has no `torrents` list");
+  std::vector<torrent_entry> out;
+  std::size_t n = 0;
+  for (const auto& item : torrents->as_list()) {
+    const std::string where = "entry " + std::to_string(n++);
+    const auto* ih = item.find("info_hash");
+    const auto* save = item.find("save_path");
+    const auto* added = item.find("added");
+    const auto* paused = item.find("paused");
+    const auto* magnet = item.find("magnet");
+    if (!ih || !ih->is_string() || !is_info_hash_hex(ih->as_string())) {
+      return bad(where + ": no well-formed info_hash");
+    }
+    if (!save || !save->is_string() || save->as_string().empty() ||
+        save->as_string().front() != '/') {
+      return bad(where + ": no absolute save_path");
+    }
+    if (!added || !added->is_int()) return bad(where + ": no `added` time");
+    if (!paused || !paused->is_int()) return bad(where + ": no `paused` flag");
+    if (magnet && !magnet->is_string()) return bad(where + ": `magnet` is not a string");
+    torrent_entry e;
+    e.info_hash = std::string(ih->as_string());
+    e.save_path = std::string(save->as_string());
+    e.added_at = added->as_int();
+    e.paused = paused->as_int() != 0;
+    if (magnet) e.magnet = std::string(magnet->as_string());
+    for (const auto& seen : out) {
+      if (seen.info_hash == e.info_hash) return bad(where + ": info_hash listed twice");
+    }
+    out.push_back(std::move(e));
+  }
+  return out;
+}
+
+}  // namespace corrent::daemon
