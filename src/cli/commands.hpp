@@ -16,5 +16,6 @@ command_runner register_create(CLI::App& app);
 command_runner register_download(CLI::App& app);
 command_runner register_verify(CLI::App& app);
 command_runner register_seed(CLI::App& app);
+command_runner register_daemon(CLI::App& app);
 
 }  // namespace corrent::cli

@@ -18,6 +18,7 @@ int main(int argc, char** argv) {
   runners["download"] = register_download(app);
   runners["verify"] = register_verify(app);
   runners["seed"] = register_seed(app);
+  runners["daemon"] = register_daemon(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -15,10 +15,10 @@
 namespace corrent::daemon {
 
 struct torrent_entry {
-  std::string info_hash;  // 40 lowercase hex digits
-  std::string magnet;     // the magnet URI when it was added from one; else its metainfo
-                          // is `torrents/<info_hash>.torrent` in the state directory
-  std::string save_path;  // absolute
+  std::string info_hash;      // 40 lowercase hex digits
+  std::string magnet;         // the magnet URI when it was added from one; else its metainfo
+                              // is `torrents/<info_hash>.torrent` in the state directory
+  std::string save_path;      // absolute
   std::int64_t added_at = 0;  // Unix seconds
   bool paused = false;
   friend bool operator==(const torrent_entry&, const torrent_entry&) = default;

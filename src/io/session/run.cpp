@@ -14,8 +14,6 @@
 namespace corrent::io {
 namespace asio = boost::asio;
 
-namespace {
-
 // Debian starts processes with a soft limit of 1,024 descriptors and a hard one far above:
 // peers, trackers and open files of many torrents need more, and only we can raise it.
 void raise_descriptor_limit() {
@@ -27,6 +25,8 @@ void raise_descriptor_limit() {
     spdlog::debug("descriptor limit raised from {} to {}", before, rl.rlim_cur);
   }
 }
+
+namespace {
 
 asio::awaitable<void> drive(session& s, const std::vector<session_job>& jobs,
                             session_report& report, bool& interrupted) {

@@ -28,6 +28,10 @@ struct session_report {
   dht_summary dht;                        // the session's DHT node at the end
 };
 
+// Raises the soft limit of open descriptors to the hard one (peers, trackers and the
+// files of many torrents need more than Debian's 1,024).
+void raise_descriptor_limit();
+
 // Log lines go through spdlog; `on_status` is called about once a second.
 // `time_limit_s` > 0: stopped (as by a signal, but not reported interrupted) after that long.
 session_report run_session(const std::vector<session_job>& jobs, const session_options& options,

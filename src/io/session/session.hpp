@@ -90,6 +90,13 @@ class session final : public torrent_host {
   swarm::peer_key next_peer_key() override { return next_key_++; }
   double now() const override;
   void on_torrent_done(torrent& t) override;
+  void on_torrent_state(torrent& t, torrent_state from, torrent_state to) override {
+    if (on_state_) on_state_(t, from, to);
+  }
+  // Called on every torrent's state change.
+  void on_state_change(std::function<void(torrent&, torrent_state, torrent_state)> f) {
+    on_state_ = std::move(f);
+  }
   void on_budget_freed() override;
 
  private:
@@ -131,6 +138,7 @@ class session final : public torrent_host {
   task_group ops_;      // start, stop, pause, resume, remove of torrents
   boost::asio::steady_timer done_signal_;
   std::function<void()> on_tick_;
+  std::function<void(torrent&, torrent_state, torrent_state)> on_state_;
   bool opened_ = false;
   bool shutting_down_ = false;
   bool stop_requested_ = false;

@@ -82,7 +82,9 @@ const std::string& torrent::name() const {
 void torrent::set_state(torrent_state s) {
   if (s == state_) return;
   spdlog::debug("{}: {} -> {}", text::printable(name()), to_string(state_), to_string(s));
+  const auto from = state_;
   state_ = s;
+  host_.on_torrent_state(*this, from, s);
 }
 
 void torrent::fail(std::string why) {

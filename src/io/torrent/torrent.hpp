@@ -81,6 +81,8 @@ class torrent final : public peer_events, public std::enable_shared_from_this<to
 
   torrent_status status() const;
   torrent_summary summary() const;
+  // Null until known (a magnet's metadata).
+  const metainfo::info* info() const { return info_.get(); }
 
   // --- peer_events ---
   bool on_message(peer_connection& c, const wire::message& m) override;

@@ -41,6 +41,8 @@ class torrent_host {
   // The torrent is done (complete and not seeding, a seeding limit reached, or an error):
   // the session stops it.
   virtual void on_torrent_done(torrent& t) = 0;
+  // Its state changed (checking -> downloading, ... -> paused): for the daemon's events.
+  virtual void on_torrent_state(torrent& /*t*/, torrent_state /*from*/, torrent_state /*to*/) {}
   // Piece buffers were released: torrents that paused for the shared budget may go on.
   virtual void on_budget_freed() = 0;
 };

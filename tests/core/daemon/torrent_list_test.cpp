@@ -8,8 +8,7 @@ namespace {
 TEST(TorrentList, RoundTripsEveryField) {
   std::vector<torrent_entry> list{
       {std::string(40, 'a'), "", "/srv/dl", 1765000000, false},
-      {std::string(40, '0'), "magnet:?xt=urn:btih:" + std::string(40, '0'), "/srv/dl/tv", 7,
-       true},
+      {std::string(40, '0'), "magnet:?xt=urn:btih:" + std::string(40, '0'), "/srv/dl/tv", 7, true},
   };
   auto back = decode_torrent_list(encode_torrent_list(list));
   ASSERT_TRUE(back.has_value()) << back.error().message();
@@ -21,9 +20,7 @@ TEST(TorrentList, RoundTripsEveryField) {
 
 TEST(TorrentList, RefusesWhatIsNotWellFormed) {
   const std::string ih(40, 'b');
-  auto entry = [&](std::string body) {
-    return "d8:torrentsl" + body + "e7:versioni1ee";
-  };
+  auto entry = [&](std::string body) { return "d8:torrentsl" + body + "e7:versioni1ee"; };
   const std::string good = "d5:addedi1e9:info_hash40:" + ih + "6:pausedi0e9:save_path2:/xe";
   ASSERT_TRUE(decode_torrent_list(entry(good)).has_value());
   EXPECT_FALSE(decode_torrent_list("").has_value());

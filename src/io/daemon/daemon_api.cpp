@@ -1,0 +1,675 @@
+#include "io/daemon/daemon_api.hpp"
+
+#include <openssl/evp.h>
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/json.hpp>
+#include <ctime>
+
+#include "core/metainfo/magnet.hpp"
+#include "core/metainfo/parse.hpp"
+#include "core/text/printable.hpp"
+#include "io/storage/whole_file.hpp"
+
+namespace corrent::io {
+namespace asio = boost::asio;
+namespace fs = std::filesystem;
+namespace json = boost::json;
+
+namespace {
+
+constexpr std::size_t max_torrent_bytes = 16 << 20;
+constexpr auto keep_alive_every = std::chrono::seconds(15);
+
+http_response json_reply(unsigned status, const json::value& v) {
+  http_response r;
+  r.status = status;
+  r.body = json::serialize(v);
+  return r;
+}
+
+// Standard base64 (RFC 4648), padding optional, whitespace not allowed.
+std::optional<std::string> base64_decode(std::string_view in) {
+  std::string s(in);
+  if (s.size() % 4 == 2) s += "==";
+  if (s.size() % 4 == 3) s += "=";
+  if (s.size() % 4 != 0 || s.size() > 4 * (max_torrent_bytes / 3 + 4)) return std::nullopt;
+  std::size_t pad = 0;
+  if (!s.empty() && s.back() == '=') ++pad;
+  if (s.size() > 1 && s[s.size() - 2] == '=') ++pad;
+  std::string out(s.size() / 4 * 3, '\0');
+  const int n =
+      EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                      reinterpret_cast<const unsigned char*>(s.data()), static_cast<int>(s.size()));
+  if (n < 0 || static_cast<std::size_t>(n) < pad) return std::nullopt;
+  out.resize(static_cast<std::size_t>(n) - pad);
+  return out;
+}
+
+// The API's name of a state: one word ("fetching_metadata").
+std::string state_name(torrent_state s) {
+  std::string n = to_string(s);
+  for (char& c : n) c = c == ' ' ? '_' : c;
+  return n;
+}
+
+bool is_true(const std::string& v) {
+  return v == "1" || v == "true" || v == "yes";
+}
+
+std::int64_t unix_now() {
+  return static_cast<std::int64_t>(std::time(nullptr));
+}
+
+json::object torrent_json(const torrent_status& s, const daemon::torrent_entry* e) {
+  json::object o;
+  o["id"] = s.info_hash;
+  o["name"] = s.name;
+  o["state"] = state_name(s.state);
+  o["progress"] = s.bytes_total > 0
+                      ? static_cast<double>(s.bytes_done) / static_cast<double>(s.bytes_total)
+                      : 0.0;
+  o["size"] = s.bytes_total;
+  o["done"] = s.bytes_done;
+  o["down_rate"] = s.down_rate;
+  o["up_rate"] = s.up_rate;
+  o["peers"] = s.peers_connected;
+  o["downloaded"] = s.downloaded_total;
+  o["uploaded"] = s.uploaded_total;
+  o["save_path"] = e ? e->save_path : std::string();
+  o["added_at"] = e ? e->added_at : 0;
+  o["error"] = s.error;
+  return o;
+}
+
+// Prometheus text format: label values escaped.
+std::string label(std::string_view v) {
+  std::string out;
+  for (char c : v) {
+    if (c == '\\' || c == '"') out += '\\';
+    if (c == '\n') {
+      out += "\\n";
+      continue;
+    }
+    out += c;
+  }
+  return out;
+}
+
+}  // namespace
+
+daemon_api::daemon_api(session& s, state_store& store, fs::path download_dir,
+                       torrent_options defaults)
+    : session_(s),
+      store_(store),
+      download_dir_(std::move(download_dir)),
+      defaults_(std::move(defaults)),
+      ex_(s.executor()) {}
+
+// --- the list -----------------------------------------------------------------------
+
+daemon::torrent_entry* daemon_api::entry_of(const std::string& id) {
+  for (auto& e : list_) {
+    if (e.info_hash == id) return &e;
+  }
+  return nullptr;
+}
+
+void daemon_api::save_list() {
+  if (auto r = store_.save(list_); !r) {
+    spdlog::error("cannot save the torrent list: {}", r.error().message());
+  }
+}
+
+void daemon_api::push_event(std::string type, std::string data) {
+  events_.push(std::move(type), std::move(data));
+  for (auto* t : waiting_) t->cancel();  // wakes every stream waiting for news
+}
+
+void daemon_api::restore(std::vector<daemon::torrent_entry> saved) {
+  list_ = std::move(saved);
+  for (const auto& e : list_) {
+    added a;
+    std::string bytes;
+    if (!e.magnet.empty()) {
+      auto r = parse_add("magnet", e.magnet);
+      if (!r) {
+        spdlog::error("saved torrent {}: {}", e.info_hash, r.error().message());
+        continue;
+      }
+      a = std::move(*r);
+    } else {
+      auto b = store_.load_metainfo(e.info_hash);
+      if (!b) {
+        spdlog::error("saved torrent {}: {}: {}", e.info_hash,
+                      store_.metainfo_path(e.info_hash).string(), b.error().message());
+        continue;
+      }
+      auto r = parse_add("torrent", *b);
+      if (!r) {
+        spdlog::error("saved torrent {}: {}", e.info_hash, r.error().message());
+        continue;
+      }
+      a = std::move(*r);
+    }
+    if (auto t = start(e, a, {}); !t) {
+      spdlog::error("saved torrent {}: {}", e.info_hash, t.error().message());
+    }
+  }
+}
+
+// --- adding ---------------------------------------------------------------------------
+
+result<daemon_api::added> daemon_api::parse_add(const std::string& kind,
+                                                const std::string& payload) {
+  added a;
+  if (kind == "magnet") {
+    auto m = metainfo::parse_magnet(payload);
+    if (!m) return m.error();
+    a.params = std::move(*m);
+    if (a.params.name.empty()) a.params.name = crypto::to_hex(a.params.info_hash);
+    return a;
+  }
+  metainfo::parse_limits limits;
+  auto t = metainfo::parse_torrent(payload, limits);
+  if (!t) return t.error();
+  if (t->piece_length > max_download_piece_length) {
+    return error{make_error_code(boost::system::errc::value_too_large),
+                 "piece length " + std::to_string(t->piece_length) + " is above the " +
+                     std::to_string(max_download_piece_length) + " bytes corrent downloads"};
+  }
+  a.metainfo = std::make_shared<const metainfo::torrent>(std::move(*t));
+  a.params = a.metainfo->to_add_params();
+  return a;
+}
+
+fs::path daemon_api::resolve_save_path(const std::string& asked) const {
+  if (asked.empty()) return download_dir_;
+  if (asked.find('\0') != std::string::npos) return {};
+  const fs::path p = fs::path(asked).is_absolute() ? fs::path(asked) : download_dir_ / asked;
+  const fs::path normal = p.lexically_normal();
+  // Inside the download directory, by its components (no `..` left after normalising).
+  const auto rel = normal.lexically_relative(download_dir_);
+  if (rel.empty()) return {};
+  for (const auto& part : rel) {
+    if (part == "..") return {};
+  }
+  return rel == "." ? download_dir_ : normal;
+}
+
+result<std::shared_ptr<torrent>> daemon_api::start(const daemon::torrent_entry& entry,
+                                                   const added& a,
+                                                   const std::string& metainfo_bytes) {
+  torrent_options o = defaults_;
+  o.output_dir = entry.save_path;
+  o.start_paused = entry.paused;
+  std::shared_ptr<const metainfo::info> info;
+  if (a.metainfo) info = std::shared_ptr<const metainfo::info>(a.metainfo, a.metainfo.get());
+  (void)metainfo_bytes;
+  return session_.add(a.params, std::move(info), std::move(o));
+}
+
+http_response daemon_api::add(const http_request& req) {
+  const std::string type = req.header("content-type");
+  std::string kind, payload, save, paused;
+  if (type.rfind("application/x-bittorrent", 0) == 0) {
+    kind = "torrent";
+    payload = req.body;
+    if (auto it = req.query.find("save_path"); it != req.query.end()) save = it->second;
+    if (auto it = req.query.find("paused"); it != req.query.end()) paused = it->second;
+  } else if (type.rfind("application/json", 0) == 0) {
+    boost::system::error_code ec;
+    json::value v = json::parse(req.body, ec);
+    if (ec || !v.is_object()) return json_error(400, "the body is not a JSON object");
+    const auto& o = v.as_object();
+    auto str = [&](const char* k) -> const json::string* {
+      const auto* f = o.if_contains(k);
+      return f && f->is_string() ? &f->as_string() : nullptr;
+    };
+    for (const char* k : {"uri", "path", "metainfo", "save_path"}) {
+      if (o.contains(k) && !str(k)) return json_error(400, std::string(k) + " must be a string");
+    }
+    if (const auto* p = o.if_contains("paused")) {
+      if (!p->is_bool()) return json_error(400, "paused must be true or false");
+      paused = p->as_bool() ? "true" : "false";
+    }
+    if (auto* s = str("save_path")) save = std::string(*s);
+    const int given = (str("uri") ? 1 : 0) + (str("path") ? 1 : 0) + (str("metainfo") ? 1 : 0);
+    if (given != 1) return json_error(400, "give exactly one of uri, path and metainfo");
+    if (auto* u = str("uri")) {
+      kind = "magnet";
+      payload = std::string(*u);
+      if (!metainfo::is_magnet(payload)) return json_error(400, "uri is not a magnet link");
+    } else if (auto* m = str("metainfo")) {
+      kind = "torrent";
+      auto bytes = base64_decode(std::string_view(m->data(), m->size()));
+      if (!bytes) return json_error(400, "metainfo is not base64");
+      payload = std::move(*bytes);
+    } else {
+      // A file on the daemon's machine: only inside the download directory.
+      kind = "torrent";
+      const std::string asked(*str("path"));
+      const fs::path p = fs::path(asked).lexically_normal();
+      const auto rel = p.lexically_relative(download_dir_);
+      bool inside = fs::path(asked).is_absolute() && !rel.empty() && rel != ".";
+      for (const auto& part : rel) inside = inside && part != "..";
+      if (!inside) return json_error(400, "path must be a file inside the download directory");
+      std::error_code ec2;
+      if (!fs::is_regular_file(p, ec2)) return json_error(404, "no such file: " + asked);
+      auto bytes = read_whole_file(p, max_torrent_bytes);
+      if (!bytes) return json_error(400, asked + ": " + bytes.error().message());
+      payload = std::move(*bytes);
+    }
+  } else {
+    return json_error(415, "send application/x-bittorrent or application/json");
+  }
+  if (!paused.empty() && paused != "true" && paused != "false" && paused != "1" && paused != "0") {
+    return json_error(400, "paused must be true or false");
+  }
+  auto a = parse_add(kind, payload);
+  if (!a) return json_error(400, text::printable(a.error().message()));
+  const std::string id = crypto::to_hex(a->params.info_hash);
+  if (session_.find(a->params.info_hash) || entry_of(id)) {
+    json::object o;
+    o["error"] = "torrent " + id + " is already there";
+    o["id"] = id;
+    return json_reply(409, o);
+  }
+  const fs::path save_path = resolve_save_path(save);
+  if (save_path.empty()) {
+    return json_error(400,
+                      "save_path must be inside the download directory " + download_dir_.string());
+  }
+  std::error_code ec;
+  fs::create_directories(save_path, ec);
+  if (ec) return json_error(500, "cannot create " + save_path.string() + ": " + ec.message());
+  daemon::torrent_entry e;
+  e.info_hash = id;
+  e.save_path = save_path.string();
+  e.added_at = unix_now();
+  e.paused = is_true(paused);
+  if (kind == "magnet") e.magnet = payload;
+  // The metainfo and the list are on disk before the torrent starts: a crash from here on
+  // finds it again.
+  if (kind == "torrent") {
+    if (auto w = store_.save_metainfo(id, payload); !w) {
+      return json_error(500, "cannot save the metainfo: " + w.error().message());
+    }
+  }
+  list_.push_back(e);
+  save_list();
+  auto t = start(e, *a, payload);
+  if (!t) {
+    list_.pop_back();
+    save_list();
+    store_.remove_metainfo(id);
+    return json_error(400, t.error().message());
+  }
+  json::object ev;
+  ev["id"] = id;
+  ev["name"] = (*t)->name();
+  push_event("added", json::serialize(ev));
+  return json_reply(201, torrent_json((*t)->status(), &list_.back()));
+}
+
+// --- one torrent ------------------------------------------------------------------------
+
+asio::awaitable<http_response> daemon_api::on_torrent(const http_request& req, std::string id,
+                                                      std::string action) {
+  auto digest = crypto::sha1_from_hex(id);
+  auto* e = entry_of(id);
+  auto t = digest ? session_.find(*digest) : nullptr;
+  if (!digest || !daemon::is_info_hash_hex(id) || (!e && !t)) {
+    co_return json_error(404, "no torrent " + text::printable(id.substr(0, 64)));
+  }
+  if (action.empty()) {
+    if (req.method == "GET") {
+      if (!t) co_return json_error(404, "torrent " + id + " is not running");
+      auto o = torrent_json(t->status(), e);
+      json::array peers;
+      for (const auto& p : t->summary().peers) {
+        json::object jp;
+        jp["address"] = p.address;
+        jp["client"] = p.client;
+        jp["transport"] = p.transport;
+        jp["downloaded"] = p.downloaded;
+        jp["uploaded"] = p.uploaded;
+        peers.push_back(std::move(jp));
+      }
+      o["peers_list"] = std::move(peers);
+      json::array files;
+      if (const auto* info = t->info()) {
+        for (const auto& f : info->files) {
+          if (f.pad) continue;
+          json::object jf;
+          jf["path"] = f.path;
+          jf["size"] = f.length;
+          files.push_back(std::move(jf));
+        }
+      }
+      o["files"] = std::move(files);
+      co_return json_reply(200, o);
+    }
+    if (req.method == "DELETE") {
+      const bool delete_data =
+          req.query.count("delete_data") && is_true(req.query.at("delete_data"));
+      if (t) co_await session_.remove(*digest, delete_data);
+      std::erase_if(list_, [&](const auto& x) { return x.info_hash == id; });
+      save_list();
+      store_.remove_metainfo(id);
+      last_stats_.erase(id);
+      json::object ev;
+      ev["id"] = id;
+      push_event("removed", json::serialize(ev));
+      json::object o;
+      o["removed"] = id;
+      co_return json_reply(200, o);
+    }
+    co_return json_error(405, "use GET or DELETE on a torrent");
+  }
+  if (action != "pause" && action != "resume") co_return json_error(404, "no such action");
+  if (req.method != "POST") co_return json_error(405, "use POST to " + action);
+  if (!t) co_return json_error(404, "torrent " + id + " is not running");
+  if (action == "pause") {
+    co_await session_.pause(*digest);
+  } else {
+    co_await session_.resume(*digest);
+  }
+  if ((e = entry_of(id)) != nullptr && e->paused != (action == "pause")) {
+    e->paused = action == "pause";
+    save_list();
+  }
+  co_return json_reply(200, torrent_json(t->status(), e));
+}
+
+// --- lists, stats, metrics ------------------------------------------------------------------
+
+http_response daemon_api::list(const http_request& req) const {
+  std::string state, fields;
+  if (auto it = req.query.find("state"); it != req.query.end()) state = it->second;
+  if (auto it = req.query.find("fields"); it != req.query.end()) fields = it->second;
+  std::vector<std::string> keep;
+  for (std::size_t at = 0; !fields.empty() && at <= fields.size();) {
+    const auto comma = fields.find(',', at);
+    keep.push_back(fields.substr(at, comma == std::string::npos ? std::string::npos : comma - at));
+    if (comma == std::string::npos) break;
+    at = comma + 1;
+  }
+  json::array out;
+  for (const auto& t : session_.torrents()) {
+    const auto s = t->status();
+    if (!state.empty() && state != state_name(s.state)) continue;
+    const daemon::torrent_entry* e = nullptr;
+    for (const auto& x : list_) {
+      if (x.info_hash == s.info_hash) e = &x;
+    }
+    auto o = torrent_json(s, e);
+    if (!keep.empty()) {
+      json::object kept;
+      for (const auto& k : keep) {
+        if (const auto* v = o.if_contains(k)) kept[k] = *v;
+      }
+      o = std::move(kept);
+    }
+    out.push_back(std::move(o));
+  }
+  json::object r;
+  r["torrents"] = std::move(out);
+  return json_reply(200, r);
+}
+
+http_response daemon_api::stats() const {
+  double down = 0, up = 0;
+  std::int64_t downloaded = 0, uploaded = 0;
+  int peers = 0;
+  for (const auto& s : session_.status()) {
+    down += s.down_rate;
+    up += s.up_rate;
+    downloaded += s.downloaded_total;
+    uploaded += s.uploaded_total;
+    peers += s.peers_connected;
+  }
+  json::object o;
+  o["torrents"] = session_.torrents().size();
+  o["down_rate"] = down;
+  o["up_rate"] = up;
+  o["downloaded"] = downloaded;
+  o["uploaded"] = uploaded;
+  o["peers"] = peers;
+  const auto d = session_.dht_status();
+  o["dht_nodes"] = d.enabled ? static_cast<std::int64_t>(d.nodes) : -1;
+  return json_reply(200, o);
+}
+
+http_response daemon_api::metrics() const {
+  std::string m;
+  auto family = [&](const char* name, const char* type, const char* help) {
+    m += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " " + type + "\n";
+  };
+  const auto all = session_.status();
+  std::map<std::string, int> by_state;
+  for (const char* s :
+       {"fetching_metadata", "checking", "downloading", "seeding", "paused", "finished", "error"}) {
+    by_state[s] = 0;
+  }
+  std::int64_t downloaded = 0, uploaded = 0, failures = 0;
+  double down = 0, up = 0;
+  int peers = 0;
+  for (const auto& s : all) {
+    ++by_state[state_name(s.state)];
+    downloaded += s.downloaded_total;
+    uploaded += s.uploaded_total;
+    failures += s.hash_failures;
+    down += s.down_rate;
+    up += s.up_rate;
+    peers += s.peers_connected;
+  }
+  family("corrent_build_info", "gauge", "Build information.");
+  m += std::string("corrent_build_info{version=\"") + client_version + "\"} 1\n";
+  family("corrent_torrents", "gauge", "Torrents in the session, by state.");
+  for (const auto& [s, n] : by_state)
+    m += "corrent_torrents{state=\"" + s + "\"} " + std::to_string(n) + "\n";
+  family("corrent_downloaded_bytes_total", "counter", "Payload bytes received.");
+  m += "corrent_downloaded_bytes_total " + std::to_string(downloaded) + "\n";
+  family("corrent_uploaded_bytes_total", "counter", "Payload bytes sent.");
+  m += "corrent_uploaded_bytes_total " + std::to_string(uploaded) + "\n";
+  family("corrent_hash_failures_total", "counter", "Pieces that failed their hash check.");
+  m += "corrent_hash_failures_total " + std::to_string(failures) + "\n";
+  family("corrent_download_rate_bytes", "gauge", "Payload download rate, bytes per second.");
+  m += "corrent_download_rate_bytes " + std::to_string(down) + "\n";
+  family("corrent_upload_rate_bytes", "gauge", "Payload upload rate, bytes per second.");
+  m += "corrent_upload_rate_bytes " + std::to_string(up) + "\n";
+  family("corrent_peers_connected", "gauge", "Peer connections.");
+  m += "corrent_peers_connected " + std::to_string(peers) + "\n";
+  const auto d = session_.dht_status();
+  family("corrent_dht_nodes", "gauge", "Nodes in the DHT routing table.");
+  m += "corrent_dht_nodes " + std::to_string(d.enabled ? d.nodes : 0) + "\n";
+  family("corrent_http_requests_total", "counter", "API requests served.");
+  m += "corrent_http_requests_total " + std::to_string(http_requests_) + "\n";
+  family("corrent_torrent_info", "gauge", "A torrent's name, by info-hash.");
+  for (const auto& s : all) {
+    m += "corrent_torrent_info{info_hash=\"" + s.info_hash + "\",name=\"" + label(s.name) +
+         "\"} 1\n";
+  }
+  auto per_torrent = [&](const char* name, const char* type, const char* help, auto value) {
+    family(name, type, help);
+    for (const auto& s : all) {
+      m += std::string(name) + "{info_hash=\"" + s.info_hash + "\"} " + std::to_string(value(s)) +
+           "\n";
+    }
+  };
+  per_torrent("corrent_torrent_size_bytes", "gauge", "Total size.",
+              [](const torrent_status& s) { return s.bytes_total; });
+  per_torrent("corrent_torrent_left_bytes", "gauge", "Bytes not yet verified.",
+              [](const torrent_status& s) { return s.bytes_total - s.bytes_done; });
+  per_torrent("corrent_torrent_downloaded_bytes_total", "counter", "Payload bytes received.",
+              [](const torrent_status& s) { return s.downloaded_total; });
+  per_torrent("corrent_torrent_uploaded_bytes_total", "counter", "Payload bytes sent.",
+              [](const torrent_status& s) { return s.uploaded_total; });
+  per_torrent("corrent_torrent_peers", "gauge", "Peer connections.",
+              [](const torrent_status& s) { return s.peers_connected; });
+  http_response r;
+  r.content_type = "text/plain; version=0.0.4; charset=utf-8";
+  r.body = std::move(m);
+  return r;
+}
+
+// --- events -----------------------------------------------------------------------------
+
+void daemon_api::on_state(torrent& t, torrent_state from, torrent_state to) {
+  const std::string id = crypto::to_hex(t.info_hash());
+  json::object o;
+  o["id"] = id;
+  o["from"] = state_name(from);
+  o["to"] = state_name(to);
+  push_event("state", json::serialize(o));
+  if (from == torrent_state::fetching_metadata && t.info()) {
+    json::object m;
+    m["id"] = id;
+    m["name"] = t.name();
+    m["size"] = t.info()->total_length;
+    push_event("metadata", json::serialize(m));
+  }
+  const auto s = t.status();
+  if ((to == torrent_state::seeding || to == torrent_state::finished) &&
+      from == torrent_state::downloading && s.bytes_total > 0 && s.bytes_done == s.bytes_total) {
+    json::object c;
+    c["id"] = id;
+    c["name"] = t.name();
+    push_event("completed", json::serialize(c));
+  }
+  if (to == torrent_state::error) {
+    json::object e;
+    e["id"] = id;
+    e["error"] = s.error;
+    push_event("error", json::serialize(e));
+  }
+}
+
+void daemon_api::on_tick() {
+  json::array changed;
+  for (const auto& s : session_.status()) {
+    const auto figures = std::make_tuple(s.bytes_done, static_cast<std::int64_t>(s.down_rate),
+                                         static_cast<std::int64_t>(s.up_rate), s.peers_connected);
+    auto [it, fresh] = last_stats_.try_emplace(s.info_hash, figures);
+    if (!fresh && it->second == figures) continue;
+    it->second = figures;
+    json::object o;
+    o["id"] = s.info_hash;
+    o["progress"] = s.bytes_total > 0
+                        ? static_cast<double>(s.bytes_done) / static_cast<double>(s.bytes_total)
+                        : 0.0;
+    o["done"] = s.bytes_done;
+    o["down_rate"] = s.down_rate;
+    o["up_rate"] = s.up_rate;
+    o["peers"] = s.peers_connected;
+    changed.push_back(std::move(o));
+  }
+  if (changed.empty()) return;
+  json::object o;
+  o["torrents"] = std::move(changed);
+  push_event("stats", json::serialize(o));
+}
+
+void daemon_api::close_streams() {
+  closing_ = true;
+  for (auto* t : waiting_) t->cancel();
+}
+
+http_response daemon_api::events(const http_request& req) {
+  std::uint64_t cursor = events_.last_id();
+  const std::string last = req.header("last-event-id");
+  if (!last.empty()) {
+    try {
+      std::size_t used = 0;
+      cursor = std::stoull(last, &used);
+      if (used != last.size()) cursor = ~0ull;
+    } catch (const std::exception&) {
+      cursor = ~0ull;  // not ours: resync
+    }
+  }
+  http_response r;
+  r.content_type = "text/event-stream";
+  auto state = std::make_shared<std::uint64_t>(cursor);
+  auto first = std::make_shared<bool>(true);
+  r.next_chunk = [this, state, first](std::string& out) -> asio::awaitable<bool> {
+    for (;;) {
+      if (closing_) co_return false;
+      if (*first) {
+        *first = false;
+        out += "retry: 2000\n\n";
+      }
+      auto news = events_.since(*state);
+      if (!news) {
+        *state = events_.last_id();
+        out += "id: " + std::to_string(*state) + "\nevent: resync\ndata: {}\n\n";
+        co_return true;
+      }
+      if (!news->empty()) {
+        for (const auto& e : *news) {
+          out +=
+              "id: " + std::to_string(e.id) + "\nevent: " + e.type + "\ndata: " + e.data + "\n\n";
+        }
+        *state = news->back().id;
+        co_return true;
+      }
+      if (!out.empty()) co_return true;
+      // Nothing new: wait for an event (push_event cancels every waiting timer), or send a
+      // keep-alive comment after a while.
+      asio::steady_timer quiet(ex_);
+      quiet.expires_after(keep_alive_every);
+      waiting_.insert(&quiet);
+      struct unregister {
+        std::set<asio::steady_timer*>& set;
+        asio::steady_timer* t;
+        ~unregister() { set.erase(t); }
+      } guard{waiting_, &quiet};
+      auto [ec] = co_await quiet.async_wait(asio::as_tuple(asio::use_awaitable));
+      if (closing_) co_return false;
+      if (!ec && events_.last_id() == *state) {
+        out += ": keep-alive\n\n";
+        co_return true;
+      }
+    }
+  };
+  return r;
+}
+
+// --- routing -----------------------------------------------------------------------------
+
+asio::awaitable<http_response> daemon_api::handle(http_request req) {
+  ++http_requests_;
+  const std::string& p = req.path;
+  if (p == "/metrics") {
+    if (req.method != "GET") co_return json_error(405, "use GET");
+    co_return metrics();
+  }
+  const std::string base = "/api/v1/";
+  if (p.rfind(base, 0) != 0) co_return json_error(404, "no such endpoint");
+  const std::string rest = p.substr(base.size());
+  if (rest == "torrents") {
+    if (req.method == "GET") co_return list(req);
+    if (req.method == "POST") co_return add(req);
+    co_return json_error(405, "use GET or POST on /api/v1/torrents");
+  }
+  if (rest == "stats") {
+    if (req.method != "GET") co_return json_error(405, "use GET");
+    co_return stats();
+  }
+  if (rest == "events") {
+    if (req.method != "GET") co_return json_error(405, "use GET");
+    co_return events(req);
+  }
+  if (rest.rfind("torrents/", 0) == 0) {
+    const std::string tail = rest.substr(9);
+    const auto slash = tail.find('/');
+    const std::string id = tail.substr(0, slash);
+    const std::string action = slash == std::string::npos ? std::string() : tail.substr(slash + 1);
+    co_return co_await on_torrent(req, id, action);
+  }
+  co_return json_error(404, "no such endpoint");
+}
+
+}  // namespace corrent::io

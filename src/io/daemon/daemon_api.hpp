@@ -1,0 +1,84 @@
+// io::daemon_api — the daemon's native HTTP API (docs/DAEMON.md) over one session: the
+// torrent list kept in the state directory, add / pause / resume / remove, details, session
+// stats, the event stream (Server-Sent Events from a bounded, numbered log) and /metrics.
+// Everything runs on the session's thread.
+#pragma once
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <chrono>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <tuple>
+#include <vector>
+
+#include "core/daemon/event_log.hpp"
+#include "core/daemon/torrent_list.hpp"
+#include "core/metainfo/torrent.hpp"
+#include "io/daemon/state_store.hpp"
+#include "io/rpc/http_server.hpp"
+#include "io/session/session.hpp"
+
+namespace corrent::io {
+
+class daemon_api {
+ public:
+  daemon_api(session& s, state_store& store, std::filesystem::path download_dir,
+             torrent_options defaults);
+  daemon_api(const daemon_api&) = delete;
+  daemon_api& operator=(const daemon_api&) = delete;
+
+  // Adds the torrents of the saved list again; an entry that cannot be (its metainfo is
+  // gone or unreadable) is logged and kept in the list.
+  void restore(std::vector<daemon::torrent_entry> saved);
+
+  boost::asio::awaitable<http_response> handle(http_request req);
+
+  // From the session: once a second, and on every torrent's state change.
+  void on_tick();
+  void on_state(torrent& t, torrent_state from, torrent_state to);
+  // Ends every event stream (shutdown).
+  void close_streams();
+
+ private:
+  struct added {
+    std::shared_ptr<const metainfo::torrent> metainfo;  // null for a magnet
+    metainfo::add_params params;
+  };
+  // What the body of an add names, parsed; an HTTP error when it is not usable.
+  result<added> parse_add(const std::string& kind, const std::string& payload);
+  http_response add(const http_request& req);
+  // Starts the torrent in the session; `persist`: write the list (and metainfo) first.
+  result<std::shared_ptr<torrent>> start(const daemon::torrent_entry& entry, const added& a,
+                                         const std::string& metainfo_bytes);
+  boost::asio::awaitable<http_response> on_torrent(const http_request& req, std::string id,
+                                                   std::string action);
+  http_response list(const http_request& req) const;
+  http_response stats() const;
+  http_response metrics() const;
+  http_response events(const http_request& req);
+  // The save path an add asks for, inside the download directory; empty: refused.
+  std::filesystem::path resolve_save_path(const std::string& asked) const;
+
+  daemon::torrent_entry* entry_of(const std::string& id);
+  void save_list();
+  void push_event(std::string type, std::string data);
+
+  session& session_;
+  state_store& store_;
+  std::filesystem::path download_dir_;
+  torrent_options defaults_;
+  std::vector<daemon::torrent_entry> list_;
+  daemon::event_log events_;
+  boost::asio::any_io_executor ex_;
+  std::set<boost::asio::steady_timer*> waiting_;  // event streams waiting for news
+  bool closing_ = false;
+  // The figures each torrent had in the last `stats` event.
+  std::map<std::string, std::tuple<std::int64_t, std::int64_t, std::int64_t, int>> last_stats_;
+  std::int64_t http_requests_ = 0;
+};
+
+}  // namespace corrent::io
