@@ -20,6 +20,7 @@ struct daemon_cli_options {
   std::string listen;
   std::string api = "127.0.0.1:9080";
   std::string download_dir;
+  std::string watch;
   std::string max_down;
   std::string max_up;
   int max_peers = 50;
@@ -68,6 +69,13 @@ int run(const daemon_cli_options& o) {
                o.api);
     return exit_bad_input;
   }
+  if (!o.watch.empty()) {
+    d.watch_dir = std::filesystem::absolute(o.watch, ec).lexically_normal();
+    if (ec || !std::filesystem::is_directory(d.watch_dir, ec)) {
+      fmt::print(stderr, "corrent: --watch {}: not a directory\n", o.watch);
+      return exit_bad_input;
+    }
+  }
   d.api_host = host;
   d.api_port = static_cast<std::uint16_t>(port);
   d.session.max_peers = o.max_peers;
@@ -100,6 +108,8 @@ command_runner register_daemon(CLI::App& app) {
                   "IP:PORT of the HTTP API (loopback only; default 127.0.0.1:9080)");
   cmd->add_option("--download-dir", o->download_dir,
                   "where torrents are saved (default STATE/downloads); save paths must be inside");
+  cmd->add_option("--watch", o->watch,
+                  "add .torrent files dropped into this directory (renamed .added/.invalid)");
   cmd->add_option("--listen", o->listen, "HOST:PORT for peers (default 0.0.0.0:6881)");
   cmd->add_option("--max-peers", o->max_peers, "connections per torrent (default 50)");
   cmd->add_option("--max-download-rate", o->max_down, "total download limit, e.g. 2M");

@@ -6,6 +6,8 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/json.hpp>
+#include <boost/asio/ip/address_v4.hpp>
+#include <cctype>
 #include <ctime>
 
 #include "core/metainfo/magnet.hpp"
@@ -21,6 +23,7 @@ namespace json = boost::json;
 namespace {
 
 constexpr std::size_t max_torrent_bytes = 16 << 20;
+constexpr std::size_t max_watch_files = 1000;  // looked at per scan
 constexpr auto keep_alive_every = std::chrono::seconds(15);
 
 http_response json_reply(unsigned status, const json::value& v) {
@@ -96,6 +99,34 @@ std::string label(std::string_view v) {
     out += c;
   }
   return out;
+}
+
+// The Host header names this machine by a loopback address or `localhost` (the API binds
+// only loopback): a web page whose own name was re-pointed at 127.0.0.1 (DNS rebinding)
+// sends its own name and is refused.
+bool loopback_host(std::string host) {
+  if (host.empty()) return true;  // HTTP/1.0 clients
+  if (host.front() == '[') {
+    const auto close = host.find(']');
+    if (close == std::string::npos) return false;
+    host = host.substr(1, close - 1);
+    return host == "::1";
+  }
+  if (const auto colon = host.rfind(':'); colon != std::string::npos) host.resize(colon);
+  for (char& c : host) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (host == "localhost") return true;
+  boost::system::error_code ec;
+  const auto a = boost::asio::ip::make_address_v4(host, ec);
+  return !ec && a.is_loopback();
+}
+
+// A request that changes something and comes from a web page must come from one of ours:
+// its Origin (sent by browsers on every cross-site POST/DELETE) must be this host.
+bool same_origin(const http_request& req) {
+  const std::string origin = req.header("origin");
+  if (origin.empty()) return true;  // not a browser, or a same-origin GET
+  const std::string host = req.header("host");
+  return origin == "http://" + host;
 }
 
 }  // namespace
@@ -268,6 +299,11 @@ http_response daemon_api::add(const http_request& req) {
   if (!paused.empty() && paused != "true" && paused != "false" && paused != "1" && paused != "0") {
     return json_error(400, "paused must be true or false");
   }
+  return add_payload(kind, payload, save, is_true(paused));
+}
+
+http_response daemon_api::add_payload(const std::string& kind, const std::string& payload,
+                                      const std::string& save, bool paused) {
   auto a = parse_add(kind, payload);
   if (!a) return json_error(400, text::printable(a.error().message()));
   const std::string id = crypto::to_hex(a->params.info_hash);
@@ -289,7 +325,7 @@ http_response daemon_api::add(const http_request& req) {
   e.info_hash = id;
   e.save_path = save_path.string();
   e.added_at = unix_now();
-  e.paused = is_true(paused);
+  e.paused = paused;
   if (kind == "magnet") e.magnet = payload;
   // The metainfo and the list are on disk before the torrent starts: a crash from here on
   // finds it again.
@@ -548,7 +584,65 @@ void daemon_api::on_state(torrent& t, torrent_state from, torrent_state to) {
   }
 }
 
+void daemon_api::set_watch_dir(fs::path dir) { watch_dir_ = std::move(dir); }
+
+void daemon_api::scan_watch_dir() {
+  if (watch_dir_.empty()) return;
+  std::error_code ec;
+  fs::directory_iterator it(watch_dir_, ec), end;
+  if (ec) {
+    if (!watch_failed_) spdlog::error("watch directory {}: {}", watch_dir_.string(), ec.message());
+    watch_failed_ = true;
+    return;
+  }
+  watch_failed_ = false;
+  std::map<std::string, std::pair<std::uintmax_t, fs::file_time_type>> now_seen;
+  std::size_t looked = 0;
+  for (; it != end && looked < max_watch_files; it.increment(ec)) {
+    if (ec) break;
+    const auto& path = it->path();
+    const std::string name = path.filename().string();
+    if (name.empty() || name.front() == '.' || path.extension() != ".torrent") continue;
+    std::error_code fec;
+    if (!it->is_regular_file(fec) || fec) continue;
+    ++looked;
+    const auto size = it->file_size(fec);
+    const auto mtime = it->last_write_time(fec);
+    if (fec) continue;
+    const auto key = path.string();
+    const auto before = watch_seen_.find(key);
+    // Added only once it stayed the same between two scans: a file still being written
+    // (slowly, by another program) is left alone until it is finished.
+    if (before == watch_seen_.end() || before->second != std::make_pair(size, mtime)) {
+      now_seen[key] = {size, mtime};
+      continue;
+    }
+    std::string suffix = ".invalid";
+    if (size <= max_torrent_bytes) {
+      auto bytes = read_whole_file(path, max_torrent_bytes);
+      const auto r = bytes ? add_payload("torrent", *bytes, {}, false)
+                           : json_error(400, bytes.error().message());
+      if (r.status == 201 || r.status == 409) {
+        suffix = ".added";
+        spdlog::info("watch directory: {} {}", text::printable(name),
+                     r.status == 201 ? "added" : "is already there");
+      } else {
+        spdlog::error("watch directory: {}: {} (moved aside as {}{})", text::printable(name),
+                      r.body, text::printable(name), suffix);
+      }
+    } else {
+      spdlog::error("watch directory: {}: larger than {} bytes (moved aside as {}.invalid)",
+                    text::printable(name), max_torrent_bytes, text::printable(name));
+    }
+    std::error_code rec;
+    fs::rename(path, fs::path(key + suffix), rec);
+    if (rec) spdlog::error("watch directory: cannot rename {}: {}", key, rec.message());
+  }
+  watch_seen_ = std::move(now_seen);
+}
+
 void daemon_api::on_tick() {
+  if (++ticks_ % 2 == 0) scan_watch_dir();
   json::array changed;
   for (const auto& s : session_.status()) {
     const auto figures = std::make_tuple(s.bytes_done, static_cast<std::int64_t>(s.down_rate),
@@ -641,6 +735,12 @@ http_response daemon_api::events(const http_request& req) {
 
 asio::awaitable<http_response> daemon_api::handle(http_request req) {
   ++http_requests_;
+  if (!loopback_host(req.header("host"))) {
+    co_return json_error(403, "Host must be a loopback address or localhost");
+  }
+  if (req.method != "GET" && req.method != "HEAD" && !same_origin(req)) {
+    co_return json_error(403, "cross-origin request refused (Origin does not match Host)");
+  }
   const std::string& p = req.path;
   if (p == "/metrics") {
     if (req.method != "GET") co_return json_error(405, "use GET");

@@ -39,6 +39,9 @@ class daemon_api {
 
   // From the session: once a second, and on every torrent's state change.
   void on_tick();
+  // Every 2 s, .torrent files in `dir` are added (then renamed NAME.torrent.added) once
+  // they stopped changing; one that is not valid is renamed NAME.torrent.invalid.
+  void set_watch_dir(std::filesystem::path dir);
   void on_state(torrent& t, torrent_state from, torrent_state to);
   // Ends every event stream (shutdown).
   void close_streams();
@@ -51,6 +54,9 @@ class daemon_api {
   // What the body of an add names, parsed; an HTTP error when it is not usable.
   result<added> parse_add(const std::string& kind, const std::string& payload);
   http_response add(const http_request& req);
+  http_response add_payload(const std::string& kind, const std::string& payload,
+                            const std::string& save, bool paused);
+  void scan_watch_dir();
   // Starts the torrent in the session; `persist`: write the list (and metainfo) first.
   result<std::shared_ptr<torrent>> start(const daemon::torrent_entry& entry, const added& a,
                                          const std::string& metainfo_bytes);
@@ -79,6 +85,10 @@ class daemon_api {
   // The figures each torrent had in the last `stats` event.
   std::map<std::string, std::tuple<std::int64_t, std::int64_t, std::int64_t, int>> last_stats_;
   std::int64_t http_requests_ = 0;
+  std::filesystem::path watch_dir_;
+  bool watch_failed_ = false;
+  std::map<std::string, std::pair<std::uintmax_t, std::filesystem::file_time_type>> watch_seen_;
+  std::uint64_t ticks_ = 0;
 };
 
 }  // namespace corrent::io

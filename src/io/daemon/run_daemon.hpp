@@ -15,6 +15,7 @@ struct daemon_options {
   std::filesystem::path download_dir;  // absolute
   std::string api_host = "127.0.0.1";
   std::uint16_t api_port = 9080;
+  std::filesystem::path watch_dir;  // empty: none
   session_options session;
 };
 
