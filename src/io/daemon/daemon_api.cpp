@@ -4,15 +4,18 @@
 #include <spdlog/spdlog.h>
 
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/ip/address_v4.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/json.hpp>
-#include <boost/asio/ip/address_v4.hpp>
 #include <cctype>
 #include <ctime>
+#include <unordered_map>
 
+#include "core/daemon/api_rules.hpp"
 #include "core/metainfo/magnet.hpp"
 #include "core/metainfo/parse.hpp"
 #include "core/text/printable.hpp"
+#include "io/daemon/api_json.hpp"
 #include "io/storage/whole_file.hpp"
 
 namespace corrent::io {
@@ -24,14 +27,6 @@ namespace {
 
 constexpr std::size_t max_torrent_bytes = 16 << 20;
 constexpr std::size_t max_watch_files = 1000;  // looked at per scan
-constexpr auto keep_alive_every = std::chrono::seconds(15);
-
-http_response json_reply(unsigned status, const json::value& v) {
-  http_response r;
-  r.status = status;
-  r.body = json::serialize(v);
-  return r;
-}
 
 // Standard base64 (RFC 4648), padding optional, whitespace not allowed.
 std::optional<std::string> base64_decode(std::string_view in) {
@@ -49,84 +44,6 @@ std::optional<std::string> base64_decode(std::string_view in) {
   if (n < 0 || static_cast<std::size_t>(n) < pad) return std::nullopt;
   out.resize(static_cast<std::size_t>(n) - pad);
   return out;
-}
-
-// The API's name of a state: one word ("fetching_metadata").
-std::string state_name(torrent_state s) {
-  std::string n = to_string(s);
-  for (char& c : n) c = c == ' ' ? '_' : c;
-  return n;
-}
-
-bool is_true(const std::string& v) {
-  return v == "1" || v == "true" || v == "yes";
-}
-
-std::int64_t unix_now() {
-  return static_cast<std::int64_t>(std::time(nullptr));
-}
-
-json::object torrent_json(const torrent_status& s, const daemon::torrent_entry* e) {
-  json::object o;
-  o["id"] = s.info_hash;
-  o["name"] = s.name;
-  o["state"] = state_name(s.state);
-  o["progress"] = s.bytes_total > 0
-                      ? static_cast<double>(s.bytes_done) / static_cast<double>(s.bytes_total)
-                      : 0.0;
-  o["size"] = s.bytes_total;
-  o["done"] = s.bytes_done;
-  o["down_rate"] = s.down_rate;
-  o["up_rate"] = s.up_rate;
-  o["peers"] = s.peers_connected;
-  o["downloaded"] = s.downloaded_total;
-  o["uploaded"] = s.uploaded_total;
-  o["save_path"] = e ? e->save_path : std::string();
-  o["added_at"] = e ? e->added_at : 0;
-  o["error"] = s.error;
-  return o;
-}
-
-// Prometheus text format: label values escaped.
-std::string label(std::string_view v) {
-  std::string out;
-  for (char c : v) {
-    if (c == '\\' || c == '"') out += '\\';
-    if (c == '\n') {
-      out += "\\n";
-      continue;
-    }
-    out += c;
-  }
-  return out;
-}
-
-// The Host header names this machine by a loopback address or `localhost` (the API binds
-// only loopback): a web page whose own name was re-pointed at 127.0.0.1 (DNS rebinding)
-// sends its own name and is refused.
-bool loopback_host(std::string host) {
-  if (host.empty()) return true;  // HTTP/1.0 clients
-  if (host.front() == '[') {
-    const auto close = host.find(']');
-    if (close == std::string::npos) return false;
-    host = host.substr(1, close - 1);
-    return host == "::1";
-  }
-  if (const auto colon = host.rfind(':'); colon != std::string::npos) host.resize(colon);
-  for (char& c : host) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  if (host == "localhost") return true;
-  boost::system::error_code ec;
-  const auto a = boost::asio::ip::make_address_v4(host, ec);
-  return !ec && a.is_loopback();
-}
-
-// A request that changes something and comes from a web page must come from one of ours:
-// its Origin (sent by browsers on every cross-site POST/DELETE) must be this host.
-bool same_origin(const http_request& req) {
-  const std::string origin = req.header("origin");
-  if (origin.empty()) return true;  // not a browser, or a same-origin GET
-  const std::string host = req.header("host");
-  return origin == "http://" + host;
 }
 
 }  // namespace
@@ -152,11 +69,6 @@ void daemon_api::save_list() {
   if (auto r = store_.save(list_); !r) {
     spdlog::error("cannot save the torrent list: {}", r.error().message());
   }
-}
-
-void daemon_api::push_event(std::string type, std::string data) {
-  events_.push(std::move(type), std::move(data));
-  for (auto* t : waiting_) t->cancel();  // wakes every stream waiting for news
 }
 
 void daemon_api::restore(std::vector<daemon::torrent_entry> saved) {
@@ -216,20 +128,6 @@ result<daemon_api::added> daemon_api::parse_add(const std::string& kind,
   return a;
 }
 
-fs::path daemon_api::resolve_save_path(const std::string& asked) const {
-  if (asked.empty()) return download_dir_;
-  if (asked.find('\0') != std::string::npos) return {};
-  const fs::path p = fs::path(asked).is_absolute() ? fs::path(asked) : download_dir_ / asked;
-  const fs::path normal = p.lexically_normal();
-  // Inside the download directory, by its components (no `..` left after normalising).
-  const auto rel = normal.lexically_relative(download_dir_);
-  if (rel.empty()) return {};
-  for (const auto& part : rel) {
-    if (part == "..") return {};
-  }
-  return rel == "." ? download_dir_ : normal;
-}
-
 result<std::shared_ptr<torrent>> daemon_api::start(const daemon::torrent_entry& entry,
                                                    const added& a,
                                                    const std::string& metainfo_bytes) {
@@ -282,11 +180,10 @@ http_response daemon_api::add(const http_request& req) {
       // A file on the daemon's machine: only inside the download directory.
       kind = "torrent";
       const std::string asked(*str("path"));
+      if (!daemon::is_inside(download_dir_.string(), asked)) {
+        return json_error(400, "path must be a file inside the download directory");
+      }
       const fs::path p = fs::path(asked).lexically_normal();
-      const auto rel = p.lexically_relative(download_dir_);
-      bool inside = fs::path(asked).is_absolute() && !rel.empty() && rel != ".";
-      for (const auto& part : rel) inside = inside && part != "..";
-      if (!inside) return json_error(400, "path must be a file inside the download directory");
       std::error_code ec2;
       if (!fs::is_regular_file(p, ec2)) return json_error(404, "no such file: " + asked);
       auto bytes = read_whole_file(p, max_torrent_bytes);
@@ -313,11 +210,12 @@ http_response daemon_api::add_payload(const std::string& kind, const std::string
     o["id"] = id;
     return json_reply(409, o);
   }
-  const fs::path save_path = resolve_save_path(save);
-  if (save_path.empty()) {
+  const auto resolved = daemon::resolve_save_path(download_dir_.string(), save);
+  if (!resolved) {
     return json_error(400,
                       "save_path must be inside the download directory " + download_dir_.string());
   }
+  const fs::path save_path(*resolved);
   std::error_code ec;
   fs::create_directories(save_path, ec);
   if (ec) return json_error(500, "cannot create " + save_path.string() + ": " + ec.message());
@@ -420,7 +318,7 @@ asio::awaitable<http_response> daemon_api::on_torrent(const http_request& req, s
   co_return json_reply(200, torrent_json(t->status(), e));
 }
 
-// --- lists, stats, metrics ------------------------------------------------------------------
+// --- the list ---------------------------------------------------------------------------
 
 http_response daemon_api::list(const http_request& req) const {
   std::string state, fields;
@@ -433,14 +331,16 @@ http_response daemon_api::list(const http_request& req) const {
     if (comma == std::string::npos) break;
     at = comma + 1;
   }
+  std::unordered_map<std::string_view, const daemon::torrent_entry*> entries;
+  entries.reserve(list_.size());
+  for (const auto& x : list_) entries.emplace(x.info_hash, &x);
   json::array out;
+  out.reserve(session_.torrents().size());
   for (const auto& t : session_.torrents()) {
     const auto s = t->status();
     if (!state.empty() && state != state_name(s.state)) continue;
-    const daemon::torrent_entry* e = nullptr;
-    for (const auto& x : list_) {
-      if (x.info_hash == s.info_hash) e = &x;
-    }
+    const auto found = entries.find(s.info_hash);
+    const daemon::torrent_entry* e = found == entries.end() ? nullptr : found->second;
     auto o = torrent_json(s, e);
     if (!keep.empty()) {
       json::object kept;
@@ -456,135 +356,11 @@ http_response daemon_api::list(const http_request& req) const {
   return json_reply(200, r);
 }
 
-http_response daemon_api::stats() const {
-  double down = 0, up = 0;
-  std::int64_t downloaded = 0, uploaded = 0;
-  int peers = 0;
-  for (const auto& s : session_.status()) {
-    down += s.down_rate;
-    up += s.up_rate;
-    downloaded += s.downloaded_total;
-    uploaded += s.uploaded_total;
-    peers += s.peers_connected;
-  }
-  json::object o;
-  o["torrents"] = session_.torrents().size();
-  o["down_rate"] = down;
-  o["up_rate"] = up;
-  o["downloaded"] = downloaded;
-  o["uploaded"] = uploaded;
-  o["peers"] = peers;
-  const auto d = session_.dht_status();
-  o["dht_nodes"] = d.enabled ? static_cast<std::int64_t>(d.nodes) : -1;
-  return json_reply(200, o);
+// --- the watch directory ----------------------------------------------------------------
+
+void daemon_api::set_watch_dir(fs::path dir) {
+  watch_dir_ = std::move(dir);
 }
-
-http_response daemon_api::metrics() const {
-  std::string m;
-  auto family = [&](const char* name, const char* type, const char* help) {
-    m += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " " + type + "\n";
-  };
-  const auto all = session_.status();
-  std::map<std::string, int> by_state;
-  for (const char* s :
-       {"fetching_metadata", "checking", "downloading", "seeding", "paused", "finished", "error"}) {
-    by_state[s] = 0;
-  }
-  std::int64_t downloaded = 0, uploaded = 0, failures = 0;
-  double down = 0, up = 0;
-  int peers = 0;
-  for (const auto& s : all) {
-    ++by_state[state_name(s.state)];
-    downloaded += s.downloaded_total;
-    uploaded += s.uploaded_total;
-    failures += s.hash_failures;
-    down += s.down_rate;
-    up += s.up_rate;
-    peers += s.peers_connected;
-  }
-  family("corrent_build_info", "gauge", "Build information.");
-  m += std::string("corrent_build_info{version=\"") + client_version + "\"} 1\n";
-  family("corrent_torrents", "gauge", "Torrents in the session, by state.");
-  for (const auto& [s, n] : by_state)
-    m += "corrent_torrents{state=\"" + s + "\"} " + std::to_string(n) + "\n";
-  family("corrent_downloaded_bytes_total", "counter", "Payload bytes received.");
-  m += "corrent_downloaded_bytes_total " + std::to_string(downloaded) + "\n";
-  family("corrent_uploaded_bytes_total", "counter", "Payload bytes sent.");
-  m += "corrent_uploaded_bytes_total " + std::to_string(uploaded) + "\n";
-  family("corrent_hash_failures_total", "counter", "Pieces that failed their hash check.");
-  m += "corrent_hash_failures_total " + std::to_string(failures) + "\n";
-  family("corrent_download_rate_bytes", "gauge", "Payload download rate, bytes per second.");
-  m += "corrent_download_rate_bytes " + std::to_string(down) + "\n";
-  family("corrent_upload_rate_bytes", "gauge", "Payload upload rate, bytes per second.");
-  m += "corrent_upload_rate_bytes " + std::to_string(up) + "\n";
-  family("corrent_peers_connected", "gauge", "Peer connections.");
-  m += "corrent_peers_connected " + std::to_string(peers) + "\n";
-  const auto d = session_.dht_status();
-  family("corrent_dht_nodes", "gauge", "Nodes in the DHT routing table.");
-  m += "corrent_dht_nodes " + std::to_string(d.enabled ? d.nodes : 0) + "\n";
-  family("corrent_http_requests_total", "counter", "API requests served.");
-  m += "corrent_http_requests_total " + std::to_string(http_requests_) + "\n";
-  family("corrent_torrent_info", "gauge", "A torrent's name, by info-hash.");
-  for (const auto& s : all) {
-    m += "corrent_torrent_info{info_hash=\"" + s.info_hash + "\",name=\"" + label(s.name) +
-         "\"} 1\n";
-  }
-  auto per_torrent = [&](const char* name, const char* type, const char* help, auto value) {
-    family(name, type, help);
-    for (const auto& s : all) {
-      m += std::string(name) + "{info_hash=\"" + s.info_hash + "\"} " + std::to_string(value(s)) +
-           "\n";
-    }
-  };
-  per_torrent("corrent_torrent_size_bytes", "gauge", "Total size.",
-              [](const torrent_status& s) { return s.bytes_total; });
-  per_torrent("corrent_torrent_left_bytes", "gauge", "Bytes not yet verified.",
-              [](const torrent_status& s) { return s.bytes_total - s.bytes_done; });
-  per_torrent("corrent_torrent_downloaded_bytes_total", "counter", "Payload bytes received.",
-              [](const torrent_status& s) { return s.downloaded_total; });
-  per_torrent("corrent_torrent_uploaded_bytes_total", "counter", "Payload bytes sent.",
-              [](const torrent_status& s) { return s.uploaded_total; });
-  per_torrent("corrent_torrent_peers", "gauge", "Peer connections.",
-              [](const torrent_status& s) { return s.peers_connected; });
-  http_response r;
-  r.content_type = "text/plain; version=0.0.4; charset=utf-8";
-  r.body = std::move(m);
-  return r;
-}
-
-// --- events -----------------------------------------------------------------------------
-
-void daemon_api::on_state(torrent& t, torrent_state from, torrent_state to) {
-  const std::string id = crypto::to_hex(t.info_hash());
-  json::object o;
-  o["id"] = id;
-  o["from"] = state_name(from);
-  o["to"] = state_name(to);
-  push_event("state", json::serialize(o));
-  if (from == torrent_state::fetching_metadata && t.info()) {
-    json::object m;
-    m["id"] = id;
-    m["name"] = t.name();
-    m["size"] = t.info()->total_length;
-    push_event("metadata", json::serialize(m));
-  }
-  const auto s = t.status();
-  if ((to == torrent_state::seeding || to == torrent_state::finished) &&
-      from == torrent_state::downloading && s.bytes_total > 0 && s.bytes_done == s.bytes_total) {
-    json::object c;
-    c["id"] = id;
-    c["name"] = t.name();
-    push_event("completed", json::serialize(c));
-  }
-  if (to == torrent_state::error) {
-    json::object e;
-    e["id"] = id;
-    e["error"] = s.error;
-    push_event("error", json::serialize(e));
-  }
-}
-
-void daemon_api::set_watch_dir(fs::path dir) { watch_dir_ = std::move(dir); }
 
 void daemon_api::scan_watch_dir() {
   if (watch_dir_.empty()) return;
@@ -641,104 +417,15 @@ void daemon_api::scan_watch_dir() {
   watch_seen_ = std::move(now_seen);
 }
 
-void daemon_api::on_tick() {
-  if (++ticks_ % 2 == 0) scan_watch_dir();
-  json::array changed;
-  for (const auto& s : session_.status()) {
-    const auto figures = std::make_tuple(s.bytes_done, static_cast<std::int64_t>(s.down_rate),
-                                         static_cast<std::int64_t>(s.up_rate), s.peers_connected);
-    auto [it, fresh] = last_stats_.try_emplace(s.info_hash, figures);
-    if (!fresh && it->second == figures) continue;
-    it->second = figures;
-    json::object o;
-    o["id"] = s.info_hash;
-    o["progress"] = s.bytes_total > 0
-                        ? static_cast<double>(s.bytes_done) / static_cast<double>(s.bytes_total)
-                        : 0.0;
-    o["done"] = s.bytes_done;
-    o["down_rate"] = s.down_rate;
-    o["up_rate"] = s.up_rate;
-    o["peers"] = s.peers_connected;
-    changed.push_back(std::move(o));
-  }
-  if (changed.empty()) return;
-  json::object o;
-  o["torrents"] = std::move(changed);
-  push_event("stats", json::serialize(o));
-}
-
-void daemon_api::close_streams() {
-  closing_ = true;
-  for (auto* t : waiting_) t->cancel();
-}
-
-http_response daemon_api::events(const http_request& req) {
-  std::uint64_t cursor = events_.last_id();
-  const std::string last = req.header("last-event-id");
-  if (!last.empty()) {
-    try {
-      std::size_t used = 0;
-      cursor = std::stoull(last, &used);
-      if (used != last.size()) cursor = ~0ull;
-    } catch (const std::exception&) {
-      cursor = ~0ull;  // not ours: resync
-    }
-  }
-  http_response r;
-  r.content_type = "text/event-stream";
-  auto state = std::make_shared<std::uint64_t>(cursor);
-  auto first = std::make_shared<bool>(true);
-  r.next_chunk = [this, state, first](std::string& out) -> asio::awaitable<bool> {
-    for (;;) {
-      if (closing_) co_return false;
-      if (*first) {
-        *first = false;
-        out += "retry: 2000\n\n";
-      }
-      auto news = events_.since(*state);
-      if (!news) {
-        *state = events_.last_id();
-        out += "id: " + std::to_string(*state) + "\nevent: resync\ndata: {}\n\n";
-        co_return true;
-      }
-      if (!news->empty()) {
-        for (const auto& e : *news) {
-          out +=
-              "id: " + std::to_string(e.id) + "\nevent: " + e.type + "\ndata: " + e.data + "\n\n";
-        }
-        *state = news->back().id;
-        co_return true;
-      }
-      if (!out.empty()) co_return true;
-      // Nothing new: wait for an event (push_event cancels every waiting timer), or send a
-      // keep-alive comment after a while.
-      asio::steady_timer quiet(ex_);
-      quiet.expires_after(keep_alive_every);
-      waiting_.insert(&quiet);
-      struct unregister {
-        std::set<asio::steady_timer*>& set;
-        asio::steady_timer* t;
-        ~unregister() { set.erase(t); }
-      } guard{waiting_, &quiet};
-      auto [ec] = co_await quiet.async_wait(asio::as_tuple(asio::use_awaitable));
-      if (closing_) co_return false;
-      if (!ec && events_.last_id() == *state) {
-        out += ": keep-alive\n\n";
-        co_return true;
-      }
-    }
-  };
-  return r;
-}
-
 // --- routing -----------------------------------------------------------------------------
 
 asio::awaitable<http_response> daemon_api::handle(http_request req) {
   ++http_requests_;
-  if (!loopback_host(req.header("host"))) {
+  if (!daemon::is_loopback_host(req.header("host"))) {
     co_return json_error(403, "Host must be a loopback address or localhost");
   }
-  if (req.method != "GET" && req.method != "HEAD" && !same_origin(req)) {
+  if (req.method != "GET" && req.method != "HEAD" &&
+      !daemon::is_same_origin(req.header("origin"), req.header("host"))) {
     co_return json_error(403, "cross-origin request refused (Origin does not match Host)");
   }
   const std::string& p = req.path;

@@ -66,8 +66,6 @@ class daemon_api {
   http_response stats() const;
   http_response metrics() const;
   http_response events(const http_request& req);
-  // The save path an add asks for, inside the download directory; empty: refused.
-  std::filesystem::path resolve_save_path(const std::string& asked) const;
 
   daemon::torrent_entry* entry_of(const std::string& id);
   void save_list();

@@ -11,9 +11,11 @@
 #include <boost/asio/ip/v6_only.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <cstring>
+#include <set>
 
 #include "io/net/peer_stream.hpp"
 #include "io/peer/handshaker.hpp"
+#include "io/storage/safe_path.hpp"
 
 namespace corrent::io {
 namespace asio = boost::asio;
@@ -60,6 +62,10 @@ net::peer_address to_peer_address(const tcp::endpoint& ep) {
 // removed from the registry).
 asio::awaitable<void> start_torrent(std::shared_ptr<torrent> t) {
   co_await t->start();
+}
+
+asio::awaitable<void> check_paused_torrent(std::shared_ptr<torrent> t) {
+  co_await t->check_paused();
 }
 
 asio::awaitable<void> stop_torrent(std::shared_ptr<torrent> t, torrent_state end,
@@ -388,7 +394,7 @@ result<std::shared_ptr<torrent>> session::add(metainfo::add_params params,
   by_req2_[mse::req2_hash(t->info_hash())] = t->info_hash();
   order_.push_back(t);
   if (paused) {
-    ops_.spawn(stop_torrent(t, torrent_state::paused, false));
+    ops_.spawn(check_paused_torrent(t));
   } else {
     ops_.spawn(start_torrent(t));
   }
@@ -408,7 +414,12 @@ asio::awaitable<void> session::pause(crypto::sha1_digest info_hash) {
 
 asio::awaitable<void> session::resume(crypto::sha1_digest info_hash) {
   auto t = find(info_hash);
-  if (!t || shutting_down_ || t->state() != torrent_state::paused) co_return;
+  if (!t || shutting_down_) co_return;
+  if (t->state() == torrent_state::checking && t->checking_paused()) {
+    t->resume_after_check();  // added paused and still checking its data
+    co_return;
+  }
+  if (t->state() != torrent_state::paused) co_return;
   co_await t->start();
 }
 
@@ -420,13 +431,36 @@ asio::awaitable<void> session::remove(crypto::sha1_digest info_hash, bool delete
   std::erase(order_, t);
   co_await t->stop(torrent_state::paused);
   if (delete_files && t->options().output_dir != fs::path()) {
-    const auto parts = t->options().output_dir / ".corrent-parts" / crypto::to_hex(info_hash);
+    const auto out = t->options().output_dir;
+    const auto parts = out / ".corrent-parts" / crypto::to_hex(info_hash);
     auto resume = parts;
     resume += ".resume";
-    std::function<bool()> work = [parts, resume] {
+    auto saved_metadata = parts;
+    saved_metadata += ".torrent";
+    // Its files at their final paths too, when it had put them there (never a file of the
+    // same name that was someone else's), and then its directories that are left empty.
+    std::vector<fs::path> files;
+    if (t->files_in_place() && t->info()) {
+      for (const auto& f : t->info()->files) {
+        if (!f.pad) files.emplace_back(f.path);
+      }
+    }
+    std::function<bool()> work = [parts, resume, saved_metadata, out, files] {
       std::error_code ec;
       fs::remove_all(parts, ec);
       fs::remove(resume, ec);
+      fs::remove(saved_metadata, ec);
+      std::set<fs::path> dirs;
+      for (const auto& rel : files) {
+        // Not through a symlinked directory planted on the way (it could lead outside).
+        if (!exists_without_links(out, rel)) continue;
+        fs::remove(out / rel, ec);
+        for (auto d = rel.parent_path(); !d.empty(); d = d.parent_path()) dirs.insert(d);
+      }
+      // Deepest first; fs::remove leaves a directory that is not empty.
+      for (auto it = dirs.rbegin(); it != dirs.rend(); ++it) {
+        if (exists_without_links(out, *it)) fs::remove(out / *it, ec);
+      }
       return true;
     };  // named: see torrent::check_files()
     co_await disk_.run(std::move(work));

@@ -123,28 +123,60 @@ asio::awaitable<void> torrent::start() {
       co_return;
     }
     checked_ = true;
-    if (complete_ && moved_ && !options_.seed && !options_.seed_only) {
-      // Everything was there already: nothing to do.
-      set_state(torrent_state::finished);
-      host_.on_torrent_done(*this);
-      co_return;
-    }
-    if (!complete_ && info_->piece_length > max_download_piece_length) {
-      fail("piece length " + std::to_string(info_->piece_length >> 20) +
-           " MiB is above the 32 MiB corrent downloads (pieces are kept in memory until "
-           "checked); `corrent seed` serves complete data of any piece length");
-      set_state(torrent_state::error);
-      co_return;
-    }
-    if (!complete_ && options_.seed_only) {
-      fail("the data in " + options_.output_dir.string() + " is incomplete or missing (" +
-           std::to_string(have_.count()) + " of " + std::to_string(info_->num_pieces()) +
-           " pieces good): run `corrent download` to complete it");
-      set_state(torrent_state::error);
-      co_return;
-    }
+  }
+  if (complete_ && moved_ && !options_.seed && !options_.seed_only) {
+    // Everything was there already: nothing to do.
+    set_state(torrent_state::finished);
+    host_.on_torrent_done(*this);
+    co_return;
+  }
+  if (!complete_ && info_->piece_length > max_download_piece_length) {
+    fail("piece length " + std::to_string(info_->piece_length >> 20) +
+         " MiB is above the 32 MiB corrent downloads (pieces are kept in memory until "
+         "checked); `corrent seed` serves complete data of any piece length");
+    set_state(torrent_state::error);
+    co_return;
+  }
+  if (!complete_ && options_.seed_only) {
+    fail("the data in " + options_.output_dir.string() + " is incomplete or missing (" +
+         std::to_string(have_.count()) + " of " + std::to_string(info_->num_pieces()) +
+         " pieces good): run `corrent download` to complete it");
+    set_state(torrent_state::error);
+    co_return;
   }
   start_logic();
+}
+
+asio::awaitable<void> torrent::check_paused() {
+  if (running_ || stopping_ || starting_ || state_ == torrent_state::error) co_return;
+  {
+    starting_ = true;
+    in_paused_check_ = true;
+    struct done_starting {
+      torrent& t;
+      ~done_starting() {
+        t.starting_ = false;
+        t.in_paused_check_ = false;
+        t.stopped_signal_->cancel();
+      }
+    } guard{*this};
+    if (!info_) load_saved_metadata();
+    if (info_ && !checked_) {
+      set_state(torrent_state::checking);
+      co_await check_files();
+      if (!error_.empty()) {
+        set_state(torrent_state::error);
+        host_.on_torrent_done(*this);
+        co_return;
+      }
+      checked_ = true;
+    }
+    set_state(torrent_state::paused);
+  }
+  if (start_after_check_) {
+    start_after_check_ = false;
+    co_await start();
+  }
 }
 
 void torrent::start_logic() {

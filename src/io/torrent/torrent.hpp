@@ -66,6 +66,14 @@ class torrent final : public peer_events, public std::enable_shared_from_this<to
   // files moved into place), trackers told `stopped`. `interrupted` (Ctrl-C) does not wait
   // for uploads in flight. A second call waits for the first.
   boost::asio::awaitable<void> stop(torrent_state end, bool interrupted = false);
+  // Added paused: checks what is on disk (resume data, or the files already in place) so
+  // that its progress is known, then stays paused, unless resume_after_check() was called
+  // meanwhile.
+  boost::asio::awaitable<void> check_paused();
+  void resume_after_check() { start_after_check_ = true; }
+  bool checking_paused() const { return in_paused_check_; }
+  // Its files are at their final paths in the output directory (complete, moved in place).
+  bool files_in_place() const { return moved_; }
 
   // --- peers, from the session ---
   // Not banned, room for it (a useless peer may be closed to make room).
@@ -164,6 +172,8 @@ class torrent final : public peer_events, public std::enable_shared_from_this<to
 
   // What survives a pause: the pieces verified, payload totals, where the files are.
   swarm::bitfield have_;
+  bool start_after_check_ = false;
+  bool in_paused_check_ = false;  // check_paused() under way
   std::int64_t prior_downloaded_ = 0;
   std::int64_t prior_uploaded_ = 0;
   std::int64_t prior_hash_failures_ = 0;

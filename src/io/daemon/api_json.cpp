@@ -1,0 +1,51 @@
+#include "io/daemon/api_json.hpp"
+
+#include <boost/json/serialize.hpp>
+#include <ctime>
+
+namespace corrent::io {
+namespace json = boost::json;
+
+http_response json_reply(unsigned status, const json::value& v) {
+  http_response r;
+  r.status = status;
+  r.body = json::serialize(v);
+  return r;
+}
+
+std::string state_name(torrent_state s) {
+  std::string n = to_string(s);
+  for (char& c : n) c = c == ' ' ? '_' : c;
+  return n;
+}
+
+bool is_true(const std::string& v) {
+  return v == "1" || v == "true" || v == "yes";
+}
+
+std::int64_t unix_now() {
+  return static_cast<std::int64_t>(std::time(nullptr));
+}
+
+json::object torrent_json(const torrent_status& s, const daemon::torrent_entry* e) {
+  json::object o;
+  o["id"] = s.info_hash;
+  o["name"] = s.name;
+  o["state"] = state_name(s.state);
+  o["progress"] = s.bytes_total > 0
+                      ? static_cast<double>(s.bytes_done) / static_cast<double>(s.bytes_total)
+                      : 0.0;
+  o["size"] = s.bytes_total;
+  o["done"] = s.bytes_done;
+  o["down_rate"] = s.down_rate;
+  o["up_rate"] = s.up_rate;
+  o["peers"] = s.peers_connected;
+  o["downloaded"] = s.downloaded_total;
+  o["uploaded"] = s.uploaded_total;
+  o["save_path"] = e ? e->save_path : std::string();
+  o["added_at"] = e ? e->added_at : 0;
+  o["error"] = s.error;
+  return o;
+}
+
+}  // namespace corrent::io

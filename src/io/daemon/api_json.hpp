@@ -1,0 +1,24 @@
+// The JSON shapes the daemon's API shares between its endpoints and its events.
+#pragma once
+
+#include <boost/json/object.hpp>
+#include <boost/json/value.hpp>
+#include <cstdint>
+#include <string>
+
+#include "core/daemon/torrent_list.hpp"
+#include "io/rpc/http_server.hpp"
+#include "io/session/options.hpp"
+
+namespace corrent::io {
+
+http_response json_reply(unsigned status, const boost::json::value& v);
+// The API's name of a state: one word ("fetching_metadata").
+std::string state_name(torrent_state s);
+// "1", "true", "yes".
+bool is_true(const std::string& v);
+std::int64_t unix_now();
+// The torrent object of docs/DAEMON.md (`e`: its list entry, when it has one).
+boost::json::object torrent_json(const torrent_status& s, const daemon::torrent_entry* e);
+
+}  // namespace corrent::io

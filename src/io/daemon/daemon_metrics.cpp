@@ -1,0 +1,102 @@
+// The daemon's session stats (GET /api/v1/stats) and Prometheus metrics (GET /metrics).
+#include <boost/json.hpp>
+#include <map>
+
+#include "core/daemon/prometheus.hpp"
+#include "io/daemon/api_json.hpp"
+#include "io/daemon/daemon_api.hpp"
+
+namespace corrent::io {
+namespace json = boost::json;
+
+http_response daemon_api::stats() const {
+  double down = 0, up = 0;
+  std::int64_t downloaded = 0, uploaded = 0;
+  int peers = 0;
+  for (const auto& s : session_.status()) {
+    down += s.down_rate;
+    up += s.up_rate;
+    downloaded += s.downloaded_total;
+    uploaded += s.uploaded_total;
+    peers += s.peers_connected;
+  }
+  json::object o;
+  o["torrents"] = session_.torrents().size();
+  o["down_rate"] = down;
+  o["up_rate"] = up;
+  o["downloaded"] = downloaded;
+  o["uploaded"] = uploaded;
+  o["peers"] = peers;
+  const auto d = session_.dht_status();
+  o["dht_nodes"] = d.enabled ? static_cast<std::int64_t>(d.nodes) : -1;
+  return json_reply(200, o);
+}
+
+http_response daemon_api::metrics() const {
+  const auto all = session_.status();
+  std::map<std::string, std::int64_t> by_state;
+  for (const char* s :
+       {"fetching_metadata", "checking", "downloading", "seeding", "paused", "finished", "error"}) {
+    by_state[s] = 0;
+  }
+  std::int64_t downloaded = 0, uploaded = 0, failures = 0, peers = 0;
+  double down = 0, up = 0;
+  for (const auto& s : all) {
+    ++by_state[state_name(s.state)];
+    downloaded += s.downloaded_total;
+    uploaded += s.uploaded_total;
+    failures += s.hash_failures;
+    down += s.down_rate;
+    up += s.up_rate;
+    peers += s.peers_connected;
+  }
+  daemon::prometheus_text m;
+  m.family("corrent_build_info", "gauge", "Build information.");
+  m.sample("corrent_build_info", {{"version", client_version}}, std::int64_t{1});
+  m.family("corrent_torrents", "gauge", "Torrents in the session, by state.");
+  for (const auto& [s, n] : by_state) m.sample("corrent_torrents", {{"state", s}}, n);
+  m.family("corrent_downloaded_bytes_total", "counter", "Payload bytes received.");
+  m.sample("corrent_downloaded_bytes_total", {}, downloaded);
+  m.family("corrent_uploaded_bytes_total", "counter", "Payload bytes sent.");
+  m.sample("corrent_uploaded_bytes_total", {}, uploaded);
+  m.family("corrent_hash_failures_total", "counter", "Pieces that failed their hash check.");
+  m.sample("corrent_hash_failures_total", {}, failures);
+  m.family("corrent_download_rate_bytes", "gauge", "Payload download rate, bytes per second.");
+  m.sample("corrent_download_rate_bytes", {}, down);
+  m.family("corrent_upload_rate_bytes", "gauge", "Payload upload rate, bytes per second.");
+  m.sample("corrent_upload_rate_bytes", {}, up);
+  m.family("corrent_peers_connected", "gauge", "Peer connections.");
+  m.sample("corrent_peers_connected", {}, peers);
+  const auto d = session_.dht_status();
+  m.family("corrent_dht_nodes", "gauge", "Nodes in the DHT routing table.");
+  m.sample("corrent_dht_nodes", {}, static_cast<std::int64_t>(d.enabled ? d.nodes : 0));
+  m.family("corrent_http_requests_total", "counter", "API requests served.");
+  m.sample("corrent_http_requests_total", {}, http_requests_);
+  m.family("corrent_torrent_info", "gauge", "A torrent's name, by info-hash.");
+  for (const auto& s : all) {
+    m.sample("corrent_torrent_info", {{"info_hash", s.info_hash}, {"name", s.name}},
+             std::int64_t{1});
+  }
+  auto per_torrent = [&](const char* name, const char* type, const char* help, auto value) {
+    m.family(name, type, help);
+    for (const auto& s : all) {
+      m.sample(name, {{"info_hash", s.info_hash}}, static_cast<std::int64_t>(value(s)));
+    }
+  };
+  per_torrent("corrent_torrent_size_bytes", "gauge", "Total size.",
+              [](const torrent_status& s) { return s.bytes_total; });
+  per_torrent("corrent_torrent_left_bytes", "gauge", "Bytes not yet verified.",
+              [](const torrent_status& s) { return s.bytes_total - s.bytes_done; });
+  per_torrent("corrent_torrent_downloaded_bytes_total", "counter", "Payload bytes received.",
+              [](const torrent_status& s) { return s.downloaded_total; });
+  per_torrent("corrent_torrent_uploaded_bytes_total", "counter", "Payload bytes sent.",
+              [](const torrent_status& s) { return s.uploaded_total; });
+  per_torrent("corrent_torrent_peers", "gauge", "Peer connections.",
+              [](const torrent_status& s) { return s.peers_connected; });
+  http_response r;
+  r.content_type = "text/plain; version=0.0.4; charset=utf-8";
+  r.body = m.take();
+  return r;
+}
+
+}  // namespace corrent::io
