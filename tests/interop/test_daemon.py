@@ -676,6 +676,59 @@ class DaemonTest(unittest.TestCase):
             last = now
         raise sl.HarnessError(f"seeder upload counter did not settle: {last}")
 
+    # ============================================================ 7
+    def test_07_limits_and_browser_guards(self):
+        c = self.sw.make_single("limited.bin", 12 * MiB + 5, seed=71)
+        tracker, (torrent,), _ = self.swarm([(c, 256 * KiB)])
+        tid = torrent.info_hash
+        state, dl_dir = self.dirs()
+        d = self.daemon(state, dl_dir)
+        # session limits: read, set, refused when malformed
+        r = d.get("/api/v1/session/limits")
+        self.assertEqual((r.status, r.json), (200, {"max_download_rate": 0, "max_upload_rate": 0}), r)
+        r = d.post_json("/api/v1/session/limits", {"max_upload_rate": 3 * MiB})
+        self.assertEqual((r.status, r.json.get("max_upload_rate")), (200, 3 * MiB), r)
+        for bad in ({"max_upload_rate": -1}, {"max_upload_rate": "fast"}, {"bogus": 1}, [1]):
+            r = d.post_json("/api/v1/session/limits", bad)
+            self.assertEqual(r.status, 400, f"{bad}: {r!r}")
+        # a torrent's own download limit holds it back; lifting it lets it finish
+        self.check_added(self.add_raw(d, torrent, "paused=true"), torrent, dl_dir, "paused add")
+        r = d.post_json(f"/api/v1/torrents/{tid}/limits", {"max_download_rate": 1 * MiB, "seed_ratio": 2.5})
+        self.assertEqual(r.status, 200, r)
+        self.assertEqual((r.json["max_download_rate"], r.json["seed_ratio"]), (1 * MiB, 2.5), r)
+        self.assertEqual(d.post_json(f"/api/v1/torrents/{tid}/limits", {"seed_ratio": -2}).status, 400)
+        self.assertEqual(d.post_json(f"/api/v1/torrents/{tid}/resume", {}).status, 200)
+        time.sleep(4)
+        t = d.get(f"/api/v1/torrents/{tid}").json
+        self.assertLess(t["done"], 7 * MiB, f"1 MiB/s limit not honoured: {t}{self.ctx()}")
+        self.assertGreater(t["done"], 0, f"nothing downloaded under the limit: {t}{self.ctx()}")
+        limited_done = t["done"]
+        r = d.post_json(f"/api/v1/torrents/{tid}/limits", {"max_download_rate": 0})
+        self.assertEqual(r.status, 200, r)
+        t, ok = self.wait_torrent(d, tid, lambda t: t["progress"] == 1.0, 60, "complete once unlimited")
+        self.assertTrue(ok, f"did not complete once the limit was lifted: {t}{self.ctx()}")
+        # browsers: another site's page, or a page re-pointed at us by DNS rebinding
+        r = d.request("POST", f"/api/v1/torrents/{tid}/pause", body=b"",
+                      headers={"Origin": "http://evil.example", "Content-Type": "application/json"})
+        self.assertEqual(r.status, 403, f"cross-origin POST: {r!r}")
+        r = d.request("DELETE", f"/api/v1/torrents/{tid}", headers={"Origin": "null"})
+        self.assertEqual(r.status, 403, f"cross-origin DELETE: {r!r}")
+        r = d.request("GET", "/api/v1/torrents", headers={"Host": "evil.example:9080"})
+        self.assertEqual(r.status, 403, f"foreign Host: {r!r}")
+        r = d.request("POST", f"/api/v1/torrents/{tid}/pause", body=b"",
+                      headers={"Origin": f"http://{d.host}:{d.port}", "Content-Type": "application/json"})
+        self.assertEqual(r.status, 200, f"same-origin POST: {r!r}")
+        self.assertEqual(d.get(f"/api/v1/torrents/{tid}").json["state"], "paused")
+        # limits survive a restart
+        self.assertEqual(d.term(), 0, f"SIGTERM{self.ctx()}")
+        d2 = self.daemon(state, dl_dir, name="again")
+        r = d2.get("/api/v1/session/limits")
+        self.assertEqual(r.json, {"max_download_rate": 0, "max_upload_rate": 3 * MiB}, r)
+        r = d2.post_json(f"/api/v1/torrents/{tid}/limits", {})
+        self.assertEqual((r.json["max_download_rate"], r.json["seed_ratio"]), (0, 2.5), r)
+        self.outcome(f"limits set, honoured ({limited_done} B in 4 s at 1 MiB/s), lifted, kept across a restart; "
+                     f"cross-origin and foreign-Host requests 403")
+
     # ============================================================ 6
     def test_06_metrics(self):
         c = self.sw.make_single("metric.bin", 2 * MiB + 17, seed=61)

@@ -26,7 +26,8 @@ bool is_info_hash_hex(std::string_view s) {
   return true;
 }
 
-std::string encode_torrent_list(const std::vector<torrent_entry>& entries) {
+std::string encode_state(const saved_state& state) {
+  const auto& entries = state.torrents;
   using bencode::value;
   bencode::list items;
   items.reserve(entries.size());
@@ -36,17 +37,36 @@ std::string encode_torrent_list(const std::vector<torrent_entry>& entries) {
     d.push_back({"added", value(e.added_at)});
     d.push_back({"info_hash", value(std::string_view(e.info_hash))});
     if (!e.magnet.empty()) d.push_back({"magnet", value(std::string_view(e.magnet))});
+    if (e.max_download_rate) d.push_back({"max_download_rate", value(e.max_download_rate)});
+    if (e.max_upload_rate) d.push_back({"max_upload_rate", value(e.max_upload_rate)});
     d.push_back({"paused", value(std::int64_t{e.paused ? 1 : 0})});
     d.push_back({"save_path", value(std::string_view(e.save_path))});
+    if (e.seed_ratio_milli) d.push_back({"seed_ratio_milli", value(e.seed_ratio_milli)});
+    if (e.seed_time_s) d.push_back({"seed_time", value(e.seed_time_s)});
     items.emplace_back(std::move(d));
   }
   bencode::dict top;
+  if (state.max_download_rate) top.push_back({"max_download_rate", value(state.max_download_rate)});
+  if (state.max_upload_rate) top.push_back({"max_upload_rate", value(state.max_upload_rate)});
   top.push_back({"torrents", value(std::move(items))});
   top.push_back({"version", value(format_version)});
   return bencode::encode(value(std::move(top)));
 }
 
-result<std::vector<torrent_entry>> decode_torrent_list(std::string_view bytes) {
+namespace {
+
+// An optional non-negative integer field; false when present and not one.
+bool optional_count(const bencode::value& d, std::string_view key, std::int64_t& out) {
+  const auto* v = d.find(key);
+  if (!v) return true;
+  if (!v->is_int() || v->as_int() < 0) return false;
+  out = v->as_int();
+  return true;
+}
+
+}  // namespace
+
+result<saved_state> decode_state(std::string_view bytes) {
   auto top = bencode::decode(bytes);
   if (!top) return bad("the torrent list does not decode: " + top.error().message());
   const auto* version = top->find("version");
@@ -55,7 +75,12 @@ result<std::vector<torrent_entry>> decode_torrent_list(std::string_view bytes) {
   }
   const auto* torrents = top->find("torrents");
   if (!torrents || !torrents->is_list()) return bad("the torrent list has no `torrents` list");
-  std::vector<torrent_entry> out;
+  saved_state state;
+  if (!optional_count(*top, "max_download_rate", state.max_download_rate) ||
+      !optional_count(*top, "max_upload_rate", state.max_upload_rate)) {
+    return bad("the session's limits are not counts");
+  }
+  auto& out = state.torrents;
   std::size_t n = 0;
   for (const auto& item : torrents->as_list()) {
     const std::string where = "entry " + std::to_string(n++);
@@ -80,12 +105,18 @@ result<std::vector<torrent_entry>> decode_torrent_list(std::string_view bytes) {
     e.added_at = added->as_int();
     e.paused = paused->as_int() != 0;
     if (magnet) e.magnet = std::string(magnet->as_string());
+    if (!optional_count(item, "max_download_rate", e.max_download_rate) ||
+        !optional_count(item, "max_upload_rate", e.max_upload_rate) ||
+        !optional_count(item, "seed_ratio_milli", e.seed_ratio_milli) ||
+        !optional_count(item, "seed_time", e.seed_time_s)) {
+      return bad(where + ": a limit that is not a count");
+    }
     for (const auto& seen : out) {
       if (seen.info_hash == e.info_hash) return bad(where + ": info_hash listed twice");
     }
     out.push_back(std::move(e));
   }
-  return out;
+  return state;
 }
 
 }  // namespace corrent::daemon

@@ -21,11 +21,24 @@ struct torrent_entry {
   std::string save_path;      // absolute
   std::int64_t added_at = 0;  // Unix seconds
   bool paused = false;
+  // Its own limits (0: none): bytes/s, the seed ratio in thousandths, seconds of seeding.
+  std::int64_t max_download_rate = 0;
+  std::int64_t max_upload_rate = 0;
+  std::int64_t seed_ratio_milli = 0;
+  std::int64_t seed_time_s = 0;
   friend bool operator==(const torrent_entry&, const torrent_entry&) = default;
 };
 
-std::string encode_torrent_list(const std::vector<torrent_entry>& entries);
-result<std::vector<torrent_entry>> decode_torrent_list(std::string_view bytes);
+// Everything the daemon keeps: its torrents, in the order added, and the session's limits.
+struct saved_state {
+  std::vector<torrent_entry> torrents;
+  std::int64_t max_download_rate = 0;  // bytes/s for the whole session (0: none)
+  std::int64_t max_upload_rate = 0;
+  friend bool operator==(const saved_state&, const saved_state&) = default;
+};
+
+std::string encode_state(const saved_state& state);
+result<saved_state> decode_state(std::string_view bytes);
 
 // 40 lowercase hex digits.
 bool is_info_hash_hex(std::string_view s);

@@ -172,6 +172,11 @@ class torrent_logic {
   // Files are in place and served: the choker favours spreading pieces, limits apply.
   void set_seeding(bool seeding, double now);
   bool seeding() const { return seeding_; }
+  // Changes the seeding limits while it runs (0: none); checked at the next tick.
+  void set_seed_limits(double ratio, double time_s) {
+    config_.seed_ratio = ratio;
+    config_.seed_time_s = time_s;
+  }
   double seeding_for(double now) const { return seeding_ ? now - seeding_since_ : 0; }
 
   // --- peers ---

@@ -8,7 +8,9 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/json.hpp>
 #include <cctype>
+#include <cmath>
 #include <ctime>
+#include <initializer_list>
 #include <unordered_map>
 
 #include "core/daemon/api_rules.hpp"
@@ -59,21 +61,23 @@ daemon_api::daemon_api(session& s, state_store& store, fs::path download_dir,
 // --- the list -----------------------------------------------------------------------
 
 daemon::torrent_entry* daemon_api::entry_of(const std::string& id) {
-  for (auto& e : list_) {
+  for (auto& e : state_.torrents) {
     if (e.info_hash == id) return &e;
   }
   return nullptr;
 }
 
 void daemon_api::save_list() {
-  if (auto r = store_.save(list_); !r) {
+  if (auto r = store_.save(state_); !r) {
     spdlog::error("cannot save the torrent list: {}", r.error().message());
   }
 }
 
-void daemon_api::restore(std::vector<daemon::torrent_entry> saved) {
-  list_ = std::move(saved);
-  for (const auto& e : list_) {
+void daemon_api::restore(daemon::saved_state saved) {
+  state_ = std::move(saved);
+  session_.set_rate_limits(static_cast<double>(state_.max_download_rate),
+                           static_cast<double>(state_.max_upload_rate));
+  for (const auto& e : state_.torrents) {
     added a;
     std::string bytes;
     if (!e.magnet.empty()) {
@@ -134,6 +138,10 @@ result<std::shared_ptr<torrent>> daemon_api::start(const daemon::torrent_entry& 
   torrent_options o = defaults_;
   o.output_dir = entry.save_path;
   o.start_paused = entry.paused;
+  o.max_download_rate = static_cast<double>(entry.max_download_rate);
+  o.max_upload_rate = static_cast<double>(entry.max_upload_rate);
+  o.seed_ratio = static_cast<double>(entry.seed_ratio_milli) / 1000.0;
+  o.seed_time_s = static_cast<double>(entry.seed_time_s);
   std::shared_ptr<const metainfo::info> info;
   if (a.metainfo) info = std::shared_ptr<const metainfo::info>(a.metainfo, a.metainfo.get());
   (void)metainfo_bytes;
@@ -232,11 +240,11 @@ http_response daemon_api::add_payload(const std::string& kind, const std::string
       return json_error(500, "cannot save the metainfo: " + w.error().message());
     }
   }
-  list_.push_back(e);
+  state_.torrents.push_back(e);
   save_list();
   auto t = start(e, *a, payload);
   if (!t) {
-    list_.pop_back();
+    state_.torrents.pop_back();
     save_list();
     store_.remove_metainfo(id);
     return json_error(400, t.error().message());
@@ -245,7 +253,7 @@ http_response daemon_api::add_payload(const std::string& kind, const std::string
   ev["id"] = id;
   ev["name"] = (*t)->name();
   push_event("added", json::serialize(ev));
-  return json_reply(201, torrent_json((*t)->status(), &list_.back()));
+  return json_reply(201, torrent_json((*t)->status(), &state_.torrents.back()));
 }
 
 // --- one torrent ------------------------------------------------------------------------
@@ -290,7 +298,7 @@ asio::awaitable<http_response> daemon_api::on_torrent(const http_request& req, s
       const bool delete_data =
           req.query.count("delete_data") && is_true(req.query.at("delete_data"));
       if (t) co_await session_.remove(*digest, delete_data);
-      std::erase_if(list_, [&](const auto& x) { return x.info_hash == id; });
+      std::erase_if(state_.torrents, [&](const auto& x) { return x.info_hash == id; });
       save_list();
       store_.remove_metainfo(id);
       last_stats_.erase(id);
@@ -302,6 +310,11 @@ asio::awaitable<http_response> daemon_api::on_torrent(const http_request& req, s
       co_return json_reply(200, o);
     }
     co_return json_error(405, "use GET or DELETE on a torrent");
+  }
+  if (action == "limits") {
+    if (req.method != "POST") co_return json_error(405, "use POST to set limits");
+    if (!e) co_return json_error(404, "torrent " + id + " is not in the list");
+    co_return set_torrent_limits(req, *e, t.get());
   }
   if (action != "pause" && action != "resume") co_return json_error(404, "no such action");
   if (req.method != "POST") co_return json_error(405, "use POST to " + action);
@@ -318,6 +331,97 @@ asio::awaitable<http_response> daemon_api::on_torrent(const http_request& req, s
   co_return json_reply(200, torrent_json(t->status(), e));
 }
 
+// --- limits ----------------------------------------------------------------------------
+
+namespace {
+
+// Reads the limits a JSON body sets: each a non-negative number (0: none), absent ones
+// unchanged. False, with `why`, when the body is not that.
+bool read_limits(const std::string& body,
+                 std::initializer_list<std::pair<const char*, double*>> fields, std::string& why) {
+  boost::system::error_code ec;
+  json::value v = json::parse(body, ec);
+  if (ec || !v.is_object()) {
+    why = "the body is not a JSON object";
+    return false;
+  }
+  for (const auto& [key, value] : v.as_object()) {
+    bool known = false;
+    for (const auto& [name, out] : fields) {
+      if (key != name) continue;
+      known = true;
+      if (!value.is_number() || value.to_number<double>() < 0 ||
+          !std::isfinite(value.to_number<double>()) || value.to_number<double>() > 1e15) {
+        why = std::string(name) + " must be a number from 0 up";
+        return false;
+      }
+      *out = value.to_number<double>();
+    }
+    if (!known) {
+      why = "unknown field " + text::printable(std::string(key).substr(0, 64));
+      return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
+http_response daemon_api::set_torrent_limits(const http_request& req, daemon::torrent_entry& e,
+                                             torrent* t) {
+  double down = static_cast<double>(e.max_download_rate);
+  double up = static_cast<double>(e.max_upload_rate);
+  double ratio = static_cast<double>(e.seed_ratio_milli) / 1000.0;
+  double time = static_cast<double>(e.seed_time_s);
+  std::string why;
+  if (!read_limits(req.body,
+                   {{"max_download_rate", &down},
+                    {"max_upload_rate", &up},
+                    {"seed_ratio", &ratio},
+                    {"seed_time", &time}},
+                   why)) {
+    return json_error(400, why);
+  }
+  e.max_download_rate = static_cast<std::int64_t>(down);
+  e.max_upload_rate = static_cast<std::int64_t>(up);
+  e.seed_ratio_milli = static_cast<std::int64_t>(ratio * 1000.0 + 0.5);
+  e.seed_time_s = static_cast<std::int64_t>(time);
+  save_list();
+  if (t) {
+    t->set_limits(static_cast<double>(e.max_download_rate), static_cast<double>(e.max_upload_rate),
+                  static_cast<double>(e.seed_ratio_milli) / 1000.0,
+                  static_cast<double>(e.seed_time_s));
+  }
+  json::object o;
+  o["max_download_rate"] = e.max_download_rate;
+  o["max_upload_rate"] = e.max_upload_rate;
+  o["seed_ratio"] = static_cast<double>(e.seed_ratio_milli) / 1000.0;
+  o["seed_time"] = e.seed_time_s;
+  return json_reply(200, o);
+}
+
+http_response daemon_api::session_limits(const http_request& req) {
+  if (req.method == "POST") {
+    double down = static_cast<double>(state_.max_download_rate);
+    double up = static_cast<double>(state_.max_upload_rate);
+    std::string why;
+    if (!read_limits(req.body, {{"max_download_rate", &down}, {"max_upload_rate", &up}}, why)) {
+      return json_error(400, why);
+    }
+    state_.max_download_rate = static_cast<std::int64_t>(down);
+    state_.max_upload_rate = static_cast<std::int64_t>(up);
+    save_list();
+    session_.set_rate_limits(static_cast<double>(state_.max_download_rate),
+                             static_cast<double>(state_.max_upload_rate));
+  } else if (req.method != "GET") {
+    return json_error(405, "use GET or POST");
+  }
+  json::object o;
+  o["max_download_rate"] = state_.max_download_rate;
+  o["max_upload_rate"] = state_.max_upload_rate;
+  return json_reply(200, o);
+}
+
 // --- the list ---------------------------------------------------------------------------
 
 http_response daemon_api::list(const http_request& req) const {
@@ -332,8 +436,8 @@ http_response daemon_api::list(const http_request& req) const {
     at = comma + 1;
   }
   std::unordered_map<std::string_view, const daemon::torrent_entry*> entries;
-  entries.reserve(list_.size());
-  for (const auto& x : list_) entries.emplace(x.info_hash, &x);
+  entries.reserve(state_.torrents.size());
+  for (const auto& x : state_.torrents) entries.emplace(x.info_hash, &x);
   json::array out;
   out.reserve(session_.torrents().size());
   for (const auto& t : session_.torrents()) {
@@ -441,6 +545,7 @@ asio::awaitable<http_response> daemon_api::handle(http_request req) {
     if (req.method == "POST") co_return add(req);
     co_return json_error(405, "use GET or POST on /api/v1/torrents");
   }
+  if (rest == "session/limits") co_return session_limits(req);
   if (rest == "stats") {
     if (req.method != "GET") co_return json_error(405, "use GET");
     co_return stats();

@@ -33,7 +33,7 @@ class daemon_api {
 
   // Adds the torrents of the saved list again; an entry that cannot be (its metainfo is
   // gone or unreadable) is logged and kept in the list.
-  void restore(std::vector<daemon::torrent_entry> saved);
+  void restore(daemon::saved_state saved);
 
   boost::asio::awaitable<http_response> handle(http_request req);
 
@@ -63,6 +63,9 @@ class daemon_api {
   boost::asio::awaitable<http_response> on_torrent(const http_request& req, std::string id,
                                                    std::string action);
   http_response list(const http_request& req) const;
+  // POST /api/v1/torrents/{id}/limits and GET/POST /api/v1/session/limits.
+  http_response set_torrent_limits(const http_request& req, daemon::torrent_entry& e, torrent* t);
+  http_response session_limits(const http_request& req);
   http_response stats() const;
   http_response metrics() const;
   http_response events(const http_request& req);
@@ -75,7 +78,7 @@ class daemon_api {
   state_store& store_;
   std::filesystem::path download_dir_;
   torrent_options defaults_;
-  std::vector<daemon::torrent_entry> list_;
+  daemon::saved_state state_;  // the torrent list and the session's limits, as saved
   daemon::event_log events_;
   boost::asio::any_io_executor ex_;
   std::set<boost::asio::steady_timer*> waiting_;  // event streams waiting for news

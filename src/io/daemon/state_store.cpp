@@ -68,19 +68,19 @@ result<void> state_store::open() {
   return {};
 }
 
-result<std::vector<daemon::torrent_entry>> state_store::load() const {
+result<daemon::saved_state> state_store::load() const {
   const auto path = dir_ / "torrents.benc";
   std::error_code ec;
-  if (!fs::exists(path, ec)) return std::vector<daemon::torrent_entry>{};
+  if (!fs::exists(path, ec)) return daemon::saved_state{};
   auto bytes = read_whole_file(path, max_list_size);
   if (!bytes) return error{bytes.error().code, path.string() + ": " + bytes.error().message()};
-  auto list = daemon::decode_torrent_list(*bytes);
+  auto list = daemon::decode_state(*bytes);
   if (!list) return error{list.error().code, path.string() + ": " + list.error().detail};
   return list;
 }
 
-result<void> state_store::save(const std::vector<daemon::torrent_entry>& list) const {
-  return replace_file_atomically(dir_ / "torrents.benc", daemon::encode_torrent_list(list));
+result<void> state_store::save(const daemon::saved_state& state) const {
+  return replace_file_atomically(dir_ / "torrents.benc", daemon::encode_state(state));
 }
 
 fs::path state_store::metainfo_path(const std::string& info_hash_hex) const {

@@ -25,9 +25,9 @@ class state_store {
   result<void> open();
   const std::filesystem::path& dir() const { return dir_; }
 
-  // The saved list (empty when there is none yet).
-  result<std::vector<daemon::torrent_entry>> load() const;
-  result<void> save(const std::vector<daemon::torrent_entry>& list) const;
+  // The saved state (empty when there is none yet).
+  result<daemon::saved_state> load() const;
+  result<void> save(const daemon::saved_state& state) const;
 
   std::filesystem::path metainfo_path(const std::string& info_hash_hex) const;
   result<void> save_metainfo(const std::string& info_hash_hex, std::string_view bytes) const;

@@ -351,6 +351,13 @@ asio::awaitable<void> session::tick_loop() {
   }
 }
 
+void session::set_rate_limits(double max_download_rate, double max_upload_rate) {
+  options_.max_download_rate = max_download_rate;
+  options_.max_upload_rate = max_upload_rate;
+  down_root_.set_rate(max_download_rate);
+  up_root_.set_rate(max_upload_rate);
+}
+
 bool session::any_rate_limit() const {
   if (down_root_.limited() || up_root_.limited()) return true;
   return std::any_of(order_.begin(), order_.end(), [](const auto& t) {

@@ -69,6 +69,9 @@ class session final : public torrent_host {
   // flight), then the session's own tasks. The session may then be destroyed.
   boost::asio::awaitable<void> shutdown(bool interrupted);
 
+  // The session's total rate limits (bytes/s, 0: none), while it runs.
+  void set_rate_limits(double max_download_rate, double max_upload_rate);
+
   std::vector<torrent_status> status() const;
   std::vector<torrent_summary> summaries() const;
   dht_summary dht_status() const;

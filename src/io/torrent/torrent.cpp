@@ -79,6 +79,17 @@ const std::string& torrent::name() const {
   return info_ ? info_->name : params_.name;
 }
 
+void torrent::set_limits(double max_download_rate, double max_upload_rate, double seed_ratio,
+                         double seed_time_s) {
+  options_.max_download_rate = max_download_rate;
+  options_.max_upload_rate = max_upload_rate;
+  options_.seed_ratio = seed_ratio;
+  options_.seed_time_s = seed_time_s;
+  down_channel_.set_rate(max_download_rate);
+  up_channel_.set_rate(max_upload_rate);
+  if (logic_) logic_->set_seed_limits(seed_ratio, seed_time_s);
+}
+
 void torrent::set_state(torrent_state s) {
   if (s == state_) return;
   spdlog::debug("{}: {} -> {}", text::printable(name()), to_string(state_), to_string(s));

@@ -89,6 +89,10 @@ class torrent final : public peer_events, public std::enable_shared_from_this<to
 
   torrent_status status() const;
   torrent_summary summary() const;
+  // This torrent's own rate limits (bytes/s, 0: none) and seeding limits (0: none), while
+  // it runs or not.
+  void set_limits(double max_download_rate, double max_upload_rate, double seed_ratio,
+                  double seed_time_s);
   // Null until known (a magnet's metadata).
   const metainfo::info* info() const { return info_.get(); }
 
