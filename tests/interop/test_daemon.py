@@ -732,6 +732,48 @@ class DaemonTest(unittest.TestCase):
         self.outcome(f"limits set, honoured ({limited_done} B in 4 s at 1 MiB/s), lifted, kept across a restart; "
                      f"cross-origin and foreign-Host requests 403")
 
+    # ============================================================ 8
+    def test_08_a_crowd_of_idle_connections_does_not_lock_out_a_client(self):
+        import resource
+        soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+        if soft < 4096 <= hard or (soft < 4096 and hard == resource.RLIM_INFINITY):
+            resource.setrlimit(resource.RLIMIT_NOFILE, (4096, hard))
+        state, dl_dir = self.dirs()
+        d = self.daemon(state, dl_dir)
+        held = []
+        try:
+            for i in range(1000):
+                s = socket.create_connection((d.host, d.port), timeout=5)
+                if i % 3 == 0:
+                    s.sendall(b"GET /api/v1/torrents HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ")  # a trickled header
+                held.append(s)
+            t0 = time.monotonic()
+            r = d.get("/api/v1/torrents")
+            took = time.monotonic() - t0
+            self.assertEqual(r.status, 200, f"a request among 1,000 idle connections: {r!r}{self.ctx()}")
+            self.assertLess(took, 2.0 * SLOW, f"a request among 1,000 idle connections took {took:.2f}s")
+            # the oldest idle ones were closed to make room
+            closed = 0
+            for s in held[:200]:
+                s.settimeout(0.05)
+                try:
+                    if s.recv(1) == b"":
+                        closed += 1
+                except socket.timeout:
+                    pass
+                except OSError:
+                    closed += 1
+            self.assertGreater(closed, 0, "no idle connection was closed to make room")
+            rss = dl.read_text(f"/proc/{d.pid}/status") or ""
+            rss_kb = int(re.search(r"VmRSS:\s+(\d+)", rss)[1]) if "VmRSS" in rss else 0
+            self.assertLess(rss_kb, 200 * 1024, f"daemon RSS with 1,000 connections: {rss_kb} kB")
+        finally:
+            for s in held:
+                s.close()
+        self.assertEqual(d.get("/api/v1/stats").status, 200, "the daemon still serves")
+        self.outcome(f"1,000 idle/trickling connections: a request answered in {took * 1000:.0f} ms, "
+                     f"{closed} of the 200 oldest closed to make room, RSS {rss_kb} kB")
+
     # ============================================================ 6
     def test_06_metrics(self):
         c = self.sw.make_single("metric.bin", 2 * MiB + 17, seed=61)

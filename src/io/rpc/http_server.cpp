@@ -109,7 +109,7 @@ asio::awaitable<void> http_server::accept_loop() {
       co_await pause.async_wait(asio::as_tuple(asio::use_awaitable));
       continue;
     }
-    if (connections_ >= limits_.max_connections) {
+    if (connections_ >= limits_.max_connections && !evict_idle()) {
       // Full: a short answer without waiting for the client, then close.
       static const std::string busy =
           "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
@@ -124,16 +124,38 @@ asio::awaitable<void> http_server::accept_loop() {
   }
 }
 
+bool http_server::evict_idle() {
+  auto oldest = open_.end();
+  for (auto it = open_.begin(); it != open_.end(); ++it) {
+    if (it->waiting && it->socket && (oldest == open_.end() || it->since < oldest->since)) {
+      oldest = it;
+    }
+  }
+  if (oldest == open_.end()) return false;
+  boost::system::error_code ignored;
+  oldest->socket->close(ignored);  // its read fails at once and its serve() ends
+  oldest->socket = nullptr;
+  --connections_;  // counted out now: its coroutine ends on the next turn
+  oldest->waiting = false;
+  return true;
+}
+
 asio::awaitable<void> http_server::serve(tcp::socket socket) {
   ++connections_;
-  struct count_guard {
-    std::size_t& n;
-    ~count_guard() { --n; }
-  } guard{connections_};
   boost::system::error_code ec;
   const auto remote = socket.remote_endpoint(ec);
   const std::string peer = ec ? std::string("?") : remote.address().to_string();
   beast::tcp_stream stream(std::move(socket));
+  open_.push_back({&stream.socket(), true, wait_counter_++});
+  const auto self = std::prev(open_.end());
+  struct count_guard {
+    http_server& s;
+    std::list<connection>::iterator it;
+    ~count_guard() {
+      if (it->socket) --s.connections_;  // not already counted out by evict_idle()
+      s.open_.erase(it);
+    }
+  } guard{*this, self};
   beast::flat_buffer buffer;
   auto send_simple = [&](http_response r, unsigned version) -> asio::awaitable<void> {
     http::response<http::string_body> out{static_cast<http::status>(r.status), version};
@@ -149,8 +171,12 @@ asio::awaitable<void> http_server::serve(tcp::socket socket) {
     parser.header_limit(header_limit);
     parser.body_limit(limits_.max_body);
     stream.expires_after(request_timeout);
+    self->waiting = true;
+    self->since = wait_counter_++;
     auto [rec, n] =
         co_await http::async_read(stream, buffer, parser, asio::as_tuple(asio::use_awaitable));
+    if (!self->socket) break;  // evicted
+    self->waiting = false;
     if (rec == http::error::body_limit) {
       co_await send_simple(
           json_error(413, "request body over " + std::to_string(limits_.max_body) + " bytes"), 11);

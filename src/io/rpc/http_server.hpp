@@ -1,8 +1,11 @@
 // io::http_server — a small HTTP/1.1 server (Boost.Beast) for the daemon's API: one
 // coroutine per connection, keep-alive, and hard bounds so that no client can hold the
 // daemon: a request header of at most 16 KiB, a body of at most `max_body` (413), a whole
-// request within 30 s of its first byte (and an idle keep-alive connection closed after
-// 60 s), at most `max_connections` open (past that a connection gets a 503 and is closed).
+// request within 30 s (from the end of the last one, or the connection's start), at most
+// `max_connections` open: a new connection past that closes the one that has waited longest
+// for a request (idle or trickling its header), or, when every one is busy (answering, or
+// streaming events), gets a 503 and is closed. So a crowd of idle connections cannot lock
+// out a client that sends its request.
 // A handler may answer with an endless stream (Server-Sent Events): the server writes the
 // headers and then each chunk the response's `next_chunk` produces, until it says stop or
 // the client goes away.
@@ -13,6 +16,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <cstdint>
 #include <functional>
+#include <list>
 #include <map>
 #include <memory>
 #include <string>
@@ -74,6 +78,15 @@ class http_server {
   boost::asio::any_io_executor ex_;
   handler handler_;
   limits limits_;
+  // Evicts the connection that has waited longest for a request; false if none waits.
+  bool evict_idle();
+  struct connection {
+    boost::asio::ip::tcp::socket* socket = nullptr;  // while serve() runs
+    bool waiting = true;                             // for a request (not answering one)
+    std::uint64_t since = 0;                         // order of the wait's start
+  };
+  std::list<connection> open_;
+  std::uint64_t wait_counter_ = 0;
   std::unique_ptr<boost::asio::ip::tcp::acceptor> acceptor_;
   bool stopping_ = false;
   std::uint16_t port_ = 0;
