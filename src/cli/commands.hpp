@@ -17,5 +17,6 @@ command_runner register_download(CLI::App& app);
 command_runner register_verify(CLI::App& app);
 command_runner register_seed(CLI::App& app);
 command_runner register_daemon(CLI::App& app);
+command_runner register_remote(CLI::App& app);
 
 }  // namespace corrent::cli

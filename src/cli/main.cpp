@@ -19,6 +19,7 @@ int main(int argc, char** argv) {
   runners["verify"] = register_verify(app);
   runners["seed"] = register_seed(app);
   runners["daemon"] = register_daemon(app);
+  runners["remote"] = register_remote(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -774,6 +774,55 @@ class DaemonTest(unittest.TestCase):
         self.outcome(f"1,000 idle/trickling connections: a request answered in {took * 1000:.0f} ms, "
                      f"{closed} of the 200 oldest closed to make room, RSS {rss_kb} kB")
 
+    # ============================================================ 9
+    def test_09_corrent_remote_drives_the_daemon(self):
+        c = self.sw.make_single("remote.bin", 6 * MiB + 9, seed=91)
+        tracker, (torrent,), (seeder,) = self.swarm([(c, 256 * KiB)], caps={0: 2_000_000})
+        tid = torrent.info_hash
+        state, dl_dir = self.dirs()
+        d = self.daemon(state, dl_dir)
+        binary = sl.corrent_bin()
+
+        def remote(*args, timeout=30):
+            r = subprocess.run([binary, "remote", "--state", state, *args], capture_output=True, text=True,
+                               timeout=timeout * SLOW)
+            sl.log(f"corrent remote {' '.join(args)} -> rc {r.returncode}: {(r.stdout + r.stderr).strip()[:300]}")
+            return r
+
+        r = remote("add", torrent.path, "--paused")
+        self.assertEqual(r.returncode, 0, r)
+        self.assertIn(tid, r.stdout)
+        self.assertEqual(d.torrent(tid)["state"], "paused")
+        r = remote("add", torrent.path)
+        self.assertEqual(r.returncode, 1, f"a second add of the same torrent: {r}")
+        r = remote("list")
+        self.assertEqual(r.returncode, 0, r)
+        self.assertIn(tid[:8], r.stdout)
+        self.assertIn("remote.bin", r.stdout)
+        watch = subprocess.Popen([binary, "remote", "--state", state, "watch", "--until-complete", tid[:10]],
+                                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        try:
+            time.sleep(0.5)
+            r = remote("resume", tid[:8])
+            self.assertEqual(r.returncode, 0, r)
+            out, _ = watch.communicate(timeout=60 * SLOW)
+        except subprocess.TimeoutExpired:
+            watch.kill()
+            out, _ = watch.communicate()
+            self.fail(f"`corrent remote watch --until-complete` did not end: {out[-2000:]}{self.ctx()}")
+        self.assertEqual(watch.returncode, 0, f"watch --until-complete: {out[-2000:]}")
+        self.assertIn("completed", out)
+        self.assertIsNone(self.sw.verify(c, dl_dir), "not byte-identical")
+        r = remote("stats")
+        self.assertEqual(r.returncode, 0, r)
+        r = remote("pause", "ffffffffff")
+        self.assertEqual(r.returncode, 1, f"an unknown id: {r}")
+        r = remote("remove", tid, "--delete-data")
+        self.assertEqual(r.returncode, 0, r)
+        self.assertEqual(d.torrents(), [], "removed")
+        self.assertFalse(os.path.exists(os.path.join(dl_dir, "remote.bin")), "its data deleted")
+        self.outcome("remote add/list/resume/watch --until-complete/stats/remove --delete-data against the daemon")
+
     # ============================================================ 6
     def test_06_metrics(self):
         c = self.sw.make_single("metric.bin", 2 * MiB + 17, seed=61)
