@@ -313,6 +313,18 @@ class DaemonTest(unittest.TestCase):
         got = sorted((f.get("path"), f.get("size")) for f in files)
         want_rel = sorted((p.split("/", 1)[1], s) for p, s in want_full)
         self.assertIn(got, (want_full, want_rel), "files of the tree (path, size)")
+        # the piece map (BEP 3 bitfield bytes in hex: all set, spare bits clear) and the trackers
+        n = torrents[2].num_pieces
+        self.assertEqual((one.get("pieces_total"), one.get("pieces_done")), (n, n), one)
+        want_bits = "1" * n + "0" * (-n % 8)
+        got_bits = "".join(f"{b:08b}" for b in bytes.fromhex(one.get("pieces", "")))
+        self.assertEqual(got_bits, want_bits, f"pieces of a complete torrent: {one.get('pieces')}")
+        trackers = one.get("trackers")
+        self.assertIsInstance(trackers, list, one)
+        self.assertEqual(len(trackers), 1, trackers)
+        self.assertEqual(trackers[0]["status"], "working", trackers)
+        self.assertTrue(trackers[0]["urls"][0].startswith("http://127.0.0.1:"), trackers)
+        self.assertGreater(trackers[0]["next_announce_in"], 60, trackers)
 
         again = self.add_raw(d, torrents[0])
         self.assertEqual(again.status, 409, f"second add of the same torrent: {again!r}")

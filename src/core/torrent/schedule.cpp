@@ -128,6 +128,23 @@ const std::string& torrent_logic::tier_last_good(std::size_t tier) const {
   return tiers_.at(tier).last_good;
 }
 
+std::vector<tier_report> torrent_logic::tier_reports() const {
+  std::vector<tier_report> out;
+  out.reserve(tiers_.size());
+  for (const auto& t : tiers_) {
+    tier_report r;
+    r.urls = t.urls.urls();
+    r.announced = t.announced;
+    r.ok = t.ok;
+    r.in_flight = t.in_flight;
+    r.last_round_at = t.last_round_at;
+    r.next_round_at =
+        t.announced ? t.last_round_at + (t.ok ? t.schedule.interval_s : t.schedule.backoff_s()) : 0;
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
 void torrent_logic::on_announced(std::size_t tier, const std::string* url,
                                  const tracker::announce_response* response, double now) {
   if (tier >= tiers_.size()) return;

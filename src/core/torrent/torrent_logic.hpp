@@ -138,6 +138,16 @@ struct action {
   std::string text;
 };
 
+// One tracker tier as the API shows it.
+struct tier_report {
+  std::vector<std::string> urls;  // in the order they are tried (the last to answer first)
+  bool announced = false;         // a round ended at least once
+  bool ok = false;                // the last round worked
+  bool in_flight = false;
+  double last_round_at = 0;  // the logic's clock
+  double next_round_at = 0;  // when the next round is due at the latest (the logic's clock)
+};
+
 // What a connection that ended did, kept per address for the run's summary.
 struct peer_record {
   net::peer_address address;
@@ -229,6 +239,7 @@ class torrent_logic {
   const std::vector<std::string>& tier_urls(std::size_t tier) const;
   // The URL that answered last in the tier (for `completed` / `stopped`); empty if none.
   const std::string& tier_last_good(std::size_t tier) const;
+  std::vector<tier_report> tier_reports() const;
   // The tier's round ended: `url` answered with `response`, or every URL failed (null).
   void on_announced(std::size_t tier, const std::string* url,
                     const tracker::announce_response* response, double now);

@@ -27,6 +27,17 @@ namespace json = boost::json;
 
 namespace {
 
+std::string hex_of(std::string_view bytes) {
+  static constexpr char digits[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(bytes.size() * 2);
+  for (unsigned char c : bytes) {
+    out += digits[c >> 4];
+    out += digits[c & 15];
+  }
+  return out;
+}
+
 constexpr std::size_t max_torrent_bytes = 16 << 20;
 constexpr std::size_t max_watch_files = 1000;  // looked at per scan
 
@@ -292,6 +303,27 @@ asio::awaitable<http_response> daemon_api::on_torrent(const http_request& req, s
         }
       }
       o["files"] = std::move(files);
+      // The verified pieces as BEP 3 bitfield bytes (the first piece in the high bit of the
+      // first byte), in hex.
+      const auto have = t->have();
+      o["pieces_total"] = have.size();
+      o["pieces_done"] = have.count();
+      o["pieces"] = hex_of(have.to_wire());
+      json::array trackers;
+      const double now = session_.now();
+      for (const auto& tr : t->trackers()) {
+        json::object jt;
+        json::array urls;
+        for (const auto& u : tr.urls) urls.push_back(json::string(u));
+        jt["urls"] = std::move(urls);
+        jt["status"] = tr.in_flight    ? "announcing"
+                       : !tr.announced ? "not yet"
+                       : tr.ok         ? "working"
+                                       : "failing";
+        jt["next_announce_in"] = tr.announced ? std::max(0.0, tr.next_round_at - now) : 0.0;
+        trackers.push_back(std::move(jt));
+      }
+      o["trackers"] = std::move(trackers);
       co_return json_reply(200, o);
     }
     if (req.method == "DELETE") {

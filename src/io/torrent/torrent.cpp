@@ -90,6 +90,21 @@ void torrent::set_limits(double max_download_rate, double max_upload_rate, doubl
   if (logic_) logic_->set_seed_limits(seed_ratio, seed_time_s);
 }
 
+swarm::bitfield torrent::have() const {
+  return logic_ && info_ ? logic_->have_bitfield() : have_;
+}
+
+std::vector<corrent::torrent::tier_report> torrent::trackers() const {
+  if (logic_) return logic_->tier_reports();
+  std::vector<corrent::torrent::tier_report> out;
+  for (const auto& tier : params_.trackers) {
+    corrent::torrent::tier_report r;
+    r.urls = tier;
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
 void torrent::set_state(torrent_state s) {
   if (s == state_) return;
   spdlog::debug("{}: {} -> {}", text::printable(name()), to_string(state_), to_string(s));

@@ -93,6 +93,10 @@ class torrent final : public peer_events, public std::enable_shared_from_this<to
   // it runs or not.
   void set_limits(double max_download_rate, double max_upload_rate, double seed_ratio,
                   double seed_time_s);
+  // The pieces verified (empty until the `info` is known).
+  swarm::bitfield have() const;
+  // Its tracker tiers (none before it first ran); times on the session's clock (now()).
+  std::vector<corrent::torrent::tier_report> trackers() const;
   // Null until known (a magnet's metadata).
   const metainfo::info* info() const { return info_.get(); }
 

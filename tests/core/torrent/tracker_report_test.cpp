@@ -1,0 +1,40 @@
+// torrent_logic's report of its tracker tiers (the daemon's torrent details).
+#include <gtest/gtest.h>
+
+#include "core/torrent/logic_harness.hpp"
+
+namespace corrent::torrent::testing {
+namespace {
+
+TEST(TrackerReport, SaysPerTierWhetherItWorksAndWhenItAnnouncesNext) {
+  harness h(4, 2, {}, {{"http://t1/announce"}, {"http://t2/announce", "udp://t3:80"}});
+  h.set_info();
+  auto before = h.logic.tier_reports();
+  ASSERT_EQ(before.size(), 2u);
+  EXPECT_FALSE(before[0].announced);
+  EXPECT_EQ(before[1].urls.size(), 2u);
+  h.logic.on_tick(h.now);
+  h.take_actions();
+  EXPECT_TRUE(h.logic.tier_reports()[0].in_flight);
+  tracker::announce_response r;
+  r.interval = 1800;
+  const std::string url = "http://t1/announce";
+  h.logic.on_announced(0, &url, &r, h.now);
+  const auto after = h.logic.tier_reports();
+  EXPECT_TRUE(after[0].announced);
+  EXPECT_TRUE(after[0].ok);
+  EXPECT_FALSE(after[0].in_flight);
+  EXPECT_DOUBLE_EQ(after[0].next_round_at, h.now + 1800);
+  // A tier whose every URL failed backs off.
+  if (after[1].in_flight) {
+    h.logic.on_announced(1, nullptr, nullptr, h.now);
+    const auto failed = h.logic.tier_reports()[1];
+    EXPECT_TRUE(failed.announced);
+    EXPECT_FALSE(failed.ok);
+    EXPECT_GT(failed.next_round_at, h.now);
+    EXPECT_LT(failed.next_round_at, h.now + 1800);
+  }
+}
+
+}  // namespace
+}  // namespace corrent::torrent::testing
