@@ -835,6 +835,40 @@ class DaemonTest(unittest.TestCase):
         self.assertFalse(os.path.exists(os.path.join(dl_dir, "remote.bin")), "its data deleted")
         self.outcome("remote add/list/resume/watch --until-complete/stats/remove --delete-data against the daemon")
 
+    # ============================================================ 10
+    def test_10_recheck_finds_a_damaged_piece_and_fetches_it_again(self):
+        c = self.sw.make_single("check.bin", 4 * MiB + 33, seed=101)
+        piece = 64 * KiB
+        tracker, (torrent,), (seeder,) = self.swarm([(c, piece)])
+        tid = torrent.info_hash
+        state, dl_dir = self.dirs()
+        d = self.daemon(state, dl_dir)
+        ev = self.stream(d)
+        self.check_added(self.add_raw(d, torrent), torrent, dl_dir)
+        self.assertIsNotNone(ev.wait_for(lambda e: e["type"] == "completed", 60, "completed"), self.ctx())
+        # damage one byte of piece 5 behind the daemon's back
+        path = os.path.join(dl_dir, "check.bin")
+        with open(path, "r+b") as f:
+            f.seek(5 * piece + 100)
+            b = f.read(1)
+            f.seek(5 * piece + 100)
+            f.write(bytes([b[0] ^ 0xFF]))
+        before = d.torrent(tid)["downloaded"]
+        r = d.post_json(f"/api/v1/torrents/{tid}/recheck", {})
+        self.assertEqual(r.status, 202, r)
+        self.assertEqual(d.post_json("/api/v1/torrents/" + "0" * 40 + "/recheck", {}).status, 404)
+        e = ev.wait_for(lambda e: e["type"] == "state" and e["data"].get("id") == tid
+                        and e["data"].get("to") == "checking", 30, "checking")
+        self.assertIsNotNone(e, f"no state change to checking after a recheck{self.ctx()}")
+        t, ok = self.wait_torrent(d, tid, lambda t: t["state"] == "seeding" and t["progress"] == 1.0, 60,
+                                  "complete again")
+        self.assertTrue(ok, f"not complete again after the recheck: {t}{self.ctx()}")
+        self.assertIsNone(self.sw.verify(c, dl_dir), "the damaged piece was not fetched again")
+        again = t["downloaded"] - before
+        self.assertGreaterEqual(again, piece, f"nothing fetched again: {t}")
+        self.assertLessEqual(again, 2 * piece, f"more than the damaged piece fetched again: {again} B")
+        self.outcome(f"recheck: the damaged piece found and fetched again ({again} B), byte-identical")
+
     # ============================================================ 6
     def test_06_metrics(self):
         c = self.sw.make_single("metric.bin", 2 * MiB + 17, seed=61)

@@ -348,6 +348,14 @@ asio::awaitable<http_response> daemon_api::on_torrent(const http_request& req, s
     if (!e) co_return json_error(404, "torrent " + id + " is not in the list");
     co_return set_torrent_limits(req, *e, t.get());
   }
+  if (action == "recheck") {
+    if (req.method != "POST") co_return json_error(405, "use POST to recheck");
+    if (!t) co_return json_error(404, "torrent " + id + " is not running");
+    if (!t->info()) co_return json_error(409, "its metadata is not known yet: nothing to check");
+    // It runs on: the reply says it started, the events say how it went.
+    session_.spawn_recheck(*digest);
+    co_return json_reply(202, torrent_json(t->status(), e));
+  }
   if (action != "pause" && action != "resume") co_return json_error(404, "no such action");
   if (req.method != "POST") co_return json_error(405, "use POST to " + action);
   if (!t) co_return json_error(404, "torrent " + id + " is not running");

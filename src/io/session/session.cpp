@@ -430,6 +430,20 @@ asio::awaitable<void> session::resume(crypto::sha1_digest info_hash) {
   co_await t->start();
 }
 
+asio::awaitable<void> session::recheck(crypto::sha1_digest info_hash) {
+  auto t = find(info_hash);
+  if (!t || shutting_down_ || !t->info()) co_return;
+  const bool paused = t->state() == torrent_state::paused;
+  co_await t->stop(torrent_state::paused);
+  if (!find(info_hash)) co_return;  // removed meanwhile
+  t->forget_check();
+  if (paused) {
+    co_await t->check_paused();
+  } else {
+    co_await t->start();
+  }
+}
+
 asio::awaitable<void> session::remove(crypto::sha1_digest info_hash, bool delete_files) {
   auto t = find(info_hash);
   if (!t) co_return;

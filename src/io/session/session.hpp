@@ -56,6 +56,10 @@ class session final : public torrent_host {
   const std::vector<std::shared_ptr<torrent>>& torrents() const { return order_; }
   boost::asio::awaitable<void> pause(crypto::sha1_digest info_hash);
   boost::asio::awaitable<void> resume(crypto::sha1_digest info_hash);
+  // Stops it, hashes all its data again (trusting no resume data), and starts it again (or
+  // leaves it paused).
+  boost::asio::awaitable<void> recheck(crypto::sha1_digest info_hash);
+  void spawn_recheck(crypto::sha1_digest info_hash) { ops_.spawn(recheck(info_hash)); }
   // Stopped, then dropped from the registry; `delete_files`: its data and resume state too.
   boost::asio::awaitable<void> remove(crypto::sha1_digest info_hash, bool delete_files);
 

@@ -25,7 +25,9 @@ asio::awaitable<void> torrent::check_files() {
   auto self = shared_from_this();
   // A named function, not a lambda inside the co_await: g++ 12 destroys a closure
   // temporary of a co_await expression twice (its captured shared_ptr lost a reference).
-  std::function<restore_result()> work = [self]() -> restore_result {
+  const bool distrust = distrust_resume_;
+  distrust_resume_ = false;
+  std::function<restore_result()> work = [self, distrust]() -> restore_result {
     const auto& info = *self->info_;
     const auto& out_dir = self->options_.output_dir;
     auto& storage = *self->storage_;
@@ -46,7 +48,8 @@ asio::awaitable<void> torrent::check_files() {
     const bool use_parts = fs::exists(storage.parts_dir(), ec) &&
                            (fs::exists(storage.resume_path(), ec) || !any_final);
     if (use_parts) {
-      auto rr = recheck(info, storage.parts_dir(), storage.resume_path(), 0);
+      auto rr = recheck(info, storage.parts_dir(),
+                        distrust ? std::nullopt : std::optional(storage.resume_path()), 0);
       spdlog::info("resuming: {} of {} pieces verified ({} from the resume file, {} re-hashed){}",
                    rr.verified.count(), info.num_pieces(), rr.trusted, rr.hashed,
                    rr.note.empty() ? "" : "; " + rr.note);

@@ -71,6 +71,14 @@ class torrent final : public peer_events, public std::enable_shared_from_this<to
   // meanwhile.
   boost::asio::awaitable<void> check_paused();
   void resume_after_check() { start_after_check_ = true; }
+  // The next start (or check_paused) checks the data again, hashing every piece (the resume
+  // data is not trusted). The torrent must be stopped.
+  void forget_check() {
+    checked_ = false;
+    distrust_resume_ = true;
+    complete_ = false;
+    moved_ = false;  // the check finds out where the files are
+  }
   bool checking_paused() const { return in_paused_check_; }
   // Its files are at their final paths in the output directory (complete, moved in place).
   bool files_in_place() const { return moved_; }
@@ -181,6 +189,7 @@ class torrent final : public peer_events, public std::enable_shared_from_this<to
   // What survives a pause: the pieces verified, payload totals, where the files are.
   swarm::bitfield have_;
   bool start_after_check_ = false;
+  bool distrust_resume_ = false;  // forget_check(): hash everything
   bool in_paused_check_ = false;  // check_paused() under way
   std::int64_t prior_downloaded_ = 0;
   std::int64_t prior_uploaded_ = 0;
