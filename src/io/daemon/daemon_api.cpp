@@ -333,7 +333,7 @@ asio::awaitable<http_response> daemon_api::on_torrent(const http_request& req, s
       std::erase_if(state_.torrents, [&](const auto& x) { return x.info_hash == id; });
       save_list();
       store_.remove_metainfo(id);
-      last_stats_.erase(id);
+      last_stats_.erase(*digest);
       json::object ev;
       ev["id"] = id;
       push_event("removed", json::serialize(ev));

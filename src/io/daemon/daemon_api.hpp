@@ -84,7 +84,8 @@ class daemon_api {
   std::set<boost::asio::steady_timer*> waiting_;  // event streams waiting for news
   bool closing_ = false;
   // The figures each torrent had in the last `stats` event.
-  std::map<std::string, std::tuple<std::int64_t, std::int64_t, std::int64_t, int>> last_stats_;
+  std::map<crypto::sha1_digest, std::tuple<std::int64_t, std::int64_t, std::int64_t, int>>
+      last_stats_;
   std::int64_t http_requests_ = 0;
   std::filesystem::path watch_dir_;
   bool watch_failed_ = false;

@@ -58,21 +58,24 @@ void daemon_api::on_state(torrent& t, torrent_state from, torrent_state to) {
 void daemon_api::on_tick() {
   if (++ticks_ % 2 == 0) scan_watch_dir();
   json::array changed;
-  for (const auto& s : session_.status()) {
+  // Only the few figures, not each torrent's whole status: with thousands of torrents this
+  // runs every second.
+  for (const auto& t : session_.torrents()) {
+    const auto s = t->figures();
     const auto figures = std::make_tuple(s.bytes_done, static_cast<std::int64_t>(s.down_rate),
-                                         static_cast<std::int64_t>(s.up_rate), s.peers_connected);
-    auto [it, fresh] = last_stats_.try_emplace(s.info_hash, figures);
+                                         static_cast<std::int64_t>(s.up_rate), s.peers);
+    auto [it, fresh] = last_stats_.try_emplace(t->info_hash(), figures);
     if (!fresh && it->second == figures) continue;
     it->second = figures;
     json::object o;
-    o["id"] = s.info_hash;
+    o["id"] = crypto::to_hex(t->info_hash());
     o["progress"] = s.bytes_total > 0
                         ? static_cast<double>(s.bytes_done) / static_cast<double>(s.bytes_total)
                         : 0.0;
     o["done"] = s.bytes_done;
     o["down_rate"] = s.down_rate;
     o["up_rate"] = s.up_rate;
-    o["peers"] = s.peers_connected;
+    o["peers"] = s.peers;
     changed.push_back(std::move(o));
   }
   if (changed.empty()) return;

@@ -88,6 +88,16 @@ struct torrent_status {
   int dht_nodes = -1;  // the session's DHT routing table (-1: no DHT)
 };
 
+// The few figures that change while a torrent runs (cheap: no strings), for the daemon's
+// once-a-second stats delta.
+struct torrent_figures {
+  std::int64_t bytes_done = 0;
+  std::int64_t bytes_total = 0;
+  double down_rate = 0;
+  double up_rate = 0;
+  int peers = 0;
+};
+
 struct peer_summary {
   std::string address;
   std::string client;     // the peer id's printable prefix, e.g. "-lt20800-"

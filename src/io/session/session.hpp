@@ -140,6 +140,8 @@ class session final : public torrent_host {
   std::vector<std::shared_ptr<torrent>> order_;  // in the order added
   swarm::peer_key next_key_ = 1;
   std::size_t handshakes_ = 0;  // incoming connections not yet attached
+  std::uint64_t ticks_ = 0;
+  static constexpr std::uint64_t quiet_tick_every = 5;
   std::map<swarm::ip_key, int> pending_by_ip_;
   task_group service_;  // accept loops, UDP, clocks, incoming handshakes
   task_group ops_;      // start, stop, pause, resume, remove of torrents

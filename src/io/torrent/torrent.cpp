@@ -233,6 +233,7 @@ void torrent::start_logic() {
   logic_->add_totals(prior_downloaded_, prior_uploaded_);
   const double now = host_.now();
   if (started_at_ == 0) started_at_ = now;
+  logic_started_at_ = now;
   running_ = true;
   serving_paused_ = false;
   if (complete_ && moved_) {
@@ -409,6 +410,12 @@ void torrent::on_tick(double now) {
   maybe_checkpoint();
 }
 
+bool torrent::quiet() const {
+  // Not in its first minute: its first announces and DHT lookup go out on time.
+  return running_ && !stopping_ && logic_ && state_ == torrent_state::seeding && conns_.empty() &&
+         logic_->connecting_peers() == 0 && host_.now() - logic_started_at_ > 60;
+}
+
 void torrent::on_bandwidth_tick(double now) {
   if (!running_ || stopping_ || !logic_ || conns_.empty()) return;
   logic_->on_bandwidth_tick(now);
@@ -423,6 +430,24 @@ void torrent::on_budget_freed(double now) {
 }
 
 // ---------------------------------------------------------------- reports
+
+torrent_figures torrent::figures() const {
+  torrent_figures f;
+  if (info_) f.bytes_total = info_->total_length;
+  if (logic_) {
+    f.bytes_done = logic_->verified_bytes();
+    f.down_rate = logic_->down_meter().rate;
+    f.up_rate = logic_->up_meter().rate;
+    f.peers = logic_->connected_peers();
+  } else if (info_) {
+    f.bytes_done = have_.all() ? info_->total_length : 0;
+    if (!have_.all()) {
+      for (std::size_t i = 0; i < have_.size(); ++i)
+        if (have_.test(i)) f.bytes_done += info_->piece_size(static_cast<std::int64_t>(i));
+    }
+  }
+  return f;
+}
 
 torrent_status torrent::status() const {
   torrent_status s;

@@ -91,11 +91,15 @@ class torrent final : public peer_events, public std::enable_shared_from_this<to
               net::peer_address address);
 
   // --- the session's clocks ---
-  void on_tick(double now);            // once a second
+  void on_tick(double now);  // once a second (every few seconds while quiet())
+  // Seeding with no connection open or being opened: nothing in it changes from second to
+  // second, so the session ticks it less often.
+  bool quiet() const;
   void on_bandwidth_tick(double now);  // ~every 20 ms while a rate limit is set
   void on_budget_freed(double now);
 
   torrent_status status() const;
+  torrent_figures figures() const;
   torrent_summary summary() const;
   // This torrent's own rate limits (bytes/s, 0: none) and seeding limits (0: none), while
   // it runs or not.
@@ -184,6 +188,7 @@ class torrent final : public peer_events, public std::enable_shared_from_this<to
   std::unique_ptr<boost::asio::steady_timer> stopped_signal_;  // waited on by later stop()s
   std::string error_;
   double started_at_ = 0;
+  double logic_started_at_ = 0;  // the last start_logic()
   double ended_at_ = 0;  // finished or failed
 
   // What survives a pause: the pieces verified, payload totals, where the files are.
