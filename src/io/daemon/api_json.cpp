@@ -27,8 +27,9 @@ std::int64_t unix_now() {
   return static_cast<std::int64_t>(std::time(nullptr));
 }
 
-json::object torrent_json(const torrent_status& s, const daemon::torrent_entry* e) {
-  json::object o;
+json::object torrent_json(const torrent_status& s, const daemon::torrent_entry* e,
+                          json::storage_ptr sp) {
+  json::object o(16, std::move(sp));
   o["id"] = s.info_hash;
   o["name"] = s.name;
   o["state"] = state_name(s.state);

@@ -19,6 +19,8 @@ std::string state_name(torrent_state s);
 bool is_true(const std::string& v);
 std::int64_t unix_now();
 // The torrent object of docs/DAEMON.md (`e`: its list entry, when it has one).
-boost::json::object torrent_json(const torrent_status& s, const daemon::torrent_entry* e);
+// `sp`: where its memory comes from (a list of thousands uses one arena).
+boost::json::object torrent_json(const torrent_status& s, const daemon::torrent_entry* e,
+                                 boost::json::storage_ptr sp = {});
 
 }  // namespace corrent::io

@@ -478,16 +478,19 @@ http_response daemon_api::list(const http_request& req) const {
   std::unordered_map<std::string_view, const daemon::torrent_entry*> entries;
   entries.reserve(state_.torrents.size());
   for (const auto& x : state_.torrents) entries.emplace(x.info_hash, &x);
-  json::array out;
+  // One arena for the whole reply: thousands of small objects, freed at once.
+  json::monotonic_resource arena(64 * 1024);
+  json::storage_ptr sp(&arena);
+  json::array out(sp);
   out.reserve(session_.torrents().size());
   for (const auto& t : session_.torrents()) {
     const auto s = t->status();
     if (!state.empty() && state != state_name(s.state)) continue;
     const auto found = entries.find(s.info_hash);
     const daemon::torrent_entry* e = found == entries.end() ? nullptr : found->second;
-    auto o = torrent_json(s, e);
+    auto o = torrent_json(s, e, sp);
     if (!keep.empty()) {
-      json::object kept;
+      json::object kept(sp);
       for (const auto& k : keep) {
         if (const auto* v = o.if_contains(k)) kept[k] = *v;
       }
@@ -495,7 +498,7 @@ http_response daemon_api::list(const http_request& req) const {
     }
     out.push_back(std::move(o));
   }
-  json::object r;
+  json::object r(sp);
   r["torrents"] = std::move(out);
   return json_reply(200, r);
 }

@@ -411,9 +411,9 @@ void torrent::on_tick(double now) {
 }
 
 bool torrent::quiet() const {
-  // Not in its first minute: its first announces and DHT lookup go out on time.
+  // Not in its first 10 s: its first announces and DHT lookup go out on time.
   return running_ && !stopping_ && logic_ && state_ == torrent_state::seeding && conns_.empty() &&
-         logic_->connecting_peers() == 0 && host_.now() - logic_started_at_ > 60;
+         logic_->connecting_peers() == 0 && host_.now() - logic_started_at_ > 10;
 }
 
 void torrent::on_bandwidth_tick(double now) {
