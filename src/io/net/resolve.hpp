@@ -8,6 +8,8 @@
 #include <boost/asio/error.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/ip/address.hpp>
+#include <charconv>
 #include <chrono>
 #include <memory>
 #include <string>
@@ -19,6 +21,22 @@ template <class Resolver>
 boost::asio::awaitable<std::tuple<boost::system::error_code, typename Resolver::results_type>>
 resolve_within(Resolver& resolver, const std::string& host, const std::string& port,
                std::chrono::steady_clock::time_point deadline) {
+  // An address needs no resolution (and no trip through the resolver's thread).
+  boost::system::error_code parse_ec;
+  const auto literal = boost::asio::ip::make_address(
+      host.size() > 2 && host.front() == '[' && host.back() == ']'
+          ? host.substr(1, host.size() - 2)
+          : host,
+      parse_ec);
+  if (!parse_ec) {
+    std::uint16_t p = 0;
+    const auto [ptr, err] = std::from_chars(port.data(), port.data() + port.size(), p);
+    if (err == std::errc() && ptr == port.data() + port.size()) {
+      co_return std::make_tuple(
+          boost::system::error_code(),
+          Resolver::results_type::create(typename Resolver::endpoint_type(literal, p), host, port));
+    }
+  }
   // The timer's handler may already be queued when the resolution completes: it checks
   // `done` (shared, so it outlives this frame) before it touches the resolver.
   struct state {
