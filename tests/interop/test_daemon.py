@@ -132,8 +132,9 @@ class DaemonTest(unittest.TestCase):
         os.makedirs(dl_dir)
         return state, dl_dir
 
-    def daemon(self, state, dl_dir, name=None):
-        d = dl.Daemon(self.sw, state, name=name or f"daemon{len(self.daemons)}", download_dir=dl_dir)
+    def daemon(self, state, dl_dir, name=None, extra=()):
+        d = dl.Daemon(self.sw, state, name=name or f"daemon{len(self.daemons)}", download_dir=dl_dir,
+                      extra=extra)
         self.daemons.append(d)
         d.url()
         return d
@@ -868,6 +869,45 @@ class DaemonTest(unittest.TestCase):
         self.assertGreaterEqual(again, piece, f"nothing fetched again: {t}")
         self.assertLessEqual(again, 2 * piece, f"more than the damaged piece fetched again: {again} B")
         self.outcome(f"recheck: the damaged piece found and fetched again ({again} B), byte-identical")
+
+    # ============================================================ 11
+    def test_11_watch_directory(self):
+        c = self.sw.make_single("watched.bin", 3 * MiB + 1, seed=111)
+        tracker, (torrent,), _ = self.swarm([(c, 128 * KiB)])
+        tid = torrent.info_hash
+        state, dl_dir = self.dirs()
+        watch = os.path.join(self.sw.tmp, "watch")
+        os.makedirs(watch)
+        d = self.daemon(state, dl_dir, extra=("--watch", watch))
+        ev = self.stream(d)
+        with open(torrent.path, "rb") as f:
+            meta = f.read()
+        # written slowly: a third, then a pause of two scans and more, then the rest
+        target = os.path.join(watch, "slow.torrent")
+        with open(target, "wb") as f:
+            f.write(meta[: len(meta) // 3])
+            f.flush()
+            time.sleep(5)
+            self.assertEqual(d.torrents(), [], "added before it was whole")
+            self.assertTrue(os.path.exists(target), "a half-written file was moved aside")
+            f.write(meta[len(meta) // 3:])
+        with open(os.path.join(watch, "junk.torrent"), "wb") as f:
+            f.write(b"d8:announce3:xyze")  # not a torrent
+        e = ev.wait_for(lambda e: e["type"] == "completed" and e["data"].get("id") == tid, 60, "completed")
+        self.assertIsNotNone(e, f"the watched torrent did not complete{self.ctx()}")
+        self.assertIsNone(self.sw.verify(c, dl_dir), "not byte-identical")
+        end = time.monotonic() + 25 * SLOW
+        while time.monotonic() < end and not os.path.exists(os.path.join(watch, "junk.torrent.invalid")):
+            time.sleep(0.2)
+        names = sorted(os.listdir(watch))
+        self.assertEqual(names, ["junk.torrent.invalid", "slow.torrent.added"], names)
+        self.assertEqual([t["id"] for t in d.torrents()], [tid], "added exactly once")
+        added = [x for x in ev.events if x["type"] == "added"]
+        self.assertEqual(len(added), 1, f"`added` events: {added}")
+        log = d.log_tail(200)
+        self.assertIn("junk.torrent", log, "the invalid file's error is not logged")
+        self.outcome("a slowly written .torrent added once (renamed .added) and completed; an invalid one "
+                     "renamed .invalid with its error logged")
 
     # ============================================================ 6
     def test_06_metrics(self):

@@ -40,6 +40,7 @@ std::string hex_of(std::string_view bytes) {
 
 constexpr std::size_t max_torrent_bytes = 16 << 20;
 constexpr std::size_t max_watch_files = 1000;  // looked at per scan
+constexpr int invalid_after_scans = 5;         // 10 s unchanged and still not a torrent
 
 // Standard base64 (RFC 4648), padding optional, whitespace not allowed.
 std::optional<std::string> base64_decode(std::string_view in) {
@@ -519,7 +520,7 @@ void daemon_api::scan_watch_dir() {
     return;
   }
   watch_failed_ = false;
-  std::map<std::string, std::pair<std::uintmax_t, fs::file_time_type>> now_seen;
+  std::map<std::string, watched_file> now_seen;
   std::size_t looked = 0;
   for (; it != end && looked < max_watch_files; it.increment(ec)) {
     if (ec) break;
@@ -535,16 +536,24 @@ void daemon_api::scan_watch_dir() {
     const auto key = path.string();
     const auto before = watch_seen_.find(key);
     // Added only once it stayed the same between two scans: a file still being written
-    // (slowly, by another program) is left alone until it is finished.
-    if (before == watch_seen_.end() || before->second != std::make_pair(size, mtime)) {
-      now_seen[key] = {size, mtime};
+    // (slowly, by another program) is left alone until it is finished. One that does not
+    // parse may be a writer that paused: it is moved aside only once it has not changed
+    // for `invalid_after_scans` scans.
+    if (before == watch_seen_.end() || before->second.size != size ||
+        before->second.mtime != mtime) {
+      now_seen[key] = {size, mtime, 0};
       continue;
     }
+    const int stable = before->second.stable_scans + 1;
     std::string suffix = ".invalid";
     if (size <= max_torrent_bytes) {
       auto bytes = read_whole_file(path, max_torrent_bytes);
       const auto r = bytes ? add_payload("torrent", *bytes, {}, false)
                            : json_error(400, bytes.error().message());
+      if (r.status != 201 && r.status != 409 && stable < invalid_after_scans) {
+        now_seen[key] = {size, mtime, stable};
+        continue;
+      }
       if (r.status == 201 || r.status == 409) {
         suffix = ".added";
         spdlog::info("watch directory: {} {}", text::printable(name),

@@ -89,7 +89,12 @@ class daemon_api {
   std::int64_t http_requests_ = 0;
   std::filesystem::path watch_dir_;
   bool watch_failed_ = false;
-  std::map<std::string, std::pair<std::uintmax_t, std::filesystem::file_time_type>> watch_seen_;
+  struct watched_file {
+    std::uintmax_t size = 0;
+    std::filesystem::file_time_type mtime;
+    int stable_scans = 0;  // unchanged since, and not a valid torrent yet
+  };
+  std::map<std::string, watched_file> watch_seen_;
   std::uint64_t ticks_ = 0;
 };
 
