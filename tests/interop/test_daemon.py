@@ -530,6 +530,9 @@ class DaemonTest(unittest.TestCase):
         expect(d.post_json("/api/v1/torrents", {"path": os.path.join(dl_dir, "nope.torrent")}), 404,
                "path to a missing file inside the download directory")
         expect(d.post_json("/api/v1/torrents", {"path": "/etc/passwd"}), 400, "path to a system file")
+        link = os.path.join(dl_dir, "link.torrent")
+        os.symlink(torrent.path, link)  # a valid .torrent outside, through a link planted inside
+        expect(d.post_json("/api/v1/torrents", {"path": link}), 400, "path through a symbolic link")
         expect(d.post_json("/api/v1/torrents", {"uri": "magnet:?xt=urn:btih:zz"}), 400, "malformed magnet")
         expect(d.post_raw("/api/v1/torrents", meta, ctype="text/plain"), 415, "text/plain body")
 

@@ -18,6 +18,7 @@
 #include "core/metainfo/parse.hpp"
 #include "core/text/printable.hpp"
 #include "io/daemon/api_json.hpp"
+#include "io/storage/safe_path.hpp"
 #include "io/storage/whole_file.hpp"
 
 namespace corrent::io {
@@ -206,6 +207,11 @@ http_response daemon_api::add(const http_request& req) {
       const fs::path p = fs::path(asked).lexically_normal();
       std::error_code ec2;
       if (!fs::is_regular_file(p, ec2)) return json_error(404, "no such file: " + asked);
+      // Not through a symbolic link (one planted in the download directory could lead to
+      // any file on the machine).
+      if (!exists_without_links(download_dir_, p.lexically_relative(download_dir_))) {
+        return json_error(400, "path must not go through a symbolic link");
+      }
       auto bytes = read_whole_file(p, max_torrent_bytes);
       if (!bytes) return json_error(400, asked + ": " + bytes.error().message());
       payload = std::move(*bytes);
