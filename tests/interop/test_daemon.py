@@ -948,6 +948,10 @@ class DaemonTest(unittest.TestCase):
                         f"no series for the second torrent:\n{text[-2000:]}")
         self.assertGreaterEqual(total["corrent_downloaded_bytes_total"], torrent.total_size,
                                 f"corrent_downloaded_bytes_total after a {torrent.total_size} B download:\n{text[:2000]}")
+        ok_announces = [float(v) for n, lab, v in samples
+                        if n == "corrent_tracker_announces_total" and 'result="ok"' in lab]
+        self.assertTrue(ok_announces and ok_announces[0] >= 1, f"announces that worked:\n{text[:3000]}")
+        self.assertIn("corrent_piece_buffer_limit_bytes", names)
         # the byte counter agrees with what the seeder itself says it sent (within 1 %)
         sent = self.settled_upload(seeder)
         got = total["corrent_downloaded_bytes_total"]

@@ -40,6 +40,7 @@ http_response daemon_api::metrics() const {
     by_state[s] = 0;
   }
   std::int64_t downloaded = 0, uploaded = 0, failures = 0, peers = 0;
+  std::int64_t ann_ok = 0, ann_refused = 0, ann_failed = 0;
   double down = 0, up = 0;
   for (const auto& s : all) {
     ++by_state[state_name(s.state)];
@@ -49,6 +50,9 @@ http_response daemon_api::metrics() const {
     down += s.down_rate;
     up += s.up_rate;
     peers += s.peers_connected;
+    ann_ok += s.announces_ok;
+    ann_refused += s.announces_refused;
+    ann_failed += s.announces_failed;
   }
   daemon::prometheus_text m;
   m.family("corrent_build_info", "gauge", "Build information.");
@@ -67,6 +71,18 @@ http_response daemon_api::metrics() const {
   m.sample("corrent_upload_rate_bytes", {}, up);
   m.family("corrent_peers_connected", "gauge", "Peer connections.");
   m.sample("corrent_peers_connected", {}, peers);
+  m.family("corrent_tracker_announces_total", "counter",
+           "Announces to trackers, by outcome (ok, refused: a failure reason, error: no answer).");
+  m.sample("corrent_tracker_announces_total", {{"result", "ok"}}, ann_ok);
+  m.sample("corrent_tracker_announces_total", {{"result", "refused"}}, ann_refused);
+  m.sample("corrent_tracker_announces_total", {{"result", "error"}}, ann_failed);
+  const auto& budget = session_.disk().budget();
+  m.family("corrent_piece_buffer_bytes", "gauge",
+           "Piece buffers in use: pieces being downloaded (open) and waiting for the disk.");
+  m.sample("corrent_piece_buffer_bytes", {{"kind", "open"}}, budget.open_bytes());
+  m.sample("corrent_piece_buffer_bytes", {{"kind", "waiting_for_disk"}}, budget.pending_bytes());
+  m.family("corrent_piece_buffer_limit_bytes", "gauge", "The piece-buffer budget.");
+  m.sample("corrent_piece_buffer_limit_bytes", {}, budget.capacity());
   const auto d = session_.dht_status();
   m.family("corrent_dht_nodes", "gauge", "Nodes in the DHT routing table.");
   m.sample("corrent_dht_nodes", {}, static_cast<std::int64_t>(d.enabled ? d.nodes : 0));

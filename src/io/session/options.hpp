@@ -86,6 +86,11 @@ struct torrent_status {
   std::int64_t metadata_pieces_done = 0;  // fetching metadata: 16 KiB pieces in, of
   std::int64_t metadata_pieces_total = 0;
   int dht_nodes = -1;  // the session's DHT routing table (-1: no DHT)
+  // Announces to its trackers, by outcome: answered, refused (a failure reason), failed
+  // (no answer: connection, timeout, malformed).
+  std::int64_t announces_ok = 0;
+  std::int64_t announces_refused = 0;
+  std::int64_t announces_failed = 0;
 };
 
 // The few figures that change while a torrent runs (cheap: no strings), for the daemon's

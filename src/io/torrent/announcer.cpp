@@ -53,12 +53,14 @@ asio::awaitable<void> torrent::announce_tier(std::size_t tier, tracker::event ev
     auto resp = co_await announce_to(url, req, 15s);
     if (!logic_) co_return;
     if (!resp) {
+      ++announces_failed_;
       tracker_state_ = text::printable(url + ": " + resp.error().message());
       tracker_problem(
           url, "tracker " + text::printable(url) + ": " + text::printable(resp.error().message()));
       continue;
     }
     if (resp->failure_reason) {
+      ++announces_refused_;
       tracker_state_ = text::printable(url + ": failure: " + *resp->failure_reason);
       tracker_problem(url, "tracker " + text::printable(url) +
                                " refused: " + text::printable(*resp->failure_reason));
@@ -68,6 +70,7 @@ asio::awaitable<void> torrent::announce_tier(std::size_t tier, tracker::event ev
       spdlog::warn("tracker {} warns: {}", text::printable(url),
                    text::printable(resp->warning_message));
     if (!resp->tracker_id.empty()) tracker_id_ = resp->tracker_id;
+    ++announces_ok_;
     tracker_state_ =
         text::printable(url) + ": ok, " + std::to_string(resp->peers.size()) + " peers";
     spdlog::debug("tracker {}: {} peers, interval {} s", text::printable(url), resp->peers.size(),

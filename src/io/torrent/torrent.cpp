@@ -462,6 +462,9 @@ torrent_status torrent::status() const {
   const double now = host_.now();
   s.elapsed_s = started_at_ > 0 ? (ended_at_ > 0 ? ended_at_ : now) - started_at_ : 0;
   s.tracker_state = tracker_state_;
+  s.announces_ok = announces_ok_;
+  s.announces_refused = announces_refused_;
+  s.announces_failed = announces_failed_;
   if (logic_) {
     s.pieces_done = logic_->have_count();
     s.bytes_done = logic_->verified_bytes();

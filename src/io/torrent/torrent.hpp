@@ -188,7 +188,10 @@ class torrent final : public peer_events, public std::enable_shared_from_this<to
   std::unique_ptr<boost::asio::steady_timer> stopped_signal_;  // waited on by later stop()s
   std::string error_;
   double started_at_ = 0;
-  double logic_started_at_ = 0;  // the last start_logic()
+  double logic_started_at_ = 0;    // the last start_logic()
+  std::int64_t announces_ok_ = 0;  // by outcome, for the daemon's metrics
+  std::int64_t announces_refused_ = 0;
+  std::int64_t announces_failed_ = 0;
   double ended_at_ = 0;  // finished or failed
 
   // What survives a pause: the pieces verified, payload totals, where the files are.
