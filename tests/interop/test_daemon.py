@@ -912,6 +912,42 @@ class DaemonTest(unittest.TestCase):
         self.outcome("a slowly written .torrent added once (renamed .added) and completed; an invalid one "
                      "renamed .invalid with its error logged")
 
+    # ============================================================ 12
+    def test_12_magnet_gets_its_metadata_event_and_completes(self):
+        import urllib.parse
+        c = self.sw.make_single("magnet.bin", 3 * MiB + 7, seed=121)
+        base = self.sw.make_torrent(c, 128 * KiB)
+        tracker = self.sw.start_mini_tracker([base], interval=1800, min_interval=60)
+        torrent = self.sw.announce_torrent(base, tracker)
+        seeder = ml.LtPeer(self.sw, "lt-meta-seed", "seed", torrent=torrent, content=c, host="127.0.0.2",
+                           plugins=True, timeout=600)  # serves ut_metadata
+        self.sw.wait_ready([seeder], tracker, torrent)
+        tid = torrent.info_hash
+        magnet = (f"magnet:?xt=urn:btih:{tid}&dn={urllib.parse.quote(torrent.name)}"
+                  f"&tr={urllib.parse.quote(tracker.http, safe='')}")
+        state, dl_dir = self.dirs()
+        d = self.daemon(state, dl_dir)
+        ev = self.stream(d)
+        r = self.add_json(d, {"uri": magnet})
+        self.assertEqual(r.status, 201, r)
+        self.assertEqual(r.json["id"], tid, r)
+        self.assertEqual(r.json["state"], "fetching_metadata", r)
+        self.assertEqual(r.json["size"], 0, "size unknown before the metadata")
+        m = ev.wait_for(lambda e: e["type"] == "metadata" and e["data"].get("id") == tid, 60, "metadata")
+        self.assertIsNotNone(m, f"no `metadata` event{self.ctx()}")
+        self.assertEqual((m["data"]["name"], m["data"]["size"]), (torrent.name, torrent.total_size), m)
+        done = ev.wait_for(lambda e: e["type"] == "completed" and e["data"].get("id") == tid, 60, "completed")
+        self.assertIsNotNone(done, f"the magnet did not complete{self.ctx()}")
+        self.assertIsNone(self.sw.verify(c, dl_dir), "not byte-identical")
+        # the restart knows its files without the network (the saved metadata)
+        self.assertEqual(d.term(), 0)
+        d2 = self.daemon(state, dl_dir, name="again")
+        t, ok = self.wait_torrent(d2, tid, lambda t: t["size"] == torrent.total_size and t["progress"] == 1.0,
+                                  30, "complete after the restart")
+        self.assertTrue(ok, f"the magnet's torrent after a restart: {t}{self.ctx()}")
+        self.outcome("magnet over the API: metadata event with name and size, completed, byte-identical, "
+                     "complete again after a restart")
+
     # ============================================================ 6
     def test_06_metrics(self):
         c = self.sw.make_single("metric.bin", 2 * MiB + 17, seed=61)
