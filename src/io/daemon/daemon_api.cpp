@@ -92,7 +92,6 @@ void daemon_api::restore(daemon::saved_state saved) {
                            static_cast<double>(state_.max_upload_rate));
   for (const auto& e : state_.torrents) {
     added a;
-    std::string bytes;
     if (!e.magnet.empty()) {
       auto r = parse_add("magnet", e.magnet);
       if (!r) {
@@ -114,7 +113,12 @@ void daemon_api::restore(daemon::saved_state saved) {
       }
       a = std::move(*r);
     }
-    if (auto t = start(e, a, {}); !t) {
+    if (crypto::to_hex(a.params.info_hash) != e.info_hash) {
+      spdlog::error("saved torrent {}: its metainfo is another torrent's ({}): not started",
+                    e.info_hash, crypto::to_hex(a.params.info_hash));
+      continue;
+    }
+    if (auto t = start(e, a); !t) {
       spdlog::error("saved torrent {}: {}", e.info_hash, t.error().message());
     }
   }
@@ -146,8 +150,7 @@ result<daemon_api::added> daemon_api::parse_add(const std::string& kind,
 }
 
 result<std::shared_ptr<torrent>> daemon_api::start(const daemon::torrent_entry& entry,
-                                                   const added& a,
-                                                   const std::string& metainfo_bytes) {
+                                                   const added& a) {
   torrent_options o = defaults_;
   o.output_dir = entry.save_path;
   o.start_paused = entry.paused;
@@ -157,7 +160,6 @@ result<std::shared_ptr<torrent>> daemon_api::start(const daemon::torrent_entry& 
   o.seed_time_s = static_cast<double>(entry.seed_time_s);
   std::shared_ptr<const metainfo::info> info;
   if (a.metainfo) info = std::shared_ptr<const metainfo::info>(a.metainfo, a.metainfo.get());
-  (void)metainfo_bytes;
   return session_.add(a.params, std::move(info), std::move(o));
 }
 
@@ -260,7 +262,7 @@ http_response daemon_api::add_payload(const std::string& kind, const std::string
   }
   state_.torrents.push_back(e);
   save_list();
-  auto t = start(e, *a, payload);
+  auto t = start(e, *a);
   if (!t) {
     state_.torrents.pop_back();
     save_list();

@@ -57,9 +57,8 @@ class daemon_api {
   http_response add_payload(const std::string& kind, const std::string& payload,
                             const std::string& save, bool paused);
   void scan_watch_dir();
-  // Starts the torrent in the session; `persist`: write the list (and metainfo) first.
-  result<std::shared_ptr<torrent>> start(const daemon::torrent_entry& entry, const added& a,
-                                         const std::string& metainfo_bytes);
+  // Starts the torrent of `entry` in the session (with its save path, paused flag, limits).
+  result<std::shared_ptr<torrent>> start(const daemon::torrent_entry& entry, const added& a);
   boost::asio::awaitable<http_response> on_torrent(const http_request& req, std::string id,
                                                    std::string action);
   http_response list(const http_request& req) const;
