@@ -19,6 +19,10 @@ std::string state_name(torrent_state s) {
   return n;
 }
 
+double progress(std::int64_t done, std::int64_t total) {
+  return total > 0 ? static_cast<double>(done) / static_cast<double>(total) : 0.0;
+}
+
 bool is_true(const std::string& v) {
   return v == "1" || v == "true" || v == "yes";
 }
@@ -33,9 +37,7 @@ json::object torrent_json(const torrent_status& s, const daemon::torrent_entry* 
   o["id"] = s.info_hash;
   o["name"] = s.name;
   o["state"] = state_name(s.state);
-  o["progress"] = s.bytes_total > 0
-                      ? static_cast<double>(s.bytes_done) / static_cast<double>(s.bytes_total)
-                      : 0.0;
+  o["progress"] = progress(s.bytes_done, s.bytes_total);
   o["size"] = s.bytes_total;
   o["done"] = s.bytes_done;
   o["down_rate"] = s.down_rate;

@@ -15,6 +15,8 @@ namespace corrent::io {
 http_response json_reply(unsigned status, const boost::json::value& v);
 // The API's name of a state: one word ("fetching_metadata").
 std::string state_name(torrent_state s);
+// done / total, 0 while the total is unknown.
+double progress(std::int64_t done, std::int64_t total);
 // "1", "true", "yes".
 bool is_true(const std::string& v);
 std::int64_t unix_now();

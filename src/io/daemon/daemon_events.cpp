@@ -69,9 +69,7 @@ void daemon_api::on_tick() {
     it->second = figures;
     json::object o;
     o["id"] = crypto::to_hex(t->info_hash());
-    o["progress"] = s.bytes_total > 0
-                        ? static_cast<double>(s.bytes_done) / static_cast<double>(s.bytes_total)
-                        : 0.0;
+    o["progress"] = progress(s.bytes_done, s.bytes_total);
     o["done"] = s.bytes_done;
     o["down_rate"] = s.down_rate;
     o["up_rate"] = s.up_rate;

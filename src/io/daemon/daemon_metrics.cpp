@@ -9,24 +9,46 @@
 namespace corrent::io {
 namespace json = boost::json;
 
-http_response daemon_api::stats() const {
+namespace {
+
+// The session's figures summed over its torrents.
+struct totals {
+  std::int64_t downloaded = 0, uploaded = 0, failures = 0, peers = 0;
+  std::int64_t ann_ok = 0, ann_refused = 0, ann_failed = 0;
   double down = 0, up = 0;
-  std::int64_t downloaded = 0, uploaded = 0;
-  int peers = 0;
-  for (const auto& s : session_.status()) {
-    down += s.down_rate;
-    up += s.up_rate;
-    downloaded += s.downloaded_total;
-    uploaded += s.uploaded_total;
-    peers += s.peers_connected;
+  std::map<std::string, std::int64_t> by_state;
+
+  explicit totals(const std::vector<torrent_status>& all) {
+    for (const char* s : {"fetching_metadata", "checking", "downloading", "seeding", "paused",
+                          "finished", "error"}) {
+      by_state[s] = 0;
+    }
+    for (const auto& s : all) {
+      ++by_state[state_name(s.state)];
+      downloaded += s.downloaded_total;
+      uploaded += s.uploaded_total;
+      failures += s.hash_failures;
+      down += s.down_rate;
+      up += s.up_rate;
+      peers += s.peers_connected;
+      ann_ok += s.announces_ok;
+      ann_refused += s.announces_refused;
+      ann_failed += s.announces_failed;
+    }
   }
+};
+
+}  // namespace
+
+http_response daemon_api::stats() const {
+  const totals t(session_.status());
   json::object o;
   o["torrents"] = session_.torrents().size();
-  o["down_rate"] = down;
-  o["up_rate"] = up;
-  o["downloaded"] = downloaded;
-  o["uploaded"] = uploaded;
-  o["peers"] = peers;
+  o["down_rate"] = t.down;
+  o["up_rate"] = t.up;
+  o["downloaded"] = t.downloaded;
+  o["uploaded"] = t.uploaded;
+  o["peers"] = t.peers;
   const auto d = session_.dht_status();
   o["dht_nodes"] = d.enabled ? static_cast<std::int64_t>(d.nodes) : -1;
   return json_reply(200, o);
@@ -34,26 +56,9 @@ http_response daemon_api::stats() const {
 
 http_response daemon_api::metrics() const {
   const auto all = session_.status();
-  std::map<std::string, std::int64_t> by_state;
-  for (const char* s :
-       {"fetching_metadata", "checking", "downloading", "seeding", "paused", "finished", "error"}) {
-    by_state[s] = 0;
-  }
-  std::int64_t downloaded = 0, uploaded = 0, failures = 0, peers = 0;
-  std::int64_t ann_ok = 0, ann_refused = 0, ann_failed = 0;
-  double down = 0, up = 0;
-  for (const auto& s : all) {
-    ++by_state[state_name(s.state)];
-    downloaded += s.downloaded_total;
-    uploaded += s.uploaded_total;
-    failures += s.hash_failures;
-    down += s.down_rate;
-    up += s.up_rate;
-    peers += s.peers_connected;
-    ann_ok += s.announces_ok;
-    ann_refused += s.announces_refused;
-    ann_failed += s.announces_failed;
-  }
+  const totals t(all);
+  const auto& [downloaded, uploaded, failures, peers, ann_ok, ann_refused, ann_failed, down, up,
+               by_state] = t;
   daemon::prometheus_text m;
   m.family("corrent_build_info", "gauge", "Build information.");
   m.sample("corrent_build_info", {{"version", client_version}}, std::int64_t{1});

@@ -125,14 +125,7 @@ void torrent::fail(std::string why) {
 
 asio::awaitable<void> torrent::start() {
   if (running_ || stopping_ || starting_ || state_ == torrent_state::error) co_return;
-  starting_ = true;
-  struct done_starting {
-    torrent& t;
-    ~done_starting() {
-      t.starting_ = false;
-      t.stopped_signal_->cancel();
-    }
-  } guard{*this};
+  starting_guard guard(*this, false);
   error_.clear();
   if (!info_) load_saved_metadata();
   if (!info_) {  // a magnet: nothing to check until the `info` arrives
@@ -176,16 +169,7 @@ asio::awaitable<void> torrent::start() {
 asio::awaitable<void> torrent::check_paused() {
   if (running_ || stopping_ || starting_ || state_ == torrent_state::error) co_return;
   {
-    starting_ = true;
-    in_paused_check_ = true;
-    struct done_starting {
-      torrent& t;
-      ~done_starting() {
-        t.starting_ = false;
-        t.in_paused_check_ = false;
-        t.stopped_signal_->cancel();
-      }
-    } guard{*this};
+    starting_guard guard(*this, true);
     if (!info_) load_saved_metadata();
     if (info_ && !checked_) {
       set_state(torrent_state::checking);

@@ -120,6 +120,22 @@ class torrent final : public peer_events, public std::enable_shared_from_this<to
 
  private:
   struct restore_result;
+  // start() or check_paused() under way, until it goes out of scope (then every stop()
+  // waiting for it wakes up).
+  struct starting_guard {
+    torrent& t;
+    starting_guard(torrent& owner, bool paused_check) : t(owner) {
+      t.starting_ = true;
+      t.in_paused_check_ = paused_check;
+    }
+    ~starting_guard() {
+      t.starting_ = false;
+      t.in_paused_check_ = false;
+      t.stopped_signal_->cancel();
+    }
+    starting_guard(const starting_guard&) = delete;
+    starting_guard& operator=(const starting_guard&) = delete;
+  };
   // --- life cycle ---
   boost::asio::awaitable<void> check_files();
   void start_logic();
