@@ -133,16 +133,7 @@ asio::awaitable<void> torrent::start() {
     start_logic();
     co_return;
   }
-  if (!checked_) {
-    set_state(torrent_state::checking);
-    co_await check_files();
-    if (!error_.empty()) {
-      set_state(torrent_state::error);
-      host_.on_torrent_done(*this);
-      co_return;
-    }
-    checked_ = true;
-  }
+  if (!co_await check_once()) co_return;
   if (complete_ && moved_ && !options_.seed && !options_.seed_only) {
     // Everything was there already: nothing to do.
     set_state(torrent_state::finished);
@@ -166,21 +157,25 @@ asio::awaitable<void> torrent::start() {
   start_logic();
 }
 
+asio::awaitable<bool> torrent::check_once() {
+  if (checked_) co_return true;
+  set_state(torrent_state::checking);
+  co_await check_files();
+  if (!error_.empty()) {
+    set_state(torrent_state::error);
+    host_.on_torrent_done(*this);
+    co_return false;
+  }
+  checked_ = true;
+  co_return true;
+}
+
 asio::awaitable<void> torrent::check_paused() {
   if (running_ || stopping_ || starting_ || state_ == torrent_state::error) co_return;
   {
     starting_guard guard(*this, true);
     if (!info_) load_saved_metadata();
-    if (info_ && !checked_) {
-      set_state(torrent_state::checking);
-      co_await check_files();
-      if (!error_.empty()) {
-        set_state(torrent_state::error);
-        host_.on_torrent_done(*this);
-        co_return;
-      }
-      checked_ = true;
-    }
+    if (info_ && !co_await check_once()) co_return;
     set_state(torrent_state::paused);
   }
   if (start_after_check_) {

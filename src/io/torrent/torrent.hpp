@@ -138,6 +138,8 @@ class torrent final : public peer_events, public std::enable_shared_from_this<to
   };
   // --- life cycle ---
   boost::asio::awaitable<void> check_files();
+  // Checks the files unless that was done: false when it failed (the torrent is in error).
+  boost::asio::awaitable<bool> check_once();
   void start_logic();
   void fail(std::string why);
   void set_state(torrent_state s);
