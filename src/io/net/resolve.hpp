@@ -6,9 +6,9 @@
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/error.hpp>
+#include <boost/asio/ip/address.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <boost/asio/ip/address.hpp>
 #include <charconv>
 #include <chrono>
 #include <memory>
@@ -24,9 +24,8 @@ resolve_within(Resolver& resolver, const std::string& host, const std::string& p
   // An address needs no resolution (and no trip through the resolver's thread).
   boost::system::error_code parse_ec;
   const auto literal = boost::asio::ip::make_address(
-      host.size() > 2 && host.front() == '[' && host.back() == ']'
-          ? host.substr(1, host.size() - 2)
-          : host,
+      host.size() > 2 && host.front() == '[' && host.back() == ']' ? host.substr(1, host.size() - 2)
+                                                                   : host,
       parse_ec);
   if (!parse_ec) {
     std::uint16_t p = 0;
