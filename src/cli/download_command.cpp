@@ -19,6 +19,7 @@
 #include "cli/units.hpp"
 #include "core/metainfo/magnet.hpp"
 #include "core/text/printable.hpp"
+#include "io/daemon/api_json.hpp"
 #include "io/session/run.hpp"
 
 namespace corrent::cli {
@@ -142,17 +143,7 @@ boost::json::object summary_json(const io::torrent_summary& s) {
   o["elapsed_s"] = s.elapsed_s;
   o["first_byte_s"] = s.first_byte_s;
   boost::json::array peers;
-  for (const auto& p : s.peers) {
-    boost::json::object jp;
-    jp["address"] = p.address;
-    jp["client"] = p.client;
-    jp["transport"] = p.transport;
-    jp["downloaded"] = p.downloaded;
-    jp["uploaded"] = p.uploaded;
-    jp["hash_failures"] = p.hash_failures;
-    jp["banned"] = p.banned;
-    peers.emplace_back(std::move(jp));
-  }
+  for (const auto& p : s.peers) peers.emplace_back(io::peer_json(p));
   o["peers"] = std::move(peers);
   boost::json::object closes;
   for (const auto& [reason, n] : s.closes) closes[reason] = n;

@@ -36,14 +36,19 @@ sha1_digest sha1(std::string_view bytes) {
   return d;
 }
 
-std::string to_hex(const sha1_digest& d) {
+std::string to_hex(std::string_view bytes) {
   static constexpr char digits[] = "0123456789abcdef";
-  std::string s(40, '0');
-  for (std::size_t i = 0; i < d.size(); ++i) {
-    s[2 * i] = digits[d[i] >> 4];
-    s[2 * i + 1] = digits[d[i] & 0xf];
+  std::string s(2 * bytes.size(), '0');
+  for (std::size_t i = 0; i < bytes.size(); ++i) {
+    const auto b = static_cast<unsigned char>(bytes[i]);
+    s[2 * i] = digits[b >> 4];
+    s[2 * i + 1] = digits[b & 0xf];
   }
   return s;
+}
+
+std::string to_hex(const sha1_digest& d) {
+  return to_hex(std::string_view(reinterpret_cast<const char*>(d.data()), d.size()));
 }
 
 std::optional<sha1_digest> sha1_from_hex(std::string_view hex) {

@@ -32,6 +32,8 @@ sha1_digest sha1(std::string_view bytes);
 
 // Lower-case hex of a digest, and back (nullopt unless exactly 40 hex digits).
 std::string to_hex(const sha1_digest& d);
+// Any bytes as lowercase hex.
+std::string to_hex(std::string_view bytes);
 std::optional<sha1_digest> sha1_from_hex(std::string_view hex);
 
 inline std::string_view as_bytes(const sha1_digest& d) {

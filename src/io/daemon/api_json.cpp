@@ -31,6 +31,18 @@ std::int64_t unix_now() {
   return static_cast<std::int64_t>(std::time(nullptr));
 }
 
+json::object peer_json(const peer_summary& p) {
+  json::object o;
+  o["address"] = p.address;
+  o["client"] = p.client;
+  o["transport"] = p.transport;
+  o["downloaded"] = p.downloaded;
+  o["uploaded"] = p.uploaded;
+  o["hash_failures"] = p.hash_failures;
+  o["banned"] = p.banned;
+  return o;
+}
+
 json::object torrent_json(const torrent_status& s, const daemon::torrent_entry* e,
                           json::storage_ptr sp) {
   json::object o(16, std::move(sp));

@@ -12,6 +12,9 @@
 
 namespace corrent::io {
 
+// The largest .torrent the API takes (a body, a file named by path, a watched file).
+inline constexpr std::size_t max_torrent_bytes = 16 << 20;
+
 http_response json_reply(unsigned status, const boost::json::value& v);
 // The API's name of a state: one word ("fetching_metadata").
 std::string state_name(torrent_state s);
@@ -20,6 +23,8 @@ double progress(std::int64_t done, std::int64_t total);
 // "1", "true", "yes".
 bool is_true(const std::string& v);
 std::int64_t unix_now();
+// One peer as `--stats` and the API's torrent details show it.
+boost::json::object peer_json(const peer_summary& p);
 // The torrent object of docs/DAEMON.md (`e`: its list entry, when it has one).
 // `sp`: where its memory comes from (a list of thousands uses one arena).
 boost::json::object torrent_json(const torrent_status& s, const daemon::torrent_entry* e,

@@ -28,21 +28,6 @@ namespace json = boost::json;
 
 namespace {
 
-std::string hex_of(std::string_view bytes) {
-  static constexpr char digits[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(bytes.size() * 2);
-  for (unsigned char c : bytes) {
-    out += digits[c >> 4];
-    out += digits[c & 15];
-  }
-  return out;
-}
-
-constexpr std::size_t max_torrent_bytes = 16 << 20;
-constexpr std::size_t max_watch_files = 1000;  // looked at per scan
-constexpr int invalid_after_scans = 5;         // 10 s unchanged and still not a torrent
-
 // Standard base64 (RFC 4648), padding optional, whitespace not allowed.
 std::optional<std::string> base64_decode(std::string_view in) {
   std::string s(in);
@@ -291,15 +276,7 @@ asio::awaitable<http_response> daemon_api::on_torrent(const http_request& req, s
       if (!t) co_return json_error(404, "torrent " + id + " is not running");
       auto o = torrent_json(t->status(), e);
       json::array peers;
-      for (const auto& p : t->summary().peers) {
-        json::object jp;
-        jp["address"] = p.address;
-        jp["client"] = p.client;
-        jp["transport"] = p.transport;
-        jp["downloaded"] = p.downloaded;
-        jp["uploaded"] = p.uploaded;
-        peers.push_back(std::move(jp));
-      }
+      for (const auto& p : t->summary().peers) peers.push_back(peer_json(p));
       o["peers_list"] = std::move(peers);
       json::array files;
       if (const auto* info = t->info()) {
@@ -317,7 +294,7 @@ asio::awaitable<http_response> daemon_api::on_torrent(const http_request& req, s
       const auto have = t->have();
       o["pieces_total"] = have.size();
       o["pieces_done"] = have.count();
-      o["pieces"] = hex_of(have.to_wire());
+      o["pieces"] = crypto::to_hex(std::string_view(have.to_wire()));
       json::array trackers;
       const double now = session_.now();
       for (const auto& tr : t->trackers()) {
@@ -380,97 +357,6 @@ asio::awaitable<http_response> daemon_api::on_torrent(const http_request& req, s
   co_return json_reply(200, torrent_json(t->status(), e));
 }
 
-// --- limits ----------------------------------------------------------------------------
-
-namespace {
-
-// Reads the limits a JSON body sets: each a non-negative number (0: none), absent ones
-// unchanged. False, with `why`, when the body is not that.
-bool read_limits(const std::string& body,
-                 std::initializer_list<std::pair<const char*, double*>> fields, std::string& why) {
-  boost::system::error_code ec;
-  json::value v = json::parse(body, ec);
-  if (ec || !v.is_object()) {
-    why = "the body is not a JSON object";
-    return false;
-  }
-  for (const auto& [key, value] : v.as_object()) {
-    bool known = false;
-    for (const auto& [name, out] : fields) {
-      if (key != name) continue;
-      known = true;
-      if (!value.is_number() || value.to_number<double>() < 0 ||
-          !std::isfinite(value.to_number<double>()) || value.to_number<double>() > 1e15) {
-        why = std::string(name) + " must be a number from 0 up";
-        return false;
-      }
-      *out = value.to_number<double>();
-    }
-    if (!known) {
-      why = "unknown field " + text::printable(std::string(key).substr(0, 64));
-      return false;
-    }
-  }
-  return true;
-}
-
-}  // namespace
-
-http_response daemon_api::set_torrent_limits(const http_request& req, daemon::torrent_entry& e,
-                                             torrent* t) {
-  double down = static_cast<double>(e.max_download_rate);
-  double up = static_cast<double>(e.max_upload_rate);
-  double ratio = static_cast<double>(e.seed_ratio_milli) / 1000.0;
-  double time = static_cast<double>(e.seed_time_s);
-  std::string why;
-  if (!read_limits(req.body,
-                   {{"max_download_rate", &down},
-                    {"max_upload_rate", &up},
-                    {"seed_ratio", &ratio},
-                    {"seed_time", &time}},
-                   why)) {
-    return json_error(400, why);
-  }
-  e.max_download_rate = static_cast<std::int64_t>(down);
-  e.max_upload_rate = static_cast<std::int64_t>(up);
-  e.seed_ratio_milli = static_cast<std::int64_t>(ratio * 1000.0 + 0.5);
-  e.seed_time_s = static_cast<std::int64_t>(time);
-  save_list();
-  if (t) {
-    t->set_limits(static_cast<double>(e.max_download_rate), static_cast<double>(e.max_upload_rate),
-                  static_cast<double>(e.seed_ratio_milli) / 1000.0,
-                  static_cast<double>(e.seed_time_s));
-  }
-  json::object o;
-  o["max_download_rate"] = e.max_download_rate;
-  o["max_upload_rate"] = e.max_upload_rate;
-  o["seed_ratio"] = static_cast<double>(e.seed_ratio_milli) / 1000.0;
-  o["seed_time"] = e.seed_time_s;
-  return json_reply(200, o);
-}
-
-http_response daemon_api::session_limits(const http_request& req) {
-  if (req.method == "POST") {
-    double down = static_cast<double>(state_.max_download_rate);
-    double up = static_cast<double>(state_.max_upload_rate);
-    std::string why;
-    if (!read_limits(req.body, {{"max_download_rate", &down}, {"max_upload_rate", &up}}, why)) {
-      return json_error(400, why);
-    }
-    state_.max_download_rate = static_cast<std::int64_t>(down);
-    state_.max_upload_rate = static_cast<std::int64_t>(up);
-    save_list();
-    session_.set_rate_limits(static_cast<double>(state_.max_download_rate),
-                             static_cast<double>(state_.max_upload_rate));
-  } else if (req.method != "GET") {
-    return json_error(405, "use GET or POST");
-  }
-  json::object o;
-  o["max_download_rate"] = state_.max_download_rate;
-  o["max_upload_rate"] = state_.max_upload_rate;
-  return json_reply(200, o);
-}
-
 // --- the list ---------------------------------------------------------------------------
 
 http_response daemon_api::list(const http_request& req) const {
@@ -510,75 +396,6 @@ http_response daemon_api::list(const http_request& req) const {
   json::object r(sp);
   r["torrents"] = std::move(out);
   return json_reply(200, r);
-}
-
-// --- the watch directory ----------------------------------------------------------------
-
-void daemon_api::set_watch_dir(fs::path dir) {
-  watch_dir_ = std::move(dir);
-}
-
-void daemon_api::scan_watch_dir() {
-  if (watch_dir_.empty()) return;
-  std::error_code ec;
-  fs::directory_iterator it(watch_dir_, ec), end;
-  if (ec) {
-    if (!watch_failed_) spdlog::error("watch directory {}: {}", watch_dir_.string(), ec.message());
-    watch_failed_ = true;
-    return;
-  }
-  watch_failed_ = false;
-  std::map<std::string, watched_file> now_seen;
-  std::size_t looked = 0;
-  for (; it != end && looked < max_watch_files; it.increment(ec)) {
-    if (ec) break;
-    const auto& path = it->path();
-    const std::string name = path.filename().string();
-    if (name.empty() || name.front() == '.' || path.extension() != ".torrent") continue;
-    std::error_code fec;
-    if (!it->is_regular_file(fec) || fec) continue;
-    ++looked;
-    const auto size = it->file_size(fec);
-    const auto mtime = it->last_write_time(fec);
-    if (fec) continue;
-    const auto key = path.string();
-    const auto before = watch_seen_.find(key);
-    // Added only once it stayed the same between two scans: a file still being written
-    // (slowly, by another program) is left alone until it is finished. One that does not
-    // parse may be a writer that paused: it is moved aside only once it has not changed
-    // for `invalid_after_scans` scans.
-    if (before == watch_seen_.end() || before->second.size != size ||
-        before->second.mtime != mtime) {
-      now_seen[key] = {size, mtime, 0};
-      continue;
-    }
-    const int stable = before->second.stable_scans + 1;
-    std::string suffix = ".invalid";
-    if (size <= max_torrent_bytes) {
-      auto bytes = read_whole_file(path, max_torrent_bytes);
-      const auto r = bytes ? add_payload("torrent", *bytes, {}, false)
-                           : json_error(400, bytes.error().message());
-      if (r.status != 201 && r.status != 409 && stable < invalid_after_scans) {
-        now_seen[key] = {size, mtime, stable};
-        continue;
-      }
-      if (r.status == 201 || r.status == 409) {
-        suffix = ".added";
-        spdlog::info("watch directory: {} {}", text::printable(name),
-                     r.status == 201 ? "added" : "is already there");
-      } else {
-        spdlog::error("watch directory: {}: {} (moved aside as {}{})", text::printable(name),
-                      r.body, text::printable(name), suffix);
-      }
-    } else {
-      spdlog::error("watch directory: {}: larger than {} bytes (moved aside as {}.invalid)",
-                    text::printable(name), max_torrent_bytes, text::printable(name));
-    }
-    std::error_code rec;
-    fs::rename(path, fs::path(key + suffix), rec);
-    if (rec) spdlog::error("watch directory: cannot rename {}: {}", key, rec.message());
-  }
-  watch_seen_ = std::move(now_seen);
 }
 
 // --- routing -----------------------------------------------------------------------------
