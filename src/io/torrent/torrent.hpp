@@ -100,6 +100,8 @@ class torrent final : public peer_events, public std::enable_shared_from_this<to
 
   torrent_status status() const;
   torrent_figures figures() const;
+  // The bytes of the pieces in have_ (while no logic runs).
+  std::int64_t have_bytes() const;
   torrent_summary summary() const;
   // This torrent's own rate limits (bytes/s, 0: none) and seeding limits (0: none), while
   // it runs or not.
