@@ -33,7 +33,8 @@ SLOW = 2.0 if SANITIZED else 1.0  # ASan/UBSan builds are slower: time bounds sc
 
 STATES = ("fetching_metadata", "checking", "downloading", "seeding", "paused", "finished", "error")
 TORRENT_FIELDS = ("id", "name", "state", "progress", "size", "done", "down_rate", "up_rate", "peers",
-                  "downloaded", "uploaded", "save_path", "added_at", "error")
+                  "downloaded", "uploaded", "downloaded_session", "uploaded_session", "save_path", "added_at",
+                  "error")
 STATS_FIELDS = ("torrents", "down_rate", "up_rate", "downloaded", "uploaded", "peers", "dht_nodes")
 API_LINE = re.compile(r"^api (http://([0-9.]+):(\d+)/)\s*$", re.M)
 
@@ -196,7 +197,8 @@ def torrent_problems(t):
     num = (int, float)
     for k, typ in (("id", str), ("name", str), ("state", str), ("save_path", str), ("error", str),
                    ("progress", num), ("down_rate", num), ("up_rate", num), ("size", int), ("done", int),
-                   ("peers", int), ("downloaded", int), ("uploaded", int), ("added_at", int)):
+                   ("peers", int), ("downloaded", int), ("uploaded", int),
+                   ("downloaded_session", int), ("uploaded_session", int), ("added_at", int)):
         if k in t and (not isinstance(t[k], typ) or isinstance(t[k], bool)):
             errs.append(f"{k}={t[k]!r} is not {typ}")
     if isinstance(t.get("id"), str) and not re.fullmatch(r"[0-9a-f]{40}", t["id"]):

@@ -452,7 +452,14 @@ class DaemonTest(unittest.TestCase):
         time.sleep(2.0)
         t1b = d2.torrent(id1)
         self.assertIn(t1b["state"], FINAL, t1b)
-        self.assertEqual(t1b["downloaded"], 0, f"finished torrent fetched data again after restart: {t1b}")
+        self.assertEqual(t1b["downloaded_session"], 0, f"finished torrent fetched data again after restart: {t1b}")
+        self.assertEqual((t1b["downloaded"], t1b["uploaded"]),
+                         (before[id1]["downloaded"], before[id1]["uploaded"]),
+                         f"the finished torrent's totals carried over the restart: {before[id1]} -> {t1b}")
+        # its files were trusted from the seed record in the state directory, not hashed again
+        self.assertTrue(os.path.isfile(os.path.join(state, "resume", f"{id1}.resume")), "no seed record")
+        self.assertRegex(d2.log_text(), r"found existing files: (\d+) of \1 pieces verified \(\1 from the seed "
+                                        r"record, 0 hashed\)", f"keep.bin hashed again at restart{self.ctx()}")
         # the paused one resumed in the new run completes, fetching only what it missed
         seeders[1].set_upload_limit(0)
         r = d2.post(f"/api/v1/torrents/{id2}/resume")
@@ -462,11 +469,11 @@ class DaemonTest(unittest.TestCase):
         self.assertIsNone(self.sw.verify(specs[1][0], dl_dir), "slow.bin not byte-identical")
         t2c = d2.torrent(id2)
         missing = t2c["size"] - before[id2]["done"]
-        self.assertLessEqual(t2c["downloaded"], missing + torrents[1].piece_length,
+        self.assertLessEqual(t2c["downloaded_session"], missing + torrents[1].piece_length,
                              f"slow.bin downloaded more than it missed ({missing}): {t2c}")
         self.verdict()
         self.outcome(f"pause/resume/remove ok; SIGTERM rc 0 in {stop_s:.1f}s; restart: same ids, paused kept "
-                     f"(done {t2b['done']}), finished one downloaded 0; resumed one fetched {t2c['downloaded']} "
+                     f"(done {t2b['done']}), finished one downloaded 0; resumed one fetched {t2c['downloaded_session']} "
                      f"of {missing} missing")
 
     # ============================================================ 3
@@ -651,7 +658,7 @@ class DaemonTest(unittest.TestCase):
         rounds = []
         for k in range(5):
             # a random moment once this run has fetched something
-            t, ok = self.wait_torrent(d, tid, lambda t: t["downloaded"] > 0, 45, f"round {k}: progress")
+            t, ok = self.wait_torrent(d, tid, lambda t: t["downloaded_session"] > 0, 45, f"round {k}: progress")
             self.assertTrue(ok, f"round {k}: no progress: {t}{self.ctx()}")
             time.sleep(rnd.uniform(0.2, 1.5))
             t = d.torrent(tid)
@@ -680,7 +687,7 @@ class DaemonTest(unittest.TestCase):
         up = self.settled_upload(seeder)
         self.assertLessEqual(up - up_before, missing + 2 * piece,
                              f"last run: the seeder sent {up - up_before} B for {missing} B missing")
-        self.assertLessEqual(t["downloaded"], missing + 2 * piece, f"last run's downloaded counter: {t}")
+        self.assertLessEqual(t["downloaded_session"], missing + 2 * piece, f"last run's downloaded counter: {t}")
         self.outcome(f"{len(rounds)} kill -9 at random moments (good pieces after each: {', '.join(rounds)} of "
                      f"{torrent.num_pieces}); no verified piece fetched again; byte-identical")
 
@@ -988,11 +995,35 @@ class DaemonTest(unittest.TestCase):
                         if n == "corrent_tracker_announces_total" and 'result="ok"' in lab]
         self.assertTrue(ok_announces and ok_announces[0] >= 1, f"announces that worked:\n{text[:3000]}")
         self.assertIn("corrent_piece_buffer_limit_bytes", names)
-        # the byte counter agrees with what the seeder itself says it sent (within 1 %)
+        # the payload byte counter agrees with what the seeder itself says it sent (within 1 %)
         sent = self.settled_upload(seeder)
-        got = total["corrent_downloaded_bytes_total"]
+        text = d.get("/metrics").body.decode()
+        _, samples, _ = prom_check(text)
+
+        def sample(name, label):
+            vals = [float(v) for n, lab, v in samples if n == name and label in lab]
+            self.assertEqual(len(vals), 1, f"one {name}{{{label}}} sample:\n{text[:3000]}")
+            return vals[0]
+        got = sample("corrent_downloaded_bytes_total", 'kind="payload"')
         self.assertLessEqual(abs(got - sent), 0.01 * sent,
-                             f"corrent_downloaded_bytes_total {got} vs the seeder's own upload counter {sent}")
+                             f"corrent_downloaded_bytes_total{{kind=payload}} {got} vs the seeder's own "
+                             f"upload counter {sent}")
+        # protocol bytes: the handshake, bitfield and piece headers in; the requests out
+        proto_in = sample("corrent_downloaded_bytes_total", 'kind="protocol"')
+        proto_out = sample("corrent_uploaded_bytes_total", 'kind="protocol"')
+        blocks = torrent.total_size // (16 * KiB)
+        self.assertGreaterEqual(proto_in, 68 + 13 * blocks, f"protocol bytes in for {blocks} blocks:\n{text[:3000]}")
+        self.assertLess(proto_in, 0.05 * got, f"protocol bytes in vs payload {got}")
+        self.assertGreaterEqual(proto_out, 68 + 17 * blocks, f"protocol bytes out ({blocks} requests)")
+        self.assertEqual(sample("corrent_uploaded_bytes_total", 'kind="payload"'), 0.0,
+                         "nothing uploaded: the only peer is a seeder")
+        srcs = {lab: float(v) for n, lab, v in samples if n == "corrent_peers_connected"}
+        for src in ("tracker", "dht", "pex", "incoming", "manual"):
+            self.assertTrue(any(f'source="{src}"' in lab for lab in srcs), f"peers_connected{{source={src}}}: {srcs}")
+        peers_now = sum(srcs.values())
+        self.assertEqual(peers_now, sum(t["peers"] for t in d.torrents()), f"peers by source {srcs}")
+        self.assertEqual(peers_now, srcs['{source="tracker"}'], f"the only peer came from the tracker: {srcs}")
+        self.assertGreaterEqual(sample("corrent_disk_queue_jobs", ""), 0.0)
         # and Prometheus's own checker accepts the exposition
         promtool = shutil.which("promtool")
         self.assertIsNotNone(promtool, "promtool is missing: run scripts/setup")

@@ -180,4 +180,10 @@ std::size_t peer_book::count(peer_source source) const {
                     [&](const auto& kv) { return (kv.second.sources & bit) != 0; }));
 }
 
+std::optional<peer_source> peer_book::first_source(const net::peer_address& a) const {
+  const auto it = entries_.find(a);
+  if (it == entries_.end()) return std::nullopt;
+  return static_cast<peer_source>(it->second.origin >> 16);
+}
+
 }  // namespace corrent::swarm

@@ -21,6 +21,7 @@
 #include <cstdint>
 #include <deque>
 #include <map>
+#include <optional>
 #include <set>
 #include <string_view>
 #include <vector>
@@ -30,6 +31,7 @@
 namespace corrent::swarm {
 
 enum class peer_source : std::uint8_t { tracker, incoming, manual, pex, dht };
+inline constexpr std::size_t peer_source_count = 5;
 std::string_view to_string(peer_source s);
 
 struct peer_book_config {
@@ -95,6 +97,8 @@ class peer_book {
   // Entries `source` named (an entry named by several sources counts for each).
   std::size_t count(peer_source source) const;
   bool contains(const net::peer_address& a) const { return entries_.count(a) != 0; }
+  // The source that named the entry first (none: not in the book).
+  std::optional<peer_source> first_source(const net::peer_address& a) const;
   bool in_use(const net::peer_address& a) const;
 
  private:

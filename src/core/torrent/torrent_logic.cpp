@@ -124,6 +124,16 @@ void torrent_logic::add_totals(std::int64_t downloaded, std::int64_t uploaded) {
 
 // ---------------------------------------------------------------- peers
 
+std::array<int, swarm::peer_source_count> torrent_logic::connected_by_source() const {
+  std::array<int, swarm::peer_source_count> out{};
+  for (const auto& [key, p] : peers_) {
+    auto src = swarm::peer_source::incoming;
+    if (p->outgoing) src = book_.first_source(p->address).value_or(swarm::peer_source::manual);
+    ++out[static_cast<std::size_t>(src)];
+  }
+  return out;
+}
+
 std::optional<peer::close_reason> torrent_logic::may_attach(const net::peer_address& address,
                                                             bool outgoing, double now) {
   if (book_.is_banned(address)) return peer::close_reason::banned;

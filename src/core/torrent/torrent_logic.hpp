@@ -285,6 +285,9 @@ class torrent_logic {
   const peer::rate_meter& down_meter() const { return down_meter_; }
   const peer::rate_meter& up_meter() const { return up_meter_; }
   int connected_peers() const { return static_cast<int>(peers_.size()); }
+  // Connected peers by where we learned of them (indexed by swarm::peer_source): incoming
+  // ones as `incoming`, dialled ones by the source that named them first.
+  std::array<int, swarm::peer_source_count> connected_by_source() const;
   int connecting_peers() const { return connecting_; }
   const swarm::peer_book& book() const { return book_; }
   swarm::peer_book& book() { return book_; }

@@ -57,6 +57,8 @@ json::object torrent_json(const torrent_status& s, const daemon::torrent_entry* 
   o["peers"] = s.peers_connected;
   o["downloaded"] = s.downloaded_total;
   o["uploaded"] = s.uploaded_total;
+  o["downloaded_session"] = s.downloaded_total - s.downloaded_carried;
+  o["uploaded_session"] = s.uploaded_total - s.uploaded_carried;
   o["save_path"] = e ? e->save_path : std::string();
   o["added_at"] = e ? e->added_at : 0;
   o["error"] = s.error;

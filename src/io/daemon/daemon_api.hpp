@@ -86,6 +86,7 @@ class daemon_api {
   std::map<crypto::sha1_digest, std::tuple<std::int64_t, std::int64_t, std::int64_t, int>>
       last_stats_;
   std::int64_t http_requests_ = 0;
+  mutable std::int64_t protocol_in_ = 0, protocol_out_ = 0;  // reported in /metrics
   std::filesystem::path watch_dir_;
   bool watch_failed_ = false;
   struct watched_file {

@@ -31,11 +31,12 @@ state_store::~state_store() {
 }
 
 result<void> state_store::open() {
-  std::error_code ec;
-  fs::create_directories(dir_ / "torrents", ec);
-  if (ec) {
-    return sys_error(ec.value(),
-                     "cannot create " + (dir_ / "torrents").string() + ": " + ec.message());
+  for (const char* sub : {"torrents", "resume"}) {
+    std::error_code ec;
+    fs::create_directories(dir_ / sub, ec);
+    if (ec) {
+      return sys_error(ec.value(), "cannot create " + (dir_ / sub).string() + ": " + ec.message());
+    }
   }
   const auto lock_path = dir_ / "lock";
   const int fd = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
@@ -85,6 +86,10 @@ result<void> state_store::save(const daemon::saved_state& state) const {
 
 fs::path state_store::metainfo_path(const std::string& info_hash_hex) const {
   return dir_ / "torrents" / (info_hash_hex + ".torrent");
+}
+
+fs::path state_store::seed_record_path(const std::string& info_hash_hex) const {
+  return dir_ / "resume" / (info_hash_hex + ".resume");
 }
 
 result<void> state_store::save_metainfo(const std::string& info_hash_hex,

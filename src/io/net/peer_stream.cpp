@@ -13,6 +13,17 @@ namespace asio = boost::asio;
 using asio::as_tuple;
 using asio::use_awaitable;
 
+wire_totals& process_wire_totals() {
+  static wire_totals totals;
+  return totals;
+}
+
+namespace {
+void count(std::atomic<std::int64_t>& c, std::size_t n) {
+  c.fetch_add(static_cast<std::int64_t>(n), std::memory_order_relaxed);
+}
+}  // namespace
+
 tcp_stream::tcp_stream(asio::ip::tcp::socket socket) : socket_(std::move(socket)) {
   boost::system::error_code ignored;
   socket_.set_option(asio::ip::tcp::no_delay(true), ignored);
@@ -25,17 +36,20 @@ tcp_stream::tcp_stream(asio::ip::tcp::socket socket) : socket_(std::move(socket)
 
 asio::awaitable<peer_stream::io_result> tcp_stream::read_some(asio::mutable_buffer buf) {
   auto [ec, n] = co_await socket_.async_read_some(buf, as_tuple(use_awaitable));
+  count(process_wire_totals().in, n);
   co_return io_result{ec, n};
 }
 
 asio::awaitable<peer_stream::io_result> tcp_stream::read(asio::mutable_buffer buf) {
   auto [ec, n] = co_await asio::async_read(socket_, buf, as_tuple(use_awaitable));
+  count(process_wire_totals().in, n);
   co_return io_result{ec, n};
 }
 
 asio::awaitable<peer_stream::io_result> tcp_stream::write(
     std::span<const asio::const_buffer> bufs) {
   auto [ec, n] = co_await asio::async_write(socket_, bufs, as_tuple(use_awaitable));
+  count(process_wire_totals().out, n);
   co_return io_result{ec, n};
 }
 

@@ -4,17 +4,27 @@
 // (EOF, reset, cancellation are normal outcomes, not exceptions).
 #pragma once
 
+#include <atomic>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/buffer.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/system/error_code.hpp>
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <span>
 #include <string_view>
 #include <utility>
 
 namespace corrent::io {
+
+// Bytes read from and written to peers' TCP connections by this process: handshakes,
+// messages and payload, as on the wire (after encryption). The daemon's protocol counters.
+struct wire_totals {
+  std::atomic<std::int64_t> in{0};
+  std::atomic<std::int64_t> out{0};
+};
+wire_totals& process_wire_totals();
 
 class peer_stream {
  public:

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "core/net/peer_address.hpp"
+#include "core/swarm/peer_book.hpp"
 
 namespace corrent::io {
 
@@ -51,6 +52,10 @@ struct torrent_options {
   std::vector<net::peer_address> peers;  // dialled at start (--peer)
   bool start_paused = false;
   bool metadata_only = false;  // a magnet: done once its `info` is fetched and saved
+  // The daemon's record of complete data at its final paths (each file's size and mtime,
+  // and the torrent's payload totals): a restart trusts unchanged files without hashing
+  // them, and carries the totals on. Empty: none (the CLI hashes existing data).
+  std::filesystem::path seed_record;
 };
 
 enum class torrent_state {
@@ -75,11 +80,14 @@ struct torrent_status {
   double down_rate = 0;  // payload bytes/s
   double up_rate = 0;
   int peers_connected = 0;
+  std::array<int, swarm::peer_source_count> peers_connected_by_source{};  // by peer_source
   int peers_known = 0;
   double elapsed_s = 0;
   std::int64_t hash_failures = 0;
-  std::int64_t downloaded_total = 0;
+  std::int64_t downloaded_total = 0;  // payload, including what earlier daemon runs carried
   std::int64_t uploaded_total = 0;
+  std::int64_t downloaded_carried = 0;  // of which from earlier runs (torrent_options::seed_record
+  std::int64_t uploaded_carried = 0;    // or the resume file, in the daemon)
   double seeding_s = 0;
   std::string tracker_state;  // last announce outcome, for --verbose
   std::string error;

@@ -459,6 +459,16 @@ asio::awaitable<void> session::remove(crypto::sha1_digest info_hash, bool delete
   by_req2_.erase(mse::req2_hash(info_hash));
   std::erase(order_, t);
   co_await t->stop(torrent_state::paused);
+  {
+    const auto st = t->status();
+    removed_.downloaded += st.downloaded_total - st.downloaded_carried;
+    removed_.uploaded += st.uploaded_total - st.uploaded_carried;
+    removed_.hash_failures += st.hash_failures;
+  }
+  if (!t->options().seed_record.empty()) {
+    std::error_code ec;
+    fs::remove(t->options().seed_record, ec);
+  }
   if (delete_files && t->options().output_dir != fs::path()) {
     const auto out = t->options().output_dir;
     const auto parts = out / ".corrent-parts" / crypto::to_hex(info_hash);

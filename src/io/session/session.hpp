@@ -77,6 +77,12 @@ class session final : public torrent_host {
   void set_rate_limits(double max_download_rate, double max_upload_rate);
 
   std::vector<torrent_status> status() const;
+  // What torrents removed from this session had done in it (so that session-wide counters
+  // summed over torrents never go down).
+  struct removed_totals {
+    std::int64_t downloaded = 0, uploaded = 0, hash_failures = 0;
+  };
+  const removed_totals& removed() const { return removed_; }
   std::vector<torrent_summary> summaries() const;
   dht_summary dht_status() const;
   // Called after every tick (once a second).
@@ -138,6 +144,7 @@ class session final : public torrent_host {
   // handshake names its torrent by that hash (one lookup, not a hash per torrent).
   std::map<crypto::sha1_digest, crypto::sha1_digest> by_req2_;
   std::vector<std::shared_ptr<torrent>> order_;  // in the order added
+  removed_totals removed_;
   swarm::peer_key next_key_ = 1;
   std::size_t handshakes_ = 0;  // incoming connections not yet attached
   std::uint64_t ticks_ = 0;

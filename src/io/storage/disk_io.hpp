@@ -1,21 +1,22 @@
 // io::disk_io — the session's disk service, shared by every torrent: one thread pool for
 // reads, writes and hashing (never the network thread), one cache of open files
 // (file_cache), one budget for piece buffers (swarm::piece_budget) and the spare piece
-// buffers it allows, one pool of upload buffers. Work posted to the pool must keep alive what it touches (a shared_ptr to its
-// torrent) and post its result back to the io_context; the session joins the pool after
-// every torrent has stopped.
+// buffers it allows, one pool of upload buffers. Work posted to the pool must keep alive what it
+// touches (a shared_ptr to its torrent) and post its result back to the io_context; the session
+// joins the pool after every torrent has stopped.
 #pragma once
 
+#include <atomic>
 #include <boost/asio/any_io_executor.hpp>
-#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/awaitable.hpp>
+#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <functional>
 #include <map>
-#include <vector>
 #include <memory>
+#include <vector>
 
 #include "core/swarm/piece_budget.hpp"
 #include "io/storage/buffer_pool.hpp"
@@ -74,15 +75,34 @@ class disk_io {
   // expression: g++ 12 destroys such a closure temporary twice.
   template <class R>
   boost::asio::awaitable<R> run(std::function<R()> work) {
-    co_return co_await boost::asio::co_spawn(pool_.get_executor(), on_pool<R>(std::move(work)),
-                                             boost::asio::use_awaitable);
+    queued_.fetch_add(1, std::memory_order_relaxed);
+    co_return co_await boost::asio::co_spawn(
+        pool_.get_executor(), on_pool<R>(std::move(work), queued_), boost::asio::use_awaitable);
   }
+  // Runs `work` on the pool, counted in queued().
+  template <class F>
+  void post(F&& work) {
+    queued_.fetch_add(1, std::memory_order_relaxed);
+    boost::asio::post(pool_, [this, w = std::forward<F>(work)]() mutable {
+      w();
+      queued_.fetch_sub(1, std::memory_order_relaxed);
+    });
+  }
+  // Jobs posted to the pool and not finished (waiting or running): the disk queue.
+  std::int64_t queued() const { return queued_.load(std::memory_order_relaxed); }
 
  private:
   template <class R>
-  static boost::asio::awaitable<R> on_pool(std::function<R()> work) {
+  static boost::asio::awaitable<R> on_pool(std::function<R()> work,
+                                           std::atomic<std::int64_t>& queued) {
+    struct done {
+      std::atomic<std::int64_t>& n;
+      ~done() { n.fetch_sub(1, std::memory_order_relaxed); }
+    } guard{queued};
     co_return work();
   }
+
+  std::atomic<std::int64_t> queued_{0};
 
   boost::asio::thread_pool pool_;
   file_cache files_;

@@ -18,6 +18,8 @@ namespace fs = std::filesystem;
 struct torrent::restore_result {
   swarm::bitfield verified;
   bool complete_final = false;  // every file is at its final path and good
+  std::int64_t downloaded = 0;  // totals carried over (daemon: options_.seed_record set)
+  std::int64_t uploaded = 0;
   std::string error;
 };
 
@@ -54,10 +56,21 @@ asio::awaitable<void> torrent::check_files() {
                    rr.verified.count(), info.num_pieces(), rr.trusted, rr.hashed,
                    rr.note.empty() ? "" : "; " + rr.note);
       out.verified = std::move(rr.verified);
+      out.downloaded = rr.downloaded;
+      out.uploaded = rr.uploaded;
     } else if (any_final) {
-      auto rr = recheck(info, out_dir, std::nullopt, 0);
-      spdlog::info("found existing files: {} of {} pieces verified", rr.verified.count(),
-                   info.num_pieces());
+      // The daemon's record of these files, when it finished them: unchanged files are
+      // trusted, the others hashed.
+      const auto& record = self->options_.seed_record;
+      const bool use_record = !distrust && !record.empty() && fs::exists(record, ec);
+      auto rr = recheck(info, out_dir, use_record ? std::optional(record) : std::nullopt, 0);
+      spdlog::info(
+          "found existing files: {} of {} pieces verified ({} from the seed record, {} "
+          "hashed){}",
+          rr.verified.count(), info.num_pieces(), rr.trusted, rr.hashed,
+          rr.note.empty() ? "" : "; " + rr.note);
+      out.downloaded = rr.downloaded;
+      out.uploaded = rr.uploaded;
       if (rr.verified.all()) {
         // Everything is already there: create missing empty files and finish.
         for (const auto& f : info.files) {
@@ -91,6 +104,10 @@ asio::awaitable<void> torrent::check_files() {
     spdlog::error("{}", error_);
     co_return;
   }
+  if (!options_.seed_record.empty() && prior_downloaded_ == 0 && prior_uploaded_ == 0) {
+    prior_downloaded_ = carried_downloaded_ = rr.downloaded;  // the daemon's totals live
+    prior_uploaded_ = carried_uploaded_ = rr.uploaded;        // across restarts
+  }
   have_ = std::move(rr.verified);
   checkpointed_count_ = static_cast<std::uint32_t>(have_.count());
   synced_ = have_;  // read back from disk, or vouched for by a resume file written after a sync
@@ -98,6 +115,7 @@ asio::awaitable<void> torrent::check_files() {
   if (rr.complete_final) {
     complete_ = true;
     moved_ = true;
+    co_await save_seed_record();
   }
 }
 

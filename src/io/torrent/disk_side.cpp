@@ -85,7 +85,7 @@ void torrent::flush_hashes() {
   hash_timer_armed_ = false;
   auto batch = std::make_shared<std::vector<hash_job>>(std::move(hash_batch_queue_));
   hash_batch_queue_.clear();
-  asio::post(host_.disk().pool(), [self = shared_from_this(), batch] {
+  host_.disk().post([self = shared_from_this(), batch] {
     const auto& info = *self->info_;
     std::vector<std::string_view> bytes;
     bytes.reserve(batch->size());
@@ -165,7 +165,7 @@ void torrent::maybe_checkpoint() {
   const std::uint32_t count = logic_->have_count();
   auto verified = std::make_shared<swarm::bitfield>(vouchable(logic_->have_bitfield()));
   const std::int64_t down = logic_->downloaded_bytes(), up = logic_->uploaded_bytes();
-  asio::post(host_.disk().pool(), [self = shared_from_this(), verified, count, down, up] {
+  host_.disk().post([self = shared_from_this(), verified, count, down, up] {
     result<void> r = self->storage_->sync();
     const bool synced = static_cast<bool>(r);
     if (r) {
@@ -251,7 +251,23 @@ asio::awaitable<result<void>> torrent::move_into_place() {
   };  // named: see check_files()
   auto r = co_await host_.disk().run(std::move(work));
   if (r) moved_ = true;  // before any other co_await: a cancellation cannot lose it
+  if (r) co_await save_seed_record();
   co_return r;
+}
+
+asio::awaitable<void> torrent::save_seed_record() {
+  if (options_.seed_record.empty() || !info_ || !moved_) co_return;
+  const std::int64_t down = logic_ ? logic_->downloaded_bytes() : prior_downloaded_;
+  const std::int64_t up = logic_ ? logic_->uploaded_bytes() : prior_uploaded_;
+  swarm::bitfield all(static_cast<std::size_t>(info_->num_pieces()));
+  all.set_all();
+  auto self = shared_from_this();
+  std::function<result<void>()> work = [self, all, down, up]() -> result<void> {
+    const auto state = make_resume_state(*self->info_, self->options_.output_dir, all, down, up);
+    return replace_file_atomically(self->options_.seed_record, resume::encode_resume(state));
+  };  // named: see check_files()
+  if (auto r = co_await host_.disk().run(std::move(work)); !r)
+    spdlog::warn("cannot save the seed record: {}", r.error().message());
 }
 
 asio::awaitable<void> torrent::finish_download() {

@@ -286,6 +286,8 @@ asio::awaitable<void> torrent::stop(torrent_state end, bool interrupted) {
   } else if (!complete_ && info_ && checked_) {
     if (auto r = co_await checkpoint(); !r)
       spdlog::error("cannot save resume state: {}", r.error().message());
+  } else if (complete_ && moved_) {
+    co_await save_seed_record();  // its totals, for the next run
   }
   co_await announce_once(tracker::event::stopped, 2s);
   // What the next start() carries on from.
@@ -458,6 +460,7 @@ torrent_status torrent::status() const {
     s.down_rate = logic_->down_meter().rate;
     s.up_rate = logic_->up_meter().rate;
     s.peers_connected = logic_->connected_peers();
+    s.peers_connected_by_source = logic_->connected_by_source();
     s.peers_known = static_cast<int>(logic_->book().size());
     s.hash_failures = prior_hash_failures_ + logic_->hash_failures();
     s.downloaded_total = logic_->downloaded_bytes();
@@ -474,6 +477,8 @@ torrent_status torrent::status() const {
     s.downloaded_total = prior_downloaded_;
     s.uploaded_total = prior_uploaded_;
   }
+  s.downloaded_carried = carried_downloaded_;
+  s.uploaded_carried = carried_uploaded_;
   return s;
 }
 

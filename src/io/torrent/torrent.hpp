@@ -173,6 +173,8 @@ class torrent final : public peer_events, public std::enable_shared_from_this<to
   boost::asio::awaitable<result<void>> checkpoint();
   boost::asio::awaitable<void> finish_download();
   boost::asio::awaitable<result<void>> move_into_place();
+  // Writes options_.seed_record (if set) for the files at their final paths.
+  boost::asio::awaitable<void> save_seed_record();
   boost::asio::awaitable<void> wait_for_disk(bool uploads_too, std::chrono::milliseconds limit);
   // --- upload (upload.cpp) ---
   void serve(peer_connection& c);
@@ -221,6 +223,8 @@ class torrent final : public peer_events, public std::enable_shared_from_this<to
   bool in_paused_check_ = false;  // check_paused() under way
   std::int64_t prior_downloaded_ = 0;
   std::int64_t prior_uploaded_ = 0;
+  std::int64_t carried_downloaded_ = 0;  // of the prior totals, from a saved record
+  std::int64_t carried_uploaded_ = 0;
   std::int64_t prior_hash_failures_ = 0;
   bool complete_ = false;
   bool moved_ = false;  // files are at their final paths

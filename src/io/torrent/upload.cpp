@@ -35,7 +35,7 @@ void torrent::serve(peer_connection& c) {
     std::size_t total = 0;
     for (const auto& b : *batch) total += wire::piece_header_size + b.length;
     auto buf = host_.disk().read_buffers()->get(total);
-    asio::post(host_.disk().pool(), [self = shared_from_this(), key = c.key, batch, buf] {
+    host_.disk().post([self = shared_from_this(), key = c.key, batch, buf] {
       result<void> r;
       for (const auto& b : *batch) {
         wire::encode_piece_header(buf->data.get() + buf->size, b.piece, b.begin, b.length);
