@@ -5,7 +5,9 @@
 #include <spdlog/spdlog.h>
 
 #include <boost/asio/ip/address.hpp>
+#include <fstream>
 #include <memory>
+#include <optional>
 
 #include "cli/commands.hpp"
 #include "cli/net_flags.hpp"
@@ -21,12 +23,40 @@ struct daemon_cli_options {
   std::string api = "127.0.0.1:9080";
   std::string download_dir;
   std::string watch;
+  std::string api_user = "admin";
+  std::string password_file;
   std::string max_down;
   std::string max_up;
   int max_peers = 50;
   bool verbose = false;
   dht_flags dht;
 };
+
+// The password: the file's first line (without its line break). Not empty; a file others
+// may read is only warned about.
+std::optional<std::string> read_password_file(const std::string& path) {
+  std::error_code ec;
+  const auto st = std::filesystem::status(path, ec);
+  if (ec || !std::filesystem::is_regular_file(st)) {
+    fmt::print(stderr, "corrent: --api-password-file {}: not a readable file\n", path);
+    return std::nullopt;
+  }
+  std::ifstream in(path, std::ios::binary);
+  std::string line;
+  if (!in || !std::getline(in, line)) line.clear();
+  if (!line.empty() && line.back() == '\r') line.pop_back();
+  if (line.empty()) {
+    fmt::print(stderr, "corrent: --api-password-file {}: the first line (the password) is empty\n",
+               path);
+    return std::nullopt;
+  }
+  using std::filesystem::perms;
+  if ((st.permissions() & (perms::group_read | perms::others_read)) != perms::none) {
+    fmt::print(stderr, "corrent: warning: --api-password-file {} can be read by other users\n",
+               path);
+  }
+  return line;
+}
 
 int run(const daemon_cli_options& o) {
   io::daemon_options d;
@@ -43,7 +73,7 @@ int run(const daemon_cli_options& o) {
   if (d.download_dir.has_filename() == false && d.download_dir != d.download_dir.root_path()) {
     d.download_dir = d.download_dir.parent_path();  // no trailing slash
   }
-  // --api HOST:PORT; only loopback until the API has passwords.
+  // --api HOST:PORT; beyond loopback only with a password.
   const auto colon = o.api.rfind(':');
   std::string host = colon == std::string::npos ? std::string() : o.api.substr(0, colon);
   if (host.size() > 1 && host.front() == '[' && host.back() == ']')
@@ -62,10 +92,20 @@ int run(const daemon_cli_options& o) {
     fmt::print(stderr, "corrent: --api {}: expected IP:PORT, e.g. 127.0.0.1:9080\n", o.api);
     return exit_bad_input;
   }
-  if (!addr.is_loopback()) {
+  if (!o.password_file.empty()) {
+    auto pw = read_password_file(o.password_file);
+    if (!pw) return exit_bad_input;
+    d.api_password = std::move(*pw);
+    d.api_user = o.api_user;
+    if (d.api_user.empty() || d.api_user.find(':') != std::string::npos) {
+      fmt::print(stderr, "corrent: --api-user \"{}\": a non-empty name without ':'\n", o.api_user);
+      return exit_bad_input;
+    }
+  }
+  if (!addr.is_loopback() && d.api_password.empty()) {
     fmt::print(stderr,
-               "corrent: --api {}: the API has no password support yet, so it binds only a "
-               "loopback address (127.0.0.1 or ::1)\n",
+               "corrent: --api {}: an API reachable from other machines needs a password: "
+               "give --api-password-file FILE (or bind 127.0.0.1 or ::1)\n",
                o.api);
     return exit_bad_input;
   }
@@ -105,7 +145,11 @@ command_runner register_daemon(CLI::App& app) {
   cmd->add_option("--state", o->state, "the daemon's state directory (torrent list, lock)")
       ->required();
   cmd->add_option("--api", o->api,
-                  "IP:PORT of the HTTP API (loopback only; default 127.0.0.1:9080)");
+                  "IP:PORT of the HTTP API (default 127.0.0.1:9080; another address needs "
+                  "--api-password-file)");
+  cmd->add_option("--api-password-file", o->password_file,
+                  "FILE whose first line is the API's password (login, or HTTP Basic)");
+  cmd->add_option("--api-user", o->api_user, "the API's user name (default admin)");
   cmd->add_option("--download-dir", o->download_dir,
                   "where torrents are saved (default STATE/downloads); save paths must be inside");
   cmd->add_option("--watch", o->watch,

@@ -29,6 +29,7 @@
 #include "cli/commands.hpp"
 #include "cli/units.hpp"
 #include "core/metainfo/magnet.hpp"
+#include "core/text/base64.hpp"
 #include "core/text/printable.hpp"
 
 namespace corrent::cli {
@@ -48,7 +49,8 @@ constexpr std::size_t max_reply = 64 << 20;
 
 struct remote_options {
   std::string url, state;
-  std::vector<std::string> sources;  // add
+  std::string user = "admin", password_file;  // the daemon's --api-password-file
+  std::vector<std::string> sources;           // add
   std::string save_path;
   bool paused = false;
   std::string list_state;        // list
@@ -121,6 +123,10 @@ class client {
 
   asio::io_context& io() { return io_; }
   bool interrupted() const { return interrupted_; }
+  // Sends these credentials (HTTP Basic) with every request.
+  void set_credentials(const std::string& user, const std::string& password) {
+    authorization_ = "Basic " + text::base64_encode(user + ":" + password);
+  }
 
   // From now on SIGINT/SIGTERM cancel what is under way, and interrupted() says so.
   void catch_signals() {
@@ -174,6 +180,7 @@ class client {
     req.set(http::field::accept,
             target == "/api/v1/events" ? "text/event-stream" : "application/json");
     if (!last_event_id.empty()) req.set("Last-Event-ID", last_event_id);
+    if (!authorization_.empty()) req.set(http::field::authorization, authorization_);
     if (!type.empty()) req.set(http::field::content_type, type);
     req.body() = std::move(body);
     req.keep_alive(false);
@@ -225,6 +232,7 @@ class client {
   asio::steady_timer timer_{io_};
   beast::tcp_stream* active_ = nullptr;
   bool interrupted_ = false;
+  std::string authorization_;
 };
 
 // The client of --url, else of the URL in STATE/api-url, else of the default.
@@ -242,10 +250,20 @@ std::unique_ptr<client> make_client(const remote_options& o) {
   if (u->scheme_id() != urls::scheme::http)
     throw failure{exit_bad_input, where +
                                       ": only http:// URLs are supported (the daemon's API "
-                                      "is plain HTTP on a loopback address)"};
+                                      "is plain HTTP)"};
   if (u->host_address().empty() || u->has_userinfo() || u->has_query() || u->has_fragment())
     throw failure{exit_bad_input, where + ": expected http://HOST:PORT/"};
-  return std::make_unique<client>(*u, text);
+  auto c = std::make_unique<client>(*u, text);
+  if (!o.password_file.empty()) {
+    std::ifstream f(o.password_file, std::ios::binary);
+    std::string pw;
+    if (!f || !std::getline(f, pw)) {
+      throw failure{exit_bad_input, "--password-file " + o.password_file + ": cannot read it"};
+    }
+    if (!pw.empty() && pw.back() == '\r') pw.pop_back();
+    c->set_credentials(o.user, pw);
+  }
+  return c;
 }
 
 std::vector<json::object> torrents(client& c, const std::string& target) {
@@ -548,6 +566,9 @@ command_runner register_remote(CLI::App& app) {
   auto* cmd = app.add_subcommand("remote", "drive a running `corrent daemon` over its HTTP API");
   cmd->add_option("--url", o->url, "the daemon's API (default http://127.0.0.1:9080/)");
   cmd->add_option("--state", o->state, "the daemon's state directory: use the URL in DIR/api-url");
+  cmd->add_option("--user", o->user, "the API's user name (default admin)");
+  cmd->add_option("--password-file", o->password_file,
+                  "FILE whose first line is the API's password (sent as HTTP Basic)");
   cmd->require_subcommand(1);
   auto* add = cmd->add_subcommand("add", "add torrents: .torrent files (read here) or magnets");
   add->add_option("torrents", o->sources, "FILE.torrent or MAGNET")->required();

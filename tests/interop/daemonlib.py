@@ -78,6 +78,7 @@ class Daemon:
         self.base = None
         self.host = None
         self.port = None
+        self.headers = {}  # sent with every request (credentials), unless a request overrides them
         log(f"{name}: {' '.join(self.argv)}")
 
     # -- process
@@ -138,11 +139,13 @@ class Daemon:
         return self.proc.wait(10)
 
     # -- HTTP
-    def request(self, method, path, body=None, headers=None, timeout=10.0):
+    def request(self, method, path, body=None, headers=None, timeout=10.0, source=None):
+        """One request on its own connection; `source`: the local address to connect from."""
         self.url()
-        conn = http.client.HTTPConnection(self.host, self.port, timeout=timeout * SLOW)
+        conn = http.client.HTTPConnection(self.host, self.port, timeout=timeout * SLOW,
+                                          source_address=(source, 0) if source else None)
         try:
-            conn.request(method, path, body=body, headers=headers or {})
+            conn.request(method, path, body=body, headers={**self.headers, **(headers or {})})
             r = conn.getresponse()
             data = r.read()
             return Reply(method, path, r.status, {k.lower(): v for k, v in r.getheaders()}, data)
@@ -154,10 +157,12 @@ class Daemon:
 
     def post_json(self, path, obj, **kw):
         body = obj if isinstance(obj, (bytes, bytearray)) else json.dumps(obj).encode()
-        return self.request("POST", path, body=bytes(body), headers={"Content-Type": "application/json"}, **kw)
+        headers = {"Content-Type": "application/json", **kw.pop("headers", {})}
+        return self.request("POST", path, body=bytes(body), headers=headers, **kw)
 
     def post_raw(self, path, data, ctype="application/x-bittorrent", **kw):
-        return self.request("POST", path, body=data, headers={"Content-Type": ctype}, **kw)
+        headers = {"Content-Type": ctype, **kw.pop("headers", {})}
+        return self.request("POST", path, body=data, headers=headers, **kw)
 
     def post(self, path, **kw):
         return self.request("POST", path, body=b"", **kw)
@@ -225,7 +230,7 @@ class EventStream:
         self.closed = False
         self.ended = None  # why the reader stopped
         self.conn = http.client.HTTPConnection(daemon.host, daemon.port, timeout=10 * SLOW)
-        headers = {"Accept": "text/event-stream"}
+        headers = {**daemon.headers, "Accept": "text/event-stream"}
         if last_event_id is not None:
             headers["Last-Event-ID"] = str(last_event_id)
         self.conn.request("GET", "/api/v1/events", headers=headers)

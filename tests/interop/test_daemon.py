@@ -956,6 +956,98 @@ class DaemonTest(unittest.TestCase):
                      "complete again after a restart")
 
     # ============================================================ 6
+    # ============================================================ 13
+    def test_13_password_sessions_basic_and_throttle(self):
+        binary = sl.corrent_bin()
+        state, dl_dir = self.dirs()
+        pw_file = os.path.join(self.sw.tmp, "api-password")
+        with open(pw_file, "w") as f:
+            f.write("c0rrect horse\n")
+        os.chmod(pw_file, 0o600)
+        # beyond loopback without a password: refused before anything is bound
+        r = subprocess.run([binary, "daemon", "--state", os.path.join(self.sw.tmp, "s-open"), "--api",
+                            "192.0.2.1:9080", sl.NO_DHT], capture_output=True, text=True, timeout=20 * SLOW)
+        self.assertEqual(r.returncode, 2, f"non-loopback --api without a password: {r}")
+        self.assertIn("--api-password-file", r.stderr, r)
+        d = self.daemon(state, dl_dir, extra=("--api-password-file", pw_file, "--api-user", "ops"))
+        good = "Basic " + base64.b64encode(b"ops:c0rrect horse").decode()
+        bad = "Basic " + base64.b64encode(b"ops:wrong").decode()
+
+        # nothing without credentials, with a Basic challenge
+        for path in ("/api/v1/torrents", "/metrics", "/api/v1/stats", "/api/v1/events"):
+            r = d.get(path)
+            self.assertEqual(r.status, 401, f"{path} without credentials: {r!r}")
+            self.assertTrue(r.headers.get("www-authenticate", "").startswith("Basic realm="), r.headers)
+        r = d.get("/api/v1/auth")
+        self.assertEqual((r.status, r.json), (200, {"required": True, "logged_in": False}), r)
+        # HTTP Basic
+        self.assertEqual(d.get("/api/v1/torrents", headers={"Authorization": bad}).status, 401)
+        self.assertEqual(d.get("/api/v1/torrents", headers={"Authorization": good}).status, 200)
+        self.assertEqual(d.get("/metrics", headers={"Authorization": good}).status, 200)
+        # with a password the Host may be any name (the daemon is reachable from elsewhere)...
+        r = d.get("/api/v1/stats", headers={"Authorization": good, "Host": "seedbox.example:9080"})
+        self.assertEqual(r.status, 200, r)
+        # ...but a cross-origin change is still refused, credentials or not
+        with open(self.sw.make_torrent(self.sw.make_single("pw.bin", 64 * KiB + 3, seed=131), 16 * KiB).path,
+                  "rb") as f:
+            tbytes = f.read()
+        r = d.post_raw("/api/v1/torrents", tbytes, headers={"Authorization": good, "Origin": "http://evil.example"})
+        self.assertEqual(r.status, 403, r)
+        self.assertEqual(d.get("/api/v1/torrents", headers={"Authorization": good}).json["torrents"], [])
+
+        # login: a wrong one, then the right one gives a session cookie
+        r = d.post_json("/api/v1/login", {"username": "ops", "password": "nope"})
+        self.assertEqual(r.status, 401, r)
+        self.assertNotIn("set-cookie", r.headers)
+        r = d.post_json("/api/v1/login", {"username": "ops", "password": "c0rrect horse"})
+        self.assertEqual(r.status, 200, r)
+        cookie = r.headers.get("set-cookie", "")
+        m = re.match(r"corrent_sid=([0-9a-f]{64});", cookie)
+        self.assertIsNotNone(m, f"session cookie {cookie!r}")
+        for attr in ("HttpOnly", "SameSite=Strict", "Path=/"):
+            self.assertIn(attr, cookie)
+        sid = {"Cookie": f"corrent_sid={m[1]}"}
+        # a form login works too (what an HTML form or a qBittorrent-style client sends)
+        r = d.request("POST", "/api/v1/login", body=b"username=ops&password=c0rrect+horse",
+                      headers={"Content-Type": "application/x-www-form-urlencoded"})
+        self.assertEqual(r.status, 200, r)
+        d.headers = sid
+        ev = self.stream(d)  # the event stream with the cookie
+        d.headers = {}
+        r = d.post_raw("/api/v1/torrents", tbytes, headers=sid)
+        self.assertEqual(r.status, 201, f"add with the session cookie: {r!r}")
+        self.assertEqual(d.get("/api/v1/auth", headers=sid).json, {"required": True, "logged_in": True})
+        self.assertIsNotNone(ev.wait_for(lambda e: e["type"] == "added", 5, "added"), "events with a cookie")
+        self.assertEqual(d.get("/api/v1/torrents", headers={"Cookie": "corrent_sid=" + "0" * 64}).status, 401)
+        # logout ends the session
+        self.assertEqual(d.request("POST", "/api/v1/logout", body=b"", headers=sid).status, 200)
+        self.assertEqual(d.get("/api/v1/torrents", headers=sid).status, 401, "the cookie after logout")
+
+        # corrent remote with and without the password file
+        r = subprocess.run([binary, "remote", "--state", state, "--user", "ops", "--password-file", pw_file, "list"],
+                           capture_output=True, text=True, timeout=30 * SLOW)
+        self.assertEqual(r.returncode, 0, r)
+        self.assertIn("pw.bin", r.stdout)
+        r = subprocess.run([binary, "remote", "--state", state, "list"], capture_output=True, text=True,
+                           timeout=30 * SLOW)
+        self.assertEqual(r.returncode, 1, r)
+        self.assertIn("401", r.stderr, r)
+
+        # failed attempts are throttled per client address: after 5, even the right password
+        # waits; another address is not affected
+        src = "127.0.0.9"
+        codes = [d.get("/api/v1/stats", headers={"Authorization": bad}, source=src).status for _ in range(5)]
+        self.assertEqual(codes, [401] * 5, codes)
+        r = d.get("/api/v1/stats", headers={"Authorization": good}, source=src)
+        self.assertEqual(r.status, 429, f"right password after 5 failures: {r!r}")
+        self.assertGreater(int(r.headers.get("retry-after", "0")), 0, r.headers)
+        r = d.post_json("/api/v1/login", {"username": "ops", "password": "c0rrect horse"}, source=src)
+        self.assertEqual(r.status, 429, f"login from the throttled address: {r!r}")
+        self.assertEqual(d.get("/api/v1/stats", headers={"Authorization": good}, source="127.0.0.10").status, 200)
+        self.assertTrue(d.alive())
+        self.outcome("401 + Basic challenge without credentials; Basic and cookie sessions; logout; "
+                     "cross-origin 403; remote --password-file; 429 after 5 failures from one address")
+
     def test_06_metrics(self):
         c = self.sw.make_single("metric.bin", 2 * MiB + 17, seed=61)
         tracker, (torrent,), (seeder,) = self.swarm([(c, 64 * KiB)])

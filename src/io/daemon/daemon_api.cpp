@@ -1,6 +1,5 @@
 #include "io/daemon/daemon_api.hpp"
 
-#include <openssl/evp.h>
 #include <spdlog/spdlog.h>
 
 #include <boost/asio/as_tuple.hpp>
@@ -16,6 +15,7 @@
 #include "core/daemon/api_rules.hpp"
 #include "core/metainfo/magnet.hpp"
 #include "core/metainfo/parse.hpp"
+#include "core/text/base64.hpp"
 #include "core/text/printable.hpp"
 #include "io/daemon/api_json.hpp"
 #include "io/storage/safe_path.hpp"
@@ -25,28 +25,6 @@ namespace corrent::io {
 namespace asio = boost::asio;
 namespace fs = std::filesystem;
 namespace json = boost::json;
-
-namespace {
-
-// Standard base64 (RFC 4648), padding optional, whitespace not allowed.
-std::optional<std::string> base64_decode(std::string_view in) {
-  std::string s(in);
-  if (s.size() % 4 == 2) s += "==";
-  if (s.size() % 4 == 3) s += "=";
-  if (s.size() % 4 != 0 || s.size() > 4 * (max_torrent_bytes / 3 + 4)) return std::nullopt;
-  std::size_t pad = 0;
-  if (!s.empty() && s.back() == '=') ++pad;
-  if (s.size() > 1 && s[s.size() - 2] == '=') ++pad;
-  std::string out(s.size() / 4 * 3, '\0');
-  const int n =
-      EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                      reinterpret_cast<const unsigned char*>(s.data()), static_cast<int>(s.size()));
-  if (n < 0 || static_cast<std::size_t>(n) < pad) return std::nullopt;
-  out.resize(static_cast<std::size_t>(n) - pad);
-  return out;
-}
-
-}  // namespace
 
 daemon_api::daemon_api(session& s, state_store& store, fs::path download_dir,
                        torrent_options defaults)
@@ -182,7 +160,9 @@ http_response daemon_api::add(const http_request& req) {
       if (!metainfo::is_magnet(payload)) return json_error(400, "uri is not a magnet link");
     } else if (auto* m = str("metainfo")) {
       kind = "torrent";
-      auto bytes = base64_decode(std::string_view(m->data(), m->size()));
+      const std::string_view b64(m->data(), m->size());
+      auto bytes =
+          b64.size() > 4 * (max_torrent_bytes / 3 + 4) ? std::nullopt : text::base64_decode(b64);
       if (!bytes) return json_error(400, "metainfo is not base64");
       payload = std::move(*bytes);
     } else {
@@ -403,7 +383,9 @@ http_response daemon_api::list(const http_request& req) const {
 
 asio::awaitable<http_response> daemon_api::handle(http_request req) {
   ++http_requests_;
-  if (!daemon::is_loopback_host(req.header("host"))) {
+  // Without a password the API is on loopback: a page in the user's browser must not reach
+  // it through a DNS name that resolves to 127.0.0.1 (DNS rebinding).
+  if (!auth_.enabled() && !daemon::is_loopback_host(req.header("host"))) {
     co_return json_error(403, "Host must be a loopback address or localhost");
   }
   if (req.method != "GET" && req.method != "HEAD" &&
@@ -411,6 +393,10 @@ asio::awaitable<http_response> daemon_api::handle(http_request req) {
     co_return json_error(403, "cross-origin request refused (Origin does not match Host)");
   }
   const std::string& p = req.path;
+  if (p == "/api/v1/login") co_return auth_.login(req);
+  if (p == "/api/v1/auth") co_return auth_.status(req);
+  if (auto refused = auth_.check(req)) co_return std::move(*refused);
+  if (p == "/api/v1/logout") co_return auth_.logout(req);
   if (p == "/metrics") {
     if (req.method != "GET") co_return json_error(405, "use GET");
     co_return metrics();

@@ -18,6 +18,7 @@
 #include "core/daemon/event_log.hpp"
 #include "core/daemon/torrent_list.hpp"
 #include "core/metainfo/torrent.hpp"
+#include "io/daemon/api_auth.hpp"
 #include "io/daemon/state_store.hpp"
 #include "io/rpc/http_server.hpp"
 #include "io/session/session.hpp"
@@ -42,6 +43,11 @@ class daemon_api {
   // Every 2 s, .torrent files in `dir` are added (then renamed NAME.torrent.added) once
   // they stopped changing; one that is not valid is renamed NAME.torrent.invalid.
   void set_watch_dir(std::filesystem::path dir);
+  // From now on every request needs a login session or HTTP Basic credentials, and the
+  // Host header may name any address (see api_auth).
+  void set_password(const std::string& user, const std::string& password) {
+    auth_ = api_auth(user, password);
+  }
   void on_state(torrent& t, torrent_state from, torrent_state to);
   // Ends every event stream (shutdown).
   void close_streams();
@@ -75,6 +81,7 @@ class daemon_api {
 
   session& session_;
   state_store& store_;
+  api_auth auth_;
   std::filesystem::path download_dir_;
   torrent_options defaults_;
   daemon::saved_state state_;  // the torrent list and the session's limits, as saved

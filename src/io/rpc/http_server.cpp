@@ -59,6 +59,25 @@ bool convert(const http::request<http::string_body>& msg, http_request& out) {
 
 }  // namespace
 
+std::optional<std::map<std::string, std::string>> parse_form(std::string_view body) {
+  std::string q(body);
+  for (char& c : q) {
+    if (c == '+') c = ' ';  // HTML forms write a space as '+'
+  }
+  // A space is not valid in a query: encode it back for the parser.
+  std::string enc = "/?";  // parsed as an origin-form target (the view refers to it)
+  enc.reserve(q.size() + 2);
+  for (char c : q) enc += c == ' ' ? std::string("%20") : std::string(1, c);
+  auto parsed = boost::urls::parse_origin_form(enc);
+  if (!parsed) return std::nullopt;
+  std::map<std::string, std::string> out;
+  for (const auto& p : parsed->params()) {
+    if (p.key.empty() && !p.has_value) continue;
+    out[p.key] = p.has_value ? p.value : "";
+  }
+  return out;
+}
+
 http_response json_error(unsigned status, const std::string& message) {
   http_response r;
   r.status = status;

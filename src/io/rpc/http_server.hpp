@@ -19,7 +19,9 @@
 #include <list>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
+#include <string_view>
 
 #include "core/error.hpp"
 #include "io/task_group.hpp"
@@ -93,6 +95,10 @@ class http_server {
   std::size_t connections_ = 0;
   task_group tasks_;
 };
+
+// An application/x-www-form-urlencoded body ('+' is a space), decoded; nullopt when it is
+// malformed (a bad %-escape). A repeated key: the last one wins.
+std::optional<std::map<std::string, std::string>> parse_form(std::string_view body);
 
 // A JSON error body: {"error": "..."}.
 http_response json_error(unsigned status, const std::string& message);
