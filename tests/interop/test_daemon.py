@@ -1048,6 +1048,34 @@ class DaemonTest(unittest.TestCase):
         self.outcome("401 + Basic challenge without credentials; Basic and cookie sessions; logout; "
                      "cross-origin 403; remote --password-file; 429 after 5 failures from one address")
 
+    # ============================================================ 14
+    def test_14_a_torrent_that_fails_gets_an_error_event(self):
+        c = self.sw.make_multi("blocked", [("a.bin", 1 * MiB + 3), ("sub/b.bin", 200 * KiB)], seed=141)
+        tracker, (torrent,), _ = self.swarm([(c, 64 * KiB)])
+        tid = torrent.info_hash
+        state, dl_dir = self.dirs()
+        # a regular file where the torrent's directory must go: its files cannot be put in place
+        squatter = os.path.join(dl_dir, "blocked")
+        with open(squatter, "wb") as f:
+            f.write(b"not yours")
+        d = self.daemon(state, dl_dir)
+        ev = self.stream(d)
+        self.check_added(self.add_raw(d, torrent), torrent)
+        e = ev.wait_for(lambda e: e["type"] == "error" and e["data"].get("id") == tid, 60, "error event")
+        self.assertIsNotNone(e, f"no `error` event{self.ctx()}")
+        self.assertIsInstance(e["data"].get("error"), str)
+        self.assertIn("blocked", e["data"]["error"], f"the error names the path: {e}")
+        st = ev.wait_for(lambda e: e["type"] == "state" and e["data"].get("id") == tid
+                         and e["data"].get("to") == "error", 5, "state to=error")
+        self.assertIsNotNone(st, f"no `state` event to=error{self.ctx()}")
+        t = d.torrent(tid)
+        self.assertEqual(t["state"], "error", t)
+        self.assertEqual(t["error"], e["data"]["error"], t)
+        with open(squatter, "rb") as f:
+            self.assertEqual(f.read(), b"not yours", "the file in the way was touched")
+        self.assertEqual(d.get("/api/v1/stats").status, 200, "the daemon still serves")
+        self.outcome(f"error event: {e['data']['error'][:100]!r}; state error in the list; the file in the way kept")
+
     def test_06_metrics(self):
         c = self.sw.make_single("metric.bin", 2 * MiB + 17, seed=61)
         tracker, (torrent,), (seeder,) = self.swarm([(c, 64 * KiB)])

@@ -4,6 +4,7 @@
 
 #include <array>
 #include <cstdint>
+#include <cstring>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -11,6 +12,15 @@
 namespace corrent::crypto {
 
 using sha1_digest = std::array<std::uint8_t, 20>;
+
+// For unordered containers keyed by digests (uniformly random already: the first 8 bytes).
+struct sha1_digest_hash {
+  std::size_t operator()(const sha1_digest& d) const noexcept {
+    std::size_t h = 0;
+    std::memcpy(&h, d.data(), sizeof h);
+    return h;
+  }
+};
 
 // Incremental hasher; reusable after finish().
 class sha1_hasher {

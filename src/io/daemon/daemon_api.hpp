@@ -13,6 +13,7 @@
 #include <set>
 #include <string>
 #include <tuple>
+#include <unordered_map>
 #include <vector>
 
 #include "core/daemon/event_log.hpp"
@@ -90,8 +91,10 @@ class daemon_api {
   std::set<boost::asio::steady_timer*> waiting_;  // event streams waiting for news
   bool closing_ = false;
   // The figures each torrent had in the last `stats` event.
-  std::map<crypto::sha1_digest, std::tuple<std::int64_t, std::int64_t, std::int64_t, int>>
+  std::unordered_map<crypto::sha1_digest, std::tuple<std::int64_t, std::int64_t, std::int64_t, int>,
+                     crypto::sha1_digest_hash>
       last_stats_;
+  int streams_ = 0;  // event streams open (stats deltas are made only while there is one)
   std::int64_t http_requests_ = 0;
   mutable std::int64_t protocol_in_ = 0, protocol_out_ = 0;  // reported in /metrics
   std::filesystem::path watch_dir_;

@@ -57,6 +57,9 @@ void daemon_api::on_state(torrent& t, torrent_state from, torrent_state to) {
 
 void daemon_api::on_tick() {
   if (++ticks_ % 2 == 0) scan_watch_dir();
+  // Nobody listens: no deltas. The figures stay as last sent, so the first delta after a
+  // client (re)connects holds every torrent that changed meanwhile.
+  if (streams_ == 0) return;
   json::array changed;
   // Only the few figures, not each torrent's whole status: with thousands of torrents this
   // runs every second.
@@ -103,7 +106,14 @@ http_response daemon_api::events(const http_request& req) {
   r.content_type = "text/event-stream";
   auto state = std::make_shared<std::uint64_t>(cursor);
   auto first = std::make_shared<bool>(true);
-  r.next_chunk = [this, state, first](std::string& out) -> asio::awaitable<bool> {
+  // Counted in streams_ while the stream (its chunk producer) lives.
+  struct open_stream {
+    int& n;
+    explicit open_stream(int& count) : n(count) { ++n; }
+    ~open_stream() { --n; }
+  };
+  auto counted = std::make_shared<open_stream>(streams_);
+  r.next_chunk = [this, state, first, counted](std::string& out) -> asio::awaitable<bool> {
     for (;;) {
       if (closing_) co_return false;
       if (*first) {

@@ -352,7 +352,7 @@ asio::awaitable<void> session::tick_loop() {
     ++ticks_;
     std::size_t i = 0;
     for (const auto& tor : order_) {
-      if (!tor->quiet() || (ticks_ + i) % quiet_tick_every == 0) tor->on_tick(n);
+      if ((ticks_ + i) % quiet_tick_every == 0 || !tor->quiet()) tor->on_tick(n);
       ++i;
     }
     if (on_tick_) on_tick_();
