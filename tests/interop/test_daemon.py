@@ -676,6 +676,9 @@ class DaemonTest(unittest.TestCase):
             good = set(range(torrent.num_pieces)) - set(v["bad_pieces"]) - set(v["missing_pieces"])
             missing = torrent.total_size - sum(torrent.piece_size(p) for p in good)
             rounds.append(f"{len(good)}")
+            # the daemon keeps resume data in its state directory, not in the download directory
+            self.assertFalse(os.path.exists(os.path.join(dl_dir, ".corrent-parts", f"{tid}.resume")),
+                             "a resume file in the download directory")
             sl.log(f"round {k}: killed; {len(good)}/{torrent.num_pieces} pieces good on disk, {missing} B missing")
             d = self.daemon(state, dl_dir, name=f"daemon-after-kill{k}")
             self.assertEqual([x["id"] for x in d.torrents()], [tid], f"round {k}: the torrent is back{self.ctx()}")
@@ -688,6 +691,7 @@ class DaemonTest(unittest.TestCase):
         self.assertLessEqual(up - up_before, missing + 2 * piece,
                              f"last run: the seeder sent {up - up_before} B for {missing} B missing")
         self.assertLessEqual(t["downloaded_session"], missing + 2 * piece, f"last run's downloaded counter: {t}")
+        self.assertGreater(len(os.listdir(os.path.join(state, "resume"))), 0, "no resume data in STATE/resume")
         self.outcome(f"{len(rounds)} kill -9 at random moments (good pieces after each: {', '.join(rounds)} of "
                      f"{torrent.num_pieces}); no verified piece fetched again; byte-identical")
 

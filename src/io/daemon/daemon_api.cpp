@@ -121,7 +121,7 @@ result<std::shared_ptr<torrent>> daemon_api::start(const daemon::torrent_entry& 
   o.max_upload_rate = static_cast<double>(entry.max_upload_rate);
   o.seed_ratio = static_cast<double>(entry.seed_ratio_milli) / 1000.0;
   o.seed_time_s = static_cast<double>(entry.seed_time_s);
-  o.seed_record = store_.seed_record_path(entry.info_hash);
+  o.resume_file = store_.resume_file_path(entry.info_hash);
   std::shared_ptr<const metainfo::info> info;
   if (a.metainfo) info = std::shared_ptr<const metainfo::info>(a.metainfo, a.metainfo.get());
   return session_.add(a.params, std::move(info), std::move(o));

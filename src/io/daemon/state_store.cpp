@@ -66,6 +66,15 @@ result<void> state_store::open() {
     return sys_error(err, "cannot write " + lock_path.string() + ": " + std::strerror(err));
   }
   lock_fd_ = fd;
+  // Temporaries of files being replaced when a daemon was killed (ours now: we hold the lock).
+  for (const fs::path& d : {dir_, dir_ / "torrents", dir_ / "resume"}) {
+    std::error_code ec;
+    for (fs::directory_iterator it(d, ec), end; !ec && it != end; it.increment(ec)) {
+      std::error_code ignored;
+      if (it->path().filename().string().ends_with(".corrent-tmp") && it->is_regular_file(ignored))
+        fs::remove(it->path(), ignored);
+    }
+  }
   return {};
 }
 
@@ -88,7 +97,7 @@ fs::path state_store::metainfo_path(const std::string& info_hash_hex) const {
   return dir_ / "torrents" / (info_hash_hex + ".torrent");
 }
 
-fs::path state_store::seed_record_path(const std::string& info_hash_hex) const {
+fs::path state_store::resume_file_path(const std::string& info_hash_hex) const {
   return dir_ / "resume" / (info_hash_hex + ".resume");
 }
 

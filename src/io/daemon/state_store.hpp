@@ -1,7 +1,7 @@
 // io::state_store — the daemon's state directory: its lock (one daemon per directory),
 // the torrent list (`torrents.benc`, replaced crash-consistently on every change) and the
 // metainfo of each torrent added from a .torrent (`torrents/<info-hash>.torrent`), and
-// each complete torrent's seed record (`resume/<info-hash>.resume`).
+// each torrent's resume data (`resume/<info-hash>.resume`).
 #pragma once
 
 #include <filesystem>
@@ -31,8 +31,8 @@ class state_store {
   result<void> save(const daemon::saved_state& state) const;
 
   std::filesystem::path metainfo_path(const std::string& info_hash_hex) const;
-  // A complete torrent's record of its files in place (torrent_options::seed_record).
-  std::filesystem::path seed_record_path(const std::string& info_hash_hex) const;
+  // A torrent's resume file (torrent_options::resume_file).
+  std::filesystem::path resume_file_path(const std::string& info_hash_hex) const;
   result<void> save_metainfo(const std::string& info_hash_hex, std::string_view bytes) const;
   result<std::string> load_metainfo(const std::string& info_hash_hex) const;
   void remove_metainfo(const std::string& info_hash_hex) const;

@@ -52,10 +52,12 @@ struct torrent_options {
   std::vector<net::peer_address> peers;  // dialled at start (--peer)
   bool start_paused = false;
   bool metadata_only = false;  // a magnet: done once its `info` is fetched and saved
-  // The daemon's record of complete data at its final paths (each file's size and mtime,
-  // and the torrent's payload totals): a restart trusts unchanged files without hashing
-  // them, and carries the totals on. Empty: none (the CLI hashes existing data).
-  std::filesystem::path seed_record;
+  // The daemon's resume file for this torrent (STATE/resume/<info-hash>.resume): while it
+  // downloads, its verified pieces and its part files' sizes and mtimes; once complete, its
+  // files at their final paths (the seed record: a restart trusts unchanged files without
+  // hashing them); and its payload totals, carried across restarts. Empty: the resume file
+  // beside the parts directory (the CLI), and complete data is hashed at each start.
+  std::filesystem::path resume_file;
 };
 
 enum class torrent_state {
@@ -86,7 +88,7 @@ struct torrent_status {
   std::int64_t hash_failures = 0;
   std::int64_t downloaded_total = 0;  // payload, including what earlier daemon runs carried
   std::int64_t uploaded_total = 0;
-  std::int64_t downloaded_carried = 0;  // of which from earlier runs (torrent_options::seed_record
+  std::int64_t downloaded_carried = 0;  // of which from earlier runs (torrent_options::resume_file
   std::int64_t uploaded_carried = 0;    // or the resume file, in the daemon)
   double seeding_s = 0;
   std::string tracker_state;  // last announce outcome, for --verbose

@@ -465,9 +465,9 @@ asio::awaitable<void> session::remove(crypto::sha1_digest info_hash, bool delete
     removed_.uploaded += st.uploaded_total - st.uploaded_carried;
     removed_.hash_failures += st.hash_failures;
   }
-  if (!t->options().seed_record.empty()) {
+  if (!t->options().resume_file.empty()) {
     std::error_code ec;
-    fs::remove(t->options().seed_record, ec);
+    fs::remove(t->options().resume_file, ec);
   }
   if (delete_files && t->options().output_dir != fs::path()) {
     const auto out = t->options().output_dir;

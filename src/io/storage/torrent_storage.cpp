@@ -22,11 +22,13 @@ error errno_error(int err, const fs::path& p) {
 
 }  // namespace
 
-torrent_storage::torrent_storage(const metainfo::info& t, fs::path output_dir, file_cache& files)
+torrent_storage::torrent_storage(const metainfo::info& t, fs::path output_dir, file_cache& files,
+                                 fs::path resume_file)
     : torrent_(t),
       layout_(t),
       output_dir_(std::move(output_dir)),
       parts_dir_(output_dir_ / ".corrent-parts" / t.info_hash_hex()),
+      resume_file_(std::move(resume_file)),
       base_(parts_dir_),
       cache_(files),
       owner_(files.add_owner()) {}
@@ -36,6 +38,7 @@ torrent_storage::~torrent_storage() {
 }
 
 fs::path torrent_storage::resume_path() const {
+  if (!resume_file_.empty()) return resume_file_;
   fs::path p = parts_dir_;
   p += ".resume";
   return p;

@@ -29,14 +29,17 @@ class torrent_storage {
   // `files`: where descriptors are cached (shared by the session's torrents); it must
   // outlive the storage. 2,000-file torrents reopen evicted files rarely: pieces are
   // written in order, so a file is done with before it is evicted.
-  torrent_storage(const metainfo::info& t, std::filesystem::path output_dir, file_cache& files);
+  // `resume_file`: where the resume file is kept (empty: beside the parts directory).
+  torrent_storage(const metainfo::info& t, std::filesystem::path output_dir, file_cache& files,
+                  std::filesystem::path resume_file = {});
   ~torrent_storage();
   torrent_storage(const torrent_storage&) = delete;
   torrent_storage& operator=(const torrent_storage&) = delete;
 
   const std::filesystem::path& parts_dir() const { return parts_dir_; }
   const std::filesystem::path& output_dir() const { return output_dir_; }
-  // The resume file, beside the parts directory (so no torrent file name can collide).
+  // The resume file: beside the parts directory (so no torrent file name can collide), or
+  // where the constructor was told.
   std::filesystem::path resume_path() const;
 
   // Creates the parts directory, its subdirectories and the zero-length files; the other
@@ -76,6 +79,7 @@ class torrent_storage {
   metainfo::file_layout layout_;
   std::filesystem::path output_dir_;
   std::filesystem::path parts_dir_;
+  std::filesystem::path resume_file_;
   std::filesystem::path base_;  // where the files are now: parts_dir_, then output_dir_
   file_cache& cache_;
   file_cache::owner_id owner_;

@@ -18,7 +18,7 @@ namespace fs = std::filesystem;
 struct torrent::restore_result {
   swarm::bitfield verified;
   bool complete_final = false;  // every file is at its final path and good
-  std::int64_t downloaded = 0;  // totals carried over (daemon: options_.seed_record set)
+  std::int64_t downloaded = 0;  // totals carried over (daemon: options_.resume_file set)
   std::int64_t uploaded = 0;
   std::string error;
 };
@@ -61,7 +61,7 @@ asio::awaitable<void> torrent::check_files() {
     } else if (any_final) {
       // The daemon's record of these files, when it finished them: unchanged files are
       // trusted, the others hashed.
-      const auto& record = self->options_.seed_record;
+      const auto& record = self->options_.resume_file;
       const bool use_record = !distrust && !record.empty() && fs::exists(record, ec);
       auto rr = recheck(info, out_dir, use_record ? std::optional(record) : std::nullopt, 0);
       spdlog::info(
@@ -104,7 +104,7 @@ asio::awaitable<void> torrent::check_files() {
     spdlog::error("{}", error_);
     co_return;
   }
-  if (!options_.seed_record.empty() && prior_downloaded_ == 0 && prior_uploaded_ == 0) {
+  if (!options_.resume_file.empty() && prior_downloaded_ == 0 && prior_uploaded_ == 0) {
     prior_downloaded_ = carried_downloaded_ = rr.downloaded;  // the daemon's totals live
     prior_uploaded_ = carried_uploaded_ = rr.uploaded;        // across restarts
   }

@@ -256,7 +256,7 @@ asio::awaitable<result<void>> torrent::move_into_place() {
 }
 
 asio::awaitable<void> torrent::save_seed_record() {
-  if (options_.seed_record.empty() || !info_ || !moved_) co_return;
+  if (options_.resume_file.empty() || !info_ || !moved_) co_return;
   const std::int64_t down = logic_ ? logic_->downloaded_bytes() : prior_downloaded_;
   const std::int64_t up = logic_ ? logic_->uploaded_bytes() : prior_uploaded_;
   swarm::bitfield all(static_cast<std::size_t>(info_->num_pieces()));
@@ -264,7 +264,7 @@ asio::awaitable<void> torrent::save_seed_record() {
   auto self = shared_from_this();
   std::function<result<void>()> work = [self, all, down, up]() -> result<void> {
     const auto state = make_resume_state(*self->info_, self->options_.output_dir, all, down, up);
-    return replace_file_atomically(self->options_.seed_record, resume::encode_resume(state));
+    return replace_file_atomically(self->options_.resume_file, resume::encode_resume(state));
   };  // named: see check_files()
   if (auto r = co_await host_.disk().run(std::move(work)); !r)
     spdlog::warn("cannot save the seed record: {}", r.error().message());

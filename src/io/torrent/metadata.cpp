@@ -39,7 +39,8 @@ void torrent::load_saved_metadata() {
 
 void torrent::adopt_info(std::shared_ptr<const metainfo::info> info) {
   info_ = std::move(info);
-  storage_ = std::make_unique<torrent_storage>(*info_, options_.output_dir, host_.disk().files());
+  storage_ = std::make_unique<torrent_storage>(*info_, options_.output_dir, host_.disk().files(),
+                                               options_.resume_file);
   have_ = swarm::bitfield(static_cast<std::size_t>(info_->num_pieces()));
   size_disk_side();
 }

@@ -67,7 +67,8 @@ torrent::torrent(torrent_host& host, metainfo::add_params params,
   down_channel_.set_rate(options_.max_download_rate);
   up_channel_.set_rate(options_.max_upload_rate);
   if (info_) {
-    storage_ = std::make_unique<torrent_storage>(*info_, options_.output_dir, host.disk().files());
+    storage_ = std::make_unique<torrent_storage>(*info_, options_.output_dir, host.disk().files(),
+                                                 options_.resume_file);
     have_ = swarm::bitfield(static_cast<std::size_t>(info_->num_pieces()));
     size_disk_side();
   }

@@ -173,7 +173,7 @@ class torrent final : public peer_events, public std::enable_shared_from_this<to
   boost::asio::awaitable<result<void>> checkpoint();
   boost::asio::awaitable<void> finish_download();
   boost::asio::awaitable<result<void>> move_into_place();
-  // Writes options_.seed_record (if set) for the files at their final paths.
+  // Writes options_.resume_file (if set) for the files at their final paths.
   boost::asio::awaitable<void> save_seed_record();
   boost::asio::awaitable<void> wait_for_disk(bool uploads_too, std::chrono::milliseconds limit);
   // --- upload (upload.cpp) ---
