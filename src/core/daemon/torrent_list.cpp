@@ -1,5 +1,6 @@
 #include "core/daemon/torrent_list.hpp"
 
+#include <algorithm>
 #include <boost/system/errc.hpp>
 
 #include "core/bencode/decode.hpp"
@@ -35,25 +36,59 @@ std::string encode_state(const saved_state& state) {
     // Keys in sorted order, as bencode requires.
     bencode::dict d;
     d.push_back({"added", value(e.added_at)});
+    if (!e.category.empty()) d.push_back({"category", value(std::string_view(e.category))});
+    if (e.completed_at) d.push_back({"completed", value(e.completed_at)});
     d.push_back({"info_hash", value(std::string_view(e.info_hash))});
     if (!e.magnet.empty()) d.push_back({"magnet", value(std::string_view(e.magnet))});
     if (e.max_download_rate) d.push_back({"max_download_rate", value(e.max_download_rate)});
     if (e.max_upload_rate) d.push_back({"max_upload_rate", value(e.max_upload_rate)});
+    if (e.no_ratio_limit) d.push_back({"no_ratio_limit", value(std::int64_t{1})});
+    if (e.no_time_limit) d.push_back({"no_time_limit", value(std::int64_t{1})});
     d.push_back({"paused", value(std::int64_t{e.paused ? 1 : 0})});
     d.push_back({"save_path", value(std::string_view(e.save_path))});
     if (e.seed_ratio_milli) d.push_back({"seed_ratio_milli", value(e.seed_ratio_milli)});
     if (e.seed_time_s) d.push_back({"seed_time", value(e.seed_time_s)});
+    if (!e.tags.empty()) {
+      bencode::list tags;
+      for (const auto& t : e.tags) tags.emplace_back(std::string_view(t));
+      d.push_back({"tags", value(std::move(tags))});
+    }
     items.emplace_back(std::move(d));
   }
   bencode::dict top;
+  auto cats = state.categories;  // the encoded views point into it
+  std::sort(cats.begin(), cats.end());
+  if (!cats.empty()) {
+    bencode::dict c;
+    for (const auto& [name, path] : cats) c.push_back({name, value(std::string_view(path))});
+    top.push_back({"categories", value(std::move(c))});
+  }
   if (state.max_download_rate) top.push_back({"max_download_rate", value(state.max_download_rate)});
   if (state.max_upload_rate) top.push_back({"max_upload_rate", value(state.max_upload_rate)});
+  if (!state.tags.empty()) {
+    bencode::list tags;
+    for (const auto& t : state.tags) tags.emplace_back(std::string_view(t));
+    top.push_back({"tags", value(std::move(tags))});
+  }
   top.push_back({"torrents", value(std::move(items))});
   top.push_back({"version", value(format_version)});
   return bencode::encode(value(std::move(top)));
 }
 
 namespace {
+
+// An optional list of strings; false when present and not one.
+bool optional_strings(const bencode::value& d, std::string_view key,
+                      std::vector<std::string>& out) {
+  const auto* v = d.find(key);
+  if (!v) return true;
+  if (!v->is_list()) return false;
+  for (const auto& x : v->as_list()) {
+    if (!x.is_string()) return false;
+    out.emplace_back(x.as_string());
+  }
+  return true;
+}
 
 // An optional non-negative integer field; false when present and not one.
 bool optional_count(const bencode::value& d, std::string_view key, std::int64_t& out) {
@@ -79,6 +114,14 @@ result<saved_state> decode_state(std::string_view bytes) {
   if (!optional_count(*top, "max_download_rate", state.max_download_rate) ||
       !optional_count(*top, "max_upload_rate", state.max_upload_rate)) {
     return bad("the session's limits are not counts");
+  }
+  if (!optional_strings(*top, "tags", state.tags)) return bad("`tags` is not a list of strings");
+  if (const auto* cats = top->find("categories")) {
+    if (!cats->is_dict()) return bad("`categories` is not a dictionary");
+    for (const auto& [name, path] : cats->as_dict()) {
+      if (!path.is_string()) return bad("category " + std::string(name) + ": no save path");
+      state.categories.emplace_back(std::string(name), std::string(path.as_string()));
+    }
   }
   auto& out = state.torrents;
   std::size_t n = 0;
@@ -108,9 +151,22 @@ result<saved_state> decode_state(std::string_view bytes) {
     if (!optional_count(item, "max_download_rate", e.max_download_rate) ||
         !optional_count(item, "max_upload_rate", e.max_upload_rate) ||
         !optional_count(item, "seed_ratio_milli", e.seed_ratio_milli) ||
-        !optional_count(item, "seed_time", e.seed_time_s)) {
+        !optional_count(item, "seed_time", e.seed_time_s) ||
+        !optional_count(item, "completed", e.completed_at)) {
       return bad(where + ": a limit that is not a count");
     }
+    std::int64_t no_ratio = 0, no_time = 0;
+    if (!optional_count(item, "no_ratio_limit", no_ratio) ||
+        !optional_count(item, "no_time_limit", no_time)) {
+      return bad(where + ": a no-limit flag that is not a count");
+    }
+    e.no_ratio_limit = no_ratio != 0;
+    e.no_time_limit = no_time != 0;
+    if (const auto* c = item.find("category")) {
+      if (!c->is_string()) return bad(where + ": `category` is not a string");
+      e.category = std::string(c->as_string());
+    }
+    if (!optional_strings(item, "tags", e.tags)) return bad(where + ": `tags` is not a list");
     for (const auto& seen : out) {
       if (seen.info_hash == e.info_hash) return bad(where + ": info_hash listed twice");
     }

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "core/error.hpp"
@@ -26,6 +27,13 @@ struct torrent_entry {
   std::int64_t max_upload_rate = 0;
   std::int64_t seed_ratio_milli = 0;
   std::int64_t seed_time_s = 0;
+  // Set to "no limit" for this torrent (not the session's, which is none as well); the
+  // compatible APIs show the difference (qBittorrent: -1 vs -2).
+  bool no_ratio_limit = false;
+  bool no_time_limit = false;
+  std::int64_t completed_at = 0;  // Unix seconds when it was first complete (0: not yet)
+  std::string category;           // one of saved_state::categories, or empty
+  std::vector<std::string> tags;  // sorted, no repeats
   friend bool operator==(const torrent_entry&, const torrent_entry&) = default;
 };
 
@@ -34,6 +42,10 @@ struct saved_state {
   std::vector<torrent_entry> torrents;
   std::int64_t max_download_rate = 0;  // bytes/s for the whole session (0: none)
   std::int64_t max_upload_rate = 0;
+  // Categories (name -> save path, absolute or empty: the download directory) and tags,
+  // sorted by name.
+  std::vector<std::pair<std::string, std::string>> categories;
+  std::vector<std::string> tags;
   friend bool operator==(const saved_state&, const saved_state&) = default;
 };
 

@@ -110,6 +110,16 @@ peer_address peer_address::from_bytes(std::string_view ip_bytes, std::uint16_t p
   return a;
 }
 
+std::string peer_address::ip_string() const {
+  std::string out;
+  if (is_v6) {
+    append_v6(out, ip, is_v4_mapped(*this));
+  } else {
+    append_dotted(out, ip.data());
+  }
+  return out;
+}
+
 std::string peer_address::to_string() const {
   std::string out;
   if (is_v6) {

@@ -20,6 +20,8 @@ struct peer_address {
 
   // "1.2.3.4:6881" or "[::1]:6881".
   std::string to_string() const;
+  // The address alone: "1.2.3.4" or "::1" (no brackets, no port).
+  std::string ip_string() const;
   // Parses "1.2.3.4:6881", "[::1]:6881", "localhost" is NOT resolved (nullopt).
   static std::optional<peer_address> parse(std::string_view text);
   // A bare address ("1.2.3.4" or "::1", no brackets, no port) paired with `port`, as

@@ -138,6 +138,10 @@ std::vector<tier_report> torrent_logic::tier_reports() const {
     r.ok = t.ok;
     r.in_flight = t.in_flight;
     r.last_round_at = t.last_round_at;
+    r.last_peers = t.last_peers;
+    r.seeders = t.seeders;
+    r.leechers = t.leechers;
+    r.counts_at = t.counts_at;
     r.next_round_at =
         t.announced ? t.last_round_at + (t.ok ? t.schedule.interval_s : t.schedule.backoff_s()) : 0;
     out.push_back(std::move(r));
@@ -169,6 +173,12 @@ void torrent_logic::on_announced(std::size_t tier, const std::string* url,
                static_cast<double>(std::clamp<std::int64_t>(response->interval, 30, 4 * 3600)));
   t.last_good = *url;
   t.urls.on_success(*url);  // BEP 12: the one that answered goes first
+  t.last_peers = static_cast<std::int64_t>(response->peers.size());
+  if (response->complete || response->incomplete) {
+    t.seeders = response->complete.value_or(-1);
+    t.leechers = response->incomplete.value_or(-1);
+    t.counts_at = now;
+  }
   add_peers(response->peers, swarm::peer_source::tracker, now, static_cast<std::uint16_t>(tier));
 }
 

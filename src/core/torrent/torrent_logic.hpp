@@ -144,8 +144,12 @@ struct tier_report {
   bool announced = false;         // a round ended at least once
   bool ok = false;                // the last round worked
   bool in_flight = false;
-  double last_round_at = 0;  // the logic's clock
-  double next_round_at = 0;  // when the next round is due at the latest (the logic's clock)
+  double last_round_at = 0;     // the logic's clock
+  double next_round_at = 0;     // when the next round is due at the latest (the logic's clock)
+  std::int64_t last_peers = 0;  // peers in the last answer
+  std::int64_t seeders = -1;    // the last answer's `complete` and `incomplete` (-1: none)
+  std::int64_t leechers = -1;
+  double counts_at = 0;  // when those came (the logic's clock; 0: never)
 };
 
 // What a connection that ended did, kept per address for the run's summary.
@@ -315,6 +319,10 @@ class torrent_logic {
     bool ok = false;         // and the last one succeeded
     double last_round_at = 0;
     tracker::event next_event = tracker::event::started;
+    std::int64_t last_peers = 0;  // in the last answer
+    std::int64_t seeders = -1;    // the last answer's `complete` / `incomplete` (-1: none)
+    std::int64_t leechers = -1;
+    double counts_at = 0;  // when those came
   };
   static constexpr double refusal_memory_s = 300;
   static constexpr int max_refusals_before_no_replace = 3;

@@ -19,9 +19,12 @@ double now_s() {
   return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
 }
 
-http_response unauthorized(const std::string& why) {
+// The web UI marks its requests (X-Requested-With): it shows its own login page, so its
+// 401s carry no Basic challenge (which would make the browser prompt).
+http_response unauthorized(const http_request& req, const std::string& why) {
   auto r = json_error(401, why);
-  r.headers["WWW-Authenticate"] = "Basic realm=\"corrent\", charset=\"UTF-8\"";
+  if (req.header("x-requested-with").empty())
+    r.headers["WWW-Authenticate"] = "Basic realm=\"corrent\", charset=\"UTF-8\"";
   return r;
 }
 
@@ -37,14 +40,48 @@ http_response api_auth::throttled(double wait_s) const {
 }
 
 bool api_auth::has_session(const http_request& req) {
-  const auto sid = daemon::cookie_value(req.header("cookie"), cookie_name);
-  return sid && !sid->empty() && sessions_.touch(*sid, now_s());
+  if (!creds_) return true;
+  for (const char* name : {cookie_name, qbt_cookie_name}) {
+    const auto sid = daemon::cookie_value(req.header("cookie"), name);
+    if (sid && !sid->empty() && sessions_.touch(*sid, now_s())) return true;
+  }
+  return false;
+}
+
+void api_auth::end_session(const http_request& req) {
+  for (const char* name : {cookie_name, qbt_cookie_name}) {
+    if (const auto sid = daemon::cookie_value(req.header("cookie"), name)) sessions_.close(*sid);
+  }
+}
+
+api_auth::login_result api_auth::try_login(const std::string& peer, const std::string& user,
+                                           const std::string& password, std::string& sid,
+                                           double& wait_s) {
+  const double now = now_s();
+  if (creds_) {
+    if (const auto wait = throttle_.blocked(peer, now)) {
+      wait_s = *wait;
+      return login_result::throttled;
+    }
+    if (!creds_->matches(user, password)) {
+      throttle_.on_failure(peer, now);
+      spdlog::warn("api: failed login from {}", peer);
+      return login_result::wrong;
+    }
+    throttle_.on_success(peer);
+  }
+  unsigned char raw[32];
+  if (RAND_bytes(raw, sizeof raw) != 1) return login_result::wrong;
+  sid = crypto::to_hex(std::string_view(reinterpret_cast<char*>(raw), sizeof raw));
+  sessions_.open(sid, now);
+  return login_result::ok;
 }
 
 std::optional<http_response> api_auth::check(const http_request& req) {
-  if (!creds_ || has_session(req)) return std::nullopt;
+  if (has_session(req)) return std::nullopt;
   const std::string authz = req.header("authorization");
-  if (authz.empty()) return unauthorized("log in first (POST /api/v1/login) or use HTTP Basic");
+  if (authz.empty())
+    return unauthorized(req, "log in first (POST /api/v1/login) or use HTTP Basic");
   const double now = now_s();
   if (const auto wait = throttle_.blocked(req.peer, now)) return throttled(*wait);
   const auto basic = daemon::parse_basic_auth(authz);
@@ -54,14 +91,12 @@ std::optional<http_response> api_auth::check(const http_request& req) {
   }
   throttle_.on_failure(req.peer, now);
   spdlog::warn("api: wrong credentials from {}", req.peer);
-  return unauthorized("wrong user name or password");
+  return unauthorized(req, "wrong user name or password");
 }
 
 http_response api_auth::login(const http_request& req) {
   if (req.method != "POST") return json_error(405, "use POST");
   if (!creds_) return json_reply(200, json::object{{"ok", true}, {"required", false}});
-  const double now = now_s();
-  if (const auto wait = throttle_.blocked(req.peer, now)) return throttled(*wait);
   std::string user, password;
   const std::string type = req.header("content-type");
   if (type.rfind("application/x-www-form-urlencoded", 0) == 0) {
@@ -81,17 +116,16 @@ http_response api_auth::login(const http_request& req) {
     user = std::string(*u);
     password = std::string(*p);
   }
-  if (!creds_->matches(user, password)) {
-    throttle_.on_failure(req.peer, now);
-    spdlog::warn("api: failed login from {}", req.peer);
-    return json_error(401, "wrong user name or password");
+  std::string sid;
+  double wait = 0;
+  switch (try_login(req.peer, user, password, sid, wait)) {
+    case login_result::throttled:
+      return throttled(wait);
+    case login_result::wrong:
+      return json_error(401, "wrong user name or password");
+    case login_result::ok:
+      break;
   }
-  throttle_.on_success(req.peer);
-  unsigned char raw[32];
-  if (RAND_bytes(raw, sizeof raw) != 1) return json_error(500, "no randomness for a session id");
-  const std::string sid =
-      crypto::to_hex(std::string_view(reinterpret_cast<char*>(raw), sizeof raw));
-  sessions_.open(sid, now);
   auto r = json_reply(200, json::object{{"ok", true}, {"required", true}});
   r.headers["Set-Cookie"] =
       std::string(cookie_name) + "=" + sid + "; Path=/; HttpOnly; SameSite=Strict";
@@ -100,8 +134,7 @@ http_response api_auth::login(const http_request& req) {
 
 http_response api_auth::logout(const http_request& req) {
   if (req.method != "POST") return json_error(405, "use POST");
-  if (const auto sid = daemon::cookie_value(req.header("cookie"), cookie_name))
-    sessions_.close(*sid);
+  end_session(req);
   auto r = json_reply(200, json::object{{"ok", true}});
   r.headers["Set-Cookie"] =
       std::string(cookie_name) + "=; Path=/; Max-Age=0; HttpOnly; SameSite=Strict";
@@ -109,7 +142,7 @@ http_response api_auth::logout(const http_request& req) {
 }
 
 http_response api_auth::status(const http_request& req) {
-  const bool in = !creds_ || has_session(req);
+  const bool in = has_session(req);
   return json_reply(200, json::object{{"required", creds_.has_value()}, {"logged_in", in}});
 }
 

@@ -30,9 +30,19 @@ class api_auth {
   http_response status(const http_request& req);
 
   static constexpr const char* cookie_name = "corrent_sid";
+  static constexpr const char* qbt_cookie_name = "SID";  // qBittorrent's, same sessions
+
+  // A login attempt from `peer` (failures counted and throttled): on success a new session
+  // id in `sid`; when throttled, the wait in `wait_s`. Without a password every attempt
+  // succeeds.
+  enum class login_result { ok, wrong, throttled };
+  login_result try_login(const std::string& peer, const std::string& user,
+                         const std::string& password, std::string& sid, double& wait_s);
+  // The request carries a live session cookie (either name), or no password is set.
+  bool has_session(const http_request& req);
+  void end_session(const http_request& req);
 
  private:
-  bool has_session(const http_request& req);
   http_response throttled(double wait_s) const;
 
   std::optional<daemon::credentials> creds_;

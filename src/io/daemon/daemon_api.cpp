@@ -15,9 +15,13 @@
 #include "core/daemon/api_rules.hpp"
 #include "core/metainfo/magnet.hpp"
 #include "core/metainfo/parse.hpp"
+#include "core/swarm/file_progress.hpp"
 #include "core/text/base64.hpp"
 #include "core/text/printable.hpp"
 #include "io/daemon/api_json.hpp"
+#include "io/daemon/qbittorrent_api.hpp"
+#include "io/daemon/transmission_rpc.hpp"
+#include "io/rpc/web_ui.hpp"
 #include "io/storage/safe_path.hpp"
 #include "io/storage/whole_file.hpp"
 
@@ -32,7 +36,11 @@ daemon_api::daemon_api(session& s, state_store& store, fs::path download_dir,
       store_(store),
       download_dir_(std::move(download_dir)),
       defaults_(std::move(defaults)),
-      ex_(s.executor()) {}
+      ex_(s.executor()),
+      trpc_(std::make_unique<transmission_rpc>(*this)),
+      qbt_(std::make_unique<qbittorrent_api>(*this)) {}
+
+daemon_api::~daemon_api() = default;
 
 // --- the list -----------------------------------------------------------------------
 
@@ -166,23 +174,10 @@ http_response daemon_api::add(const http_request& req) {
       if (!bytes) return json_error(400, "metainfo is not base64");
       payload = std::move(*bytes);
     } else {
-      // A file on the daemon's machine: only inside the download directory.
       kind = "torrent";
-      const std::string asked(*str("path"));
-      if (!daemon::is_inside(download_dir_.string(), asked)) {
-        return json_error(400, "path must be a file inside the download directory");
+      if (auto r = read_path(std::string(*str("path")), payload); r.status) {
+        return json_error(r.status, r.error);
       }
-      const fs::path p = fs::path(asked).lexically_normal();
-      std::error_code ec2;
-      if (!fs::is_regular_file(p, ec2)) return json_error(404, "no such file: " + asked);
-      // Not through a symbolic link (one planted in the download directory could lead to
-      // any file on the machine).
-      if (!exists_without_links(download_dir_, p.lexically_relative(download_dir_))) {
-        return json_error(400, "path must not go through a symbolic link");
-      }
-      auto bytes = read_whole_file(p, max_torrent_bytes);
-      if (!bytes) return json_error(400, asked + ": " + bytes.error().message());
-      payload = std::move(*bytes);
     }
   } else {
     return json_error(415, "send application/x-bittorrent or application/json");
@@ -193,26 +188,60 @@ http_response daemon_api::add(const http_request& req) {
   return add_payload(kind, payload, save, is_true(paused));
 }
 
+daemon_api::add_outcome daemon_api::read_path(const std::string& asked, std::string& bytes) const {
+  // A file on the daemon's machine: only inside the download directory.
+  if (!daemon::is_inside(download_dir_.string(), asked)) {
+    return {400, "path must be a file inside the download directory", {}, {}};
+  }
+  const fs::path p = fs::path(asked).lexically_normal();
+  std::error_code ec;
+  if (!fs::is_regular_file(p, ec)) return {404, "no such file: " + asked, {}, {}};
+  // Not through a symbolic link (one planted in the download directory could lead to any
+  // file on the machine).
+  if (!exists_without_links(download_dir_, p.lexically_relative(download_dir_))) {
+    return {400, "path must not go through a symbolic link", {}, {}};
+  }
+  auto read = read_whole_file(p, max_torrent_bytes);
+  if (!read) return {400, asked + ": " + read.error().message(), {}, {}};
+  bytes = std::move(*read);
+  return {};
+}
+
 http_response daemon_api::add_payload(const std::string& kind, const std::string& payload,
                                       const std::string& save, bool paused) {
+  const auto r = add_torrent(kind, payload, save, paused);
+  if (r.status == 201) {
+    const auto* e = entry_of(r.id);
+    const auto t = session_.find(*crypto::sha1_from_hex(r.id));
+    return json_reply(201, torrent_json(t->status(), e));
+  }
+  if (r.status == 409) {
+    json::object o;
+    o["error"] = r.error;
+    o["id"] = r.id;
+    return json_reply(409, o);
+  }
+  return json_error(r.status, r.error);
+}
+
+daemon_api::add_outcome daemon_api::add_torrent(const std::string& kind, const std::string& payload,
+                                                const std::string& save, bool paused) {
   auto a = parse_add(kind, payload);
-  if (!a) return json_error(400, text::printable(a.error().message()));
+  if (!a) return {400, text::printable(a.error().message()), {}, {}};
   const std::string id = crypto::to_hex(a->params.info_hash);
   if (session_.find(a->params.info_hash) || entry_of(id)) {
-    json::object o;
-    o["error"] = "torrent " + id + " is already there";
-    o["id"] = id;
-    return json_reply(409, o);
+    const auto t = session_.find(a->params.info_hash);
+    return {409, "torrent " + id + " is already there", id, t ? t->name() : std::string()};
   }
   const auto resolved = daemon::resolve_save_path(download_dir_.string(), save);
   if (!resolved) {
-    return json_error(400,
-                      "save_path must be inside the download directory " + download_dir_.string());
+    return {
+        400, "save_path must be inside the download directory " + download_dir_.string(), {}, {}};
   }
   const fs::path save_path(*resolved);
   std::error_code ec;
   fs::create_directories(save_path, ec);
-  if (ec) return json_error(500, "cannot create " + save_path.string() + ": " + ec.message());
+  if (ec) return {500, "cannot create " + save_path.string() + ": " + ec.message(), {}, {}};
   daemon::torrent_entry e;
   e.info_hash = id;
   e.save_path = save_path.string();
@@ -223,7 +252,7 @@ http_response daemon_api::add_payload(const std::string& kind, const std::string
   // finds it again.
   if (kind == "torrent") {
     if (auto w = store_.save_metainfo(id, payload); !w) {
-      return json_error(500, "cannot save the metainfo: " + w.error().message());
+      return {500, "cannot save the metainfo: " + w.error().message(), {}, {}};
     }
   }
   state_.torrents.push_back(e);
@@ -233,13 +262,27 @@ http_response daemon_api::add_payload(const std::string& kind, const std::string
     state_.torrents.pop_back();
     save_list();
     store_.remove_metainfo(id);
-    return json_error(400, t.error().message());
+    return {400, t.error().message(), {}, {}};
   }
   json::object ev;
   ev["id"] = id;
   ev["name"] = (*t)->name();
   push_event("added", json::serialize(ev));
-  return json_reply(201, torrent_json((*t)->status(), &state_.torrents.back()));
+  return {201, {}, id, (*t)->name()};
+}
+
+asio::awaitable<void> daemon_api::remove_torrent(std::string id, bool delete_data) {
+  const auto digest = crypto::sha1_from_hex(id);
+  if (!digest) co_return;
+  if (session_.find(*digest)) co_await session_.remove(*digest, delete_data);
+  std::erase_if(state_.torrents, [&](const auto& x) { return x.info_hash == id; });
+  save_list();
+  store_.remove_metainfo(id);
+  last_stats_.erase(*digest);
+  trpc_->on_removed(id);
+  json::object ev;
+  ev["id"] = id;
+  push_event("removed", json::serialize(ev));
 }
 
 // --- one torrent ------------------------------------------------------------------------
@@ -261,11 +304,14 @@ asio::awaitable<http_response> daemon_api::on_torrent(const http_request& req, s
       o["peers_list"] = std::move(peers);
       json::array files;
       if (const auto* info = t->info()) {
-        for (const auto& f : info->files) {
+        const auto done = swarm::file_bytes_done(*info, t->have());
+        for (std::size_t i = 0; i < info->files.size(); ++i) {
+          const auto& f = info->files[i];
           if (f.pad) continue;
           json::object jf;
           jf["path"] = f.path;
           jf["size"] = f.length;
+          jf["done"] = done[i];
           files.push_back(std::move(jf));
         }
       }
@@ -296,14 +342,7 @@ asio::awaitable<http_response> daemon_api::on_torrent(const http_request& req, s
     if (req.method == "DELETE") {
       const bool delete_data =
           req.query.count("delete_data") && is_true(req.query.at("delete_data"));
-      if (t) co_await session_.remove(*digest, delete_data);
-      std::erase_if(state_.torrents, [&](const auto& x) { return x.info_hash == id; });
-      save_list();
-      store_.remove_metainfo(id);
-      last_stats_.erase(*digest);
-      json::object ev;
-      ev["id"] = id;
-      push_event("removed", json::serialize(ev));
+      co_await remove_torrent(id, delete_data);
       json::object o;
       o["removed"] = id;
       co_return json_reply(200, o);
@@ -326,16 +365,22 @@ asio::awaitable<http_response> daemon_api::on_torrent(const http_request& req, s
   if (action != "pause" && action != "resume") co_return json_error(404, "no such action");
   if (req.method != "POST") co_return json_error(405, "use POST to " + action);
   if (!t) co_return json_error(404, "torrent " + id + " is not running");
-  if (action == "pause") {
+  co_await set_paused(id, action == "pause");
+  co_return json_reply(200, torrent_json(t->status(), entry_of(id)));
+}
+
+asio::awaitable<void> daemon_api::set_paused(std::string id, bool paused) {
+  const auto digest = crypto::sha1_from_hex(id);
+  if (!digest || !session_.find(*digest)) co_return;
+  if (paused) {
     co_await session_.pause(*digest);
   } else {
     co_await session_.resume(*digest);
   }
-  if ((e = entry_of(id)) != nullptr && e->paused != (action == "pause")) {
-    e->paused = action == "pause";
+  if (auto* e = entry_of(id); e && e->paused != paused) {
+    e->paused = paused;
     save_list();
   }
-  co_return json_reply(200, torrent_json(t->status(), e));
 }
 
 // --- the list ---------------------------------------------------------------------------
@@ -388,15 +433,21 @@ asio::awaitable<http_response> daemon_api::handle(http_request req) {
   if (!auth_.enabled() && !daemon::is_loopback_host(req.header("host"))) {
     co_return json_error(403, "Host must be a loopback address or localhost");
   }
+  const std::string& p = req.path;
+  // qBittorrent's API has its own login (SID cookie, 403 without it) and its own check of
+  // Origin and Referer (401).
+  if (p.rfind("/api/v2/", 0) == 0) co_return co_await qbt_->handle(req);
   if (req.method != "GET" && req.method != "HEAD" &&
       !daemon::is_same_origin(req.header("origin"), req.header("host"))) {
     co_return json_error(403, "cross-origin request refused (Origin does not match Host)");
   }
-  const std::string& p = req.path;
+  // The web UI's files are public (the API they call is not).
+  if (auto page = serve_web(req)) co_return std::move(*page);
   if (p == "/api/v1/login") co_return auth_.login(req);
   if (p == "/api/v1/auth") co_return auth_.status(req);
   if (auto refused = auth_.check(req)) co_return std::move(*refused);
   if (p == "/api/v1/logout") co_return auth_.logout(req);
+  if (transmission_rpc::is_rpc_path(p)) co_return co_await trpc_->handle(req);
   if (p == "/metrics") {
     if (req.method != "GET") co_return json_error(405, "use GET");
     co_return metrics();

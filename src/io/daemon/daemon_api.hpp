@@ -8,6 +8,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <chrono>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
 #include <set>
@@ -26,10 +27,14 @@
 
 namespace corrent::io {
 
+class transmission_rpc;
+class qbittorrent_api;
+
 class daemon_api {
  public:
   daemon_api(session& s, state_store& store, std::filesystem::path download_dir,
              torrent_options defaults);
+  ~daemon_api();
   daemon_api(const daemon_api&) = delete;
   daemon_api& operator=(const daemon_api&) = delete;
 
@@ -52,6 +57,37 @@ class daemon_api {
   void on_state(torrent& t, torrent_state from, torrent_state to);
   // Ends every event stream (shutdown).
   void close_streams();
+
+  // --- operations, for the native API and the compatibility layers ---------------------
+  struct add_outcome {
+    unsigned status = 0;  // 201 added, 409 already there, 4xx/5xx refused (see error)
+    std::string error;
+    std::string id;  // info-hash, hex (201, 409)
+    std::string name;
+  };
+  // `kind`: "torrent" (payload: the .torrent's bytes) or "magnet" (payload: the URI).
+  // `save`: inside the download directory (empty: the download directory itself).
+  add_outcome add_torrent(const std::string& kind, const std::string& payload,
+                          const std::string& save, bool paused);
+  // The bytes of a .torrent file inside the download directory (not through a symlink), or
+  // why not (status 400/404 and the error).
+  add_outcome read_path(const std::string& asked, std::string& bytes) const;
+  boost::asio::awaitable<void> remove_torrent(std::string id, bool delete_data);
+  // Pauses or resumes it, and keeps that in the state.
+  boost::asio::awaitable<void> set_paused(std::string id, bool paused);
+  const state_store& store() const { return store_; }
+  // Sets a torrent's limits (in its entry, kept in the state, and on the running torrent).
+  void apply_limits(daemon::torrent_entry& e, torrent* t);
+  void apply_session_limits(std::int64_t max_download_rate, std::int64_t max_upload_rate);
+  daemon::torrent_entry* entry_of(const std::string& id);
+  const daemon::saved_state& saved() const { return state_; }
+  // For changes to the categories and tags (then save_list()).
+  daemon::saved_state& saved_for_update() { return state_; }
+  // Writes the torrent list to the state directory (crash-consistently).
+  void save_list();
+  api_auth& auth() { return auth_; }
+  session& sess() { return session_; }
+  const std::filesystem::path& download_dir() const { return download_dir_; }
 
  private:
   struct added {
@@ -76,8 +112,6 @@ class daemon_api {
   http_response metrics() const;
   http_response events(const http_request& req);
 
-  daemon::torrent_entry* entry_of(const std::string& id);
-  void save_list();
   void push_event(std::string type, std::string data);
 
   session& session_;
@@ -95,6 +129,8 @@ class daemon_api {
                      crypto::sha1_digest_hash>
       last_stats_;
   int streams_ = 0;  // event streams open (stats deltas are made only while there is one)
+  std::unique_ptr<transmission_rpc> trpc_;  // /transmission/rpc
+  std::unique_ptr<qbittorrent_api> qbt_;    // /api/v2/
   std::int64_t http_requests_ = 0;
   mutable std::int64_t protocol_in_ = 0, protocol_out_ = 0;  // reported in /metrics
   std::filesystem::path watch_dir_;

@@ -40,6 +40,13 @@ void daemon_api::on_state(torrent& t, torrent_state from, torrent_state to) {
     push_event("metadata", json::serialize(m));
   }
   const auto s = t.status();
+  if ((to == torrent_state::seeding || to == torrent_state::finished) && s.bytes_total > 0 &&
+      s.bytes_done == s.bytes_total) {
+    if (auto* e = entry_of(id); e && e->completed_at == 0) {
+      e->completed_at = unix_now();
+      save_list();
+    }
+  }
   if ((to == torrent_state::seeding || to == torrent_state::finished) &&
       from == torrent_state::downloading && s.bytes_total > 0 && s.bytes_done == s.bytes_total) {
     json::object c;

@@ -66,18 +66,31 @@ http_response daemon_api::set_torrent_limits(const http_request& req, daemon::to
   e.max_upload_rate = static_cast<std::int64_t>(up);
   e.seed_ratio_milli = static_cast<std::int64_t>(ratio * 1000.0 + 0.5);
   e.seed_time_s = static_cast<std::int64_t>(time);
-  save_list();
-  if (t) {
-    t->set_limits(static_cast<double>(e.max_download_rate), static_cast<double>(e.max_upload_rate),
-                  static_cast<double>(e.seed_ratio_milli) / 1000.0,
-                  static_cast<double>(e.seed_time_s));
-  }
+  apply_limits(e, t);
   json::object o;
   o["max_download_rate"] = e.max_download_rate;
   o["max_upload_rate"] = e.max_upload_rate;
   o["seed_ratio"] = static_cast<double>(e.seed_ratio_milli) / 1000.0;
   o["seed_time"] = e.seed_time_s;
   return json_reply(200, o);
+}
+
+void daemon_api::apply_limits(daemon::torrent_entry& e, torrent* t) {
+  save_list();
+  if (t) {
+    t->set_limits(static_cast<double>(e.max_download_rate), static_cast<double>(e.max_upload_rate),
+                  static_cast<double>(e.seed_ratio_milli) / 1000.0,
+                  static_cast<double>(e.seed_time_s));
+  }
+}
+
+void daemon_api::apply_session_limits(std::int64_t max_download_rate,
+                                      std::int64_t max_upload_rate) {
+  state_.max_download_rate = max_download_rate;
+  state_.max_upload_rate = max_upload_rate;
+  save_list();
+  session_.set_rate_limits(static_cast<double>(state_.max_download_rate),
+                           static_cast<double>(state_.max_upload_rate));
 }
 
 http_response daemon_api::session_limits(const http_request& req) {
@@ -88,11 +101,7 @@ http_response daemon_api::session_limits(const http_request& req) {
     if (!read_limits(req.body, {{"max_download_rate", &down}, {"max_upload_rate", &up}}, why)) {
       return json_error(400, why);
     }
-    state_.max_download_rate = static_cast<std::int64_t>(down);
-    state_.max_upload_rate = static_cast<std::int64_t>(up);
-    save_list();
-    session_.set_rate_limits(static_cast<double>(state_.max_download_rate),
-                             static_cast<double>(state_.max_upload_rate));
+    apply_session_limits(static_cast<std::int64_t>(down), static_cast<std::int64_t>(up));
   } else if (req.method != "GET") {
     return json_error(405, "use GET or POST");
   }

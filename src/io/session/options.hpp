@@ -123,6 +123,18 @@ struct peer_summary {
   bool banned = false;
 };
 
+// A peer connected now, for the compatibility APIs' peer lists.
+struct live_peer {
+  std::string address;  // the IP, without the port
+  std::uint16_t port = 0;
+  std::string client;
+  bool incoming = false, encrypted = false;
+  bool am_interested = false, peer_choking = true, peer_interested = false, am_choking = true;
+  swarm::peer_source source = swarm::peer_source::tracker;
+  double progress = 0;                // of the pieces it has (0 while unknown)
+  double down_rate = 0, up_rate = 0;  // payload from it / to it, bytes/s
+};
+
 struct torrent_summary {
   std::string name;
   std::string info_hash;

@@ -513,6 +513,33 @@ void torrent::dht_lookup() {
   if (!started && logic_) logic_->on_dht_done(0, host_.now());
 }
 
+std::vector<live_peer> torrent::live_peers() const {
+  std::vector<live_peer> out;
+  if (!logic_) return out;
+  const double pieces = info_ ? static_cast<double>(info_->num_pieces()) : 0;
+  for (const auto& [key, p] : logic_->peers()) {
+    live_peer l;
+    l.address = p->address.ip_string();
+    l.port = p->address.port;
+    l.client = client_name(p->id);
+    l.incoming = !p->outgoing;
+    if (const auto it = transports_.find(p->address.to_string()); it != transports_.end())
+      l.encrypted = it->second.find("rc4") != std::string::npos;
+    l.am_interested = p->am_interested;
+    l.peer_choking = p->peer_choking;
+    l.peer_interested = p->peer_interested;
+    l.am_choking = p->am_choking;
+    l.source = l.incoming
+                   ? swarm::peer_source::incoming
+                   : logic_->book().first_source(p->address).value_or(swarm::peer_source::manual);
+    if (pieces > 0 && p->has_bitfield) l.progress = static_cast<double>(p->has.count()) / pieces;
+    l.down_rate = p->downloaded.rate;
+    l.up_rate = p->uploaded.rate;
+    out.push_back(std::move(l));
+  }
+  return out;
+}
+
 torrent_summary torrent::summary() const {
   torrent_summary s;
   s.name = name();

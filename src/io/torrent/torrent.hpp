@@ -103,6 +103,7 @@ class torrent final : public peer_events, public std::enable_shared_from_this<to
   // The bytes of the pieces in have_ (while no logic runs).
   std::int64_t have_bytes() const;
   torrent_summary summary() const;
+  std::vector<live_peer> live_peers() const;
   // This torrent's own rate limits (bytes/s, 0: none) and seeding limits (0: none), while
   // it runs or not.
   void set_limits(double max_download_rate, double max_upload_rate, double seed_ratio,

@@ -8,12 +8,29 @@ namespace {
 TEST(TorrentList, RoundTripsEveryField) {
   saved_state state;
   state.torrents = {
-      {std::string(40, 'a'), "", "/srv/dl", 1765000000, false, 0, 0, 0, 0},
-      {std::string(40, '0'), "magnet:?xt=urn:btih:" + std::string(40, '0'), "/srv/dl/tv", 7, true,
-       1 << 20, 512 << 10, 1500, 3600},
+      {std::string(40, 'a'), "", "/srv/dl", 1765000000, false, 0, 0, 0, 0, false, false, 0, "", {}},
+      {std::string(40, '0'),
+       "magnet:?xt=urn:btih:" + std::string(40, '0'),
+       "/srv/dl/tv",
+       7,
+       true,
+       1 << 20,
+       512 << 10,
+       1500,
+       3600,
+       true,
+       true,
+       0,
+       "",
+       {}},
   };
+  state.torrents[1].completed_at = 1765000100;
+  state.torrents[1].category = "tv";
+  state.torrents[1].tags = {"hd", "x y"};
   state.max_download_rate = 10 << 20;
   state.max_upload_rate = 1;
+  state.categories = {{"movies", "/srv/dl/movies"}, {"tv", ""}};  // sorted, as kept
+  state.tags = {"hd", "x y"};
   auto back = decode_state(encode_state(state));
   ASSERT_TRUE(back.has_value()) << back.error().message();
   EXPECT_EQ(*back, state);
@@ -21,6 +38,15 @@ TEST(TorrentList, RoundTripsEveryField) {
   ASSERT_TRUE(empty.has_value());
   EXPECT_TRUE(empty->torrents.empty());
   EXPECT_EQ(empty->max_download_rate, 0);
+}
+
+TEST(TorrentList, CategoriesAreWrittenSortedByName) {
+  saved_state state;
+  state.categories = {{"b", "/2"}, {"a", "/1"}};
+  auto back = decode_state(encode_state(state));
+  ASSERT_TRUE(back.has_value()) << back.error().message();
+  EXPECT_EQ(back->categories,
+            (std::vector<std::pair<std::string, std::string>>{{"a", "/1"}, {"b", "/2"}}));
 }
 
 TEST(TorrentList, RefusesWhatIsNotWellFormed) {
@@ -46,6 +72,16 @@ TEST(TorrentList, RefusesWhatIsNotWellFormed) {
                                   "15:max_upload_ratei-1e6:pausedi0e9:save_path2:/xe"))
                    .has_value())
       << "a negative limit";
+  EXPECT_FALSE(decode_state(entry("d5:addedi1e8:categoryi3e9:info_hash40:" + ih +
+                                  "6:pausedi0e9:save_path2:/xe"))
+                   .has_value())
+      << "a category that is not a string";
+  EXPECT_FALSE(decode_state(entry("d5:addedi1e9:info_hash40:" + ih +
+                                  "6:pausedi0e9:save_path2:/x4:tagsli1eee"))
+                   .has_value())
+      << "a tag that is not a string";
+  EXPECT_FALSE(decode_state("d10:categoriesd2:tvi1ee8:torrentsle7:versioni1ee").has_value())
+      << "a category without a save path";
 }
 
 TEST(TorrentList, InfoHashHexIsFortyLowercaseHexDigits) {

@@ -36,5 +36,24 @@ TEST(TrackerReport, SaysPerTierWhetherItWorksAndWhenItAnnouncesNext) {
   }
 }
 
+TEST(TrackerReport, KeepsTheLastAnswersPeerCountAndSwarmCounts) {
+  harness h(4, 2, {}, {{"http://t1/announce"}});
+  h.set_info();
+  h.logic.on_tick(h.now);
+  h.take_actions();
+  EXPECT_EQ(h.logic.tier_reports()[0].seeders, -1) << "nothing known yet";
+  tracker::announce_response r;
+  r.complete = 7;
+  r.incomplete = 3;
+  r.peers = {net::peer_address::v4(0x7f000002, 1), net::peer_address::v4(0x7f000003, 1)};
+  const std::string url = "http://t1/announce";
+  h.logic.on_announced(0, &url, &r, h.now);
+  const auto rep = h.logic.tier_reports()[0];
+  EXPECT_EQ(rep.last_peers, 2);
+  EXPECT_EQ(rep.seeders, 7);
+  EXPECT_EQ(rep.leechers, 3);
+  EXPECT_DOUBLE_EQ(rep.counts_at, h.now);
+}
+
 }  // namespace
 }  // namespace corrent::torrent::testing

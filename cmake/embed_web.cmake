@@ -1,0 +1,23 @@
+# Turns every file of DIR (the web UI) into a C++ byte array in OUT, with a table of
+# (name, bytes, size): the daemon serves them from the binary, with no files to install.
+# Run as: cmake -DDIR=... -DOUT=... -P embed_web.cmake
+file(GLOB files RELATIVE ${DIR} ${DIR}/*)
+list(SORT files)
+set(out "// Generated from src/io/rpc/web by cmake/embed_web.cmake: do not edit.\n")
+string(APPEND out "#include \"io/rpc/web_assets.hpp\"\n\nnamespace corrent::io {\nnamespace {\n")
+set(table "")
+set(i 0)
+foreach(f ${files})
+  file(READ ${DIR}/${f} hex HEX)
+  string(LENGTH "${hex}" n)
+  math(EXPR bytes "${n} / 2")
+  string(REGEX REPLACE "([0-9a-f][0-9a-f])" "0x\\1," arr "${hex}")
+  string(APPEND out "const unsigned char f${i}[] = {${arr}0};\n")
+  string(APPEND table "      {\"${f}\", reinterpret_cast<const char*>(f${i}), ${bytes}},\n")
+  math(EXPR i "${i} + 1")
+endforeach()
+string(APPEND out "}  // namespace\n\nconst std::vector<web_asset>& web_assets() {\n")
+string(APPEND out "  static const std::vector<web_asset> all = {\n${table}  };\n  return all;\n}\n\n")
+string(APPEND out "}  // namespace corrent::io\n")
+file(WRITE ${OUT}.tmp "${out}")
+file(COPY_FILE ${OUT}.tmp ${OUT} ONLY_IF_DIFFERENT)
