@@ -23,6 +23,7 @@ struct daemon_cli_options {
   std::string api = "127.0.0.1:9080";
   std::string download_dir;
   std::string watch;
+  std::string web_root;
   std::string api_user = "admin";
   std::string password_file;
   std::string max_down;
@@ -116,6 +117,13 @@ int run(const daemon_cli_options& o) {
       return exit_bad_input;
     }
   }
+  if (!o.web_root.empty()) {
+    d.web_root = std::filesystem::absolute(o.web_root, ec).lexically_normal();
+    if (ec || !std::filesystem::is_directory(d.web_root, ec)) {
+      fmt::print(stderr, "corrent: --web-root {}: not a directory\n", o.web_root);
+      return exit_bad_input;
+    }
+  }
   d.api_host = host;
   d.api_port = static_cast<std::uint16_t>(port);
   d.session.max_peers = o.max_peers;
@@ -150,6 +158,8 @@ command_runner register_daemon(CLI::App& app) {
   cmd->add_option("--api-password-file", o->password_file,
                   "FILE whose first line is the API's password (login, or HTTP Basic)");
   cmd->add_option("--api-user", o->api_user, "the API's user name (default admin)");
+  cmd->add_option("--web-root", o->web_root,
+                  "serve the web UI's files from DIR (for working on them; default: built in)");
   cmd->add_option("--download-dir", o->download_dir,
                   "where torrents are saved (default STATE/downloads); save paths must be inside");
   cmd->add_option("--watch", o->watch,

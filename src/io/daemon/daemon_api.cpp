@@ -442,7 +442,7 @@ asio::awaitable<http_response> daemon_api::handle(http_request req) {
     co_return json_error(403, "cross-origin request refused (Origin does not match Host)");
   }
   // The web UI's files are public (the API they call is not).
-  if (auto page = serve_web(req)) co_return std::move(*page);
+  if (auto page = serve_web(req, web_root_)) co_return std::move(*page);
   if (p == "/api/v1/login") co_return auth_.login(req);
   if (p == "/api/v1/auth") co_return auth_.status(req);
   if (auto refused = auth_.check(req)) co_return std::move(*refused);

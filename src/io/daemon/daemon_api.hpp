@@ -54,6 +54,8 @@ class daemon_api {
   void set_password(const std::string& user, const std::string& password) {
     auth_ = api_auth(user, password);
   }
+  // Serve the web UI's files from `dir` instead of the binary (for working on them).
+  void set_web_root(std::filesystem::path dir) { web_root_ = std::move(dir); }
   void on_state(torrent& t, torrent_state from, torrent_state to);
   // Ends every event stream (shutdown).
   void close_streams();
@@ -134,6 +136,7 @@ class daemon_api {
   std::int64_t http_requests_ = 0;
   mutable std::int64_t protocol_in_ = 0, protocol_out_ = 0;  // reported in /metrics
   std::filesystem::path watch_dir_;
+  std::filesystem::path web_root_;
   bool watch_failed_ = false;
   struct watched_file {
     std::uintmax_t size = 0;

@@ -49,6 +49,7 @@ int run_daemon(const daemon_options& o) {
     defaults.seed = true;  // a daemon keeps what it downloaded available
     daemon_api api(s, store, o.download_dir, defaults);
     if (!o.watch_dir.empty()) api.set_watch_dir(o.watch_dir);
+    if (!o.web_root.empty()) api.set_web_root(o.web_root);
     if (!o.api_password.empty()) api.set_password(o.api_user, o.api_password);
     s.on_tick([&] { api.on_tick(); });
     s.on_state_change(

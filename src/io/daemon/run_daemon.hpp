@@ -16,6 +16,7 @@ struct daemon_options {
   std::string api_host = "127.0.0.1";
   std::uint16_t api_port = 9080;
   std::filesystem::path watch_dir;  // empty: none
+  std::filesystem::path web_root;   // empty: the web UI compiled in
   std::string api_user = "admin";
   std::string api_password;  // empty: none (then the API must be on loopback)
   session_options session;

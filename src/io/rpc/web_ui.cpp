@@ -1,5 +1,7 @@
 #include "io/rpc/web_ui.hpp"
 
+#include <fstream>
+#include <iterator>
 #include <map>
 #include <string>
 
@@ -36,7 +38,7 @@ const std::map<std::string, served, std::less<>>& files() {
 
 }  // namespace
 
-std::optional<http_response> serve_web(const http_request& req) {
+std::optional<http_response> serve_web(const http_request& req, const std::filesystem::path& root) {
   if (req.method != "GET" && req.method != "HEAD") return std::nullopt;
   std::string name;
   if (req.path == "/" || req.path == "/index.html") {
@@ -46,7 +48,24 @@ std::optional<http_response> serve_web(const http_request& req) {
   } else {
     return std::nullopt;
   }
-  const auto& all = files();
+  std::map<std::string, served, std::less<>> from_disk;
+  std::string disk_body;
+  if (!root.empty()) {
+    // Only plain names (no '/' or ".."): nothing outside the directory.
+    if (name.find('/') != std::string::npos || name.find("..") != std::string::npos)
+      return json_error(404, "no such file");
+    std::ifstream in(root / name, std::ios::binary);
+    if (!in) return json_error(404, "no such file");
+    disk_body.assign(std::istreambuf_iterator<char>(in), {});
+    const auto type = files().count(name)      ? files().find(name)->second.type
+                      : name.ends_with(".js")  ? std::string("text/javascript; charset=utf-8")
+                      : name.ends_with(".css") ? std::string("text/css; charset=utf-8")
+                                               : std::string("text/html; charset=utf-8");
+    from_disk.emplace(name,
+                      served{disk_body, type,
+                             "\"" + crypto::to_hex(crypto::sha1(disk_body)).substr(0, 20) + "\""});
+  }
+  const auto& all = root.empty() ? files() : from_disk;
   const auto it = all.find(name);
   if (it == all.end()) return json_error(404, "no such file");
   http_response r;

@@ -5,13 +5,16 @@
 // The files are public; the API they call is not (see api_auth).
 #pragma once
 
+#include <filesystem>
 #include <optional>
 
 #include "io/rpc/http_server.hpp"
 
 namespace corrent::io {
 
-// The reply for a web UI path (GET or HEAD); nullopt when the path is not one.
-std::optional<http_response> serve_web(const http_request& req);
+// The reply for a web UI path (GET or HEAD); nullopt when the path is not one. With a
+// `root` (--web-root, for working on the UI) the files are read from there at each request.
+std::optional<http_response> serve_web(const http_request& req,
+                                       const std::filesystem::path& root = {});
 
 }  // namespace corrent::io
