@@ -18,9 +18,13 @@
     127.0.0.1:0 --out DIR T` (process wall) vs B) a fresh, otherwise empty daemon (POST of T
     -> its `completed` on GET /api/v1/events, opened before). A and B alternate for --runs
     rounds, fresh output dirs, verified; median(B) / median(A) <= 1.05.
+(4) With the N of (1) loaded (issue [14]): --requests sequential GET /api/v2/torrents/info
+    (qBittorrent) and POST /transmission/rpc torrent-get with the fields `transmission-remote
+    -l` asks for, each on one kept-alive connection: p99 <= 50 ms each; then
+    sync/maindata?rid=0 and the next one with nothing changed: < 1 KiB.
 
   /usr/bin/python3 bench/daemon_bench.py [--torrents 2000] [--idle-seconds 60] [--big-mib 1024]
-      [--w1-mib 1024] [--runs 3] [--figures 1,2,3] [--json FILE] [--base DIR] [--keep]
+      [--w1-mib 1024] [--runs 3] [--figures 1,2,3,4] [--json FILE] [--base DIR] [--keep]
       [--announce URL] [--max-load 1.5 --load-wait 60]
 Needs a release build (CORRENT=... to override), opentracker, python3-libtorrent and
 ../shared/swarm. Exit 0 when every bar passes.
@@ -317,6 +321,56 @@ def figure2(sw, a, R, d, mem, big, content, tracker, n_small):
     seeder.stop(grace=5)
 
 
+TR_LIST_FIELDS = ["error", "errorString", "eta", "id", "isFinished", "leftUntilDone", "name",
+                  "peersGettingFromUs", "peersSendingToUs", "rateDownload", "rateUpload", "sizeWhenDone",
+                  "status", "uploadRatio"]  # what `transmission-remote -l` asks for
+
+
+def figure4(sw, a, R, d, n):
+    """The compatible APIs over the same daemon: qBittorrent's torrents/info, Transmission's
+    torrent-get with transmission-remote -l's fields, and an idle sync/maindata delta."""
+    say(f"\n== (4) compatible APIs with {n} torrents: {a.requests} requests each on one connection")
+    R["load_before_compat"] = wait_load(a)
+    api = Api(d.url)
+    lat = []
+    for _ in range(a.requests):
+        t = time.perf_counter()
+        st, data = api.req("GET", "/api/v2/torrents/info")
+        lat.append(round((time.perf_counter() - t) * 1000, 3))
+        if st != 200 or len(json.loads(data)) != n:
+            raise RuntimeError(f"torrents/info: {st} {data[:200]!r}")
+    R["qbt_info_bytes"] = len(data)
+    R["qbt_info_p50_ms"], R["qbt_info_p99_ms"], R["qbt_info_max_ms"] = pct(lat, 50), pct(lat, 99), max(lat)
+    say(f"  GET /api/v2/torrents/info ({len(data)} B): p50 {R['qbt_info_p50_ms']} ms, "
+        f"p99 {R['qbt_info_p99_ms']} ms, max {R['qbt_info_max_ms']} ms")
+    conn = http.client.HTTPConnection(api.host, api.port, timeout=30)
+    conn.request("POST", "/transmission/rpc", body=b"{}")
+    r = conn.getresponse()
+    r.read()
+    sid = r.getheader("X-Transmission-Session-Id")
+    body = json.dumps({"method": "torrent-get", "arguments": {"fields": TR_LIST_FIELDS}, "tag": 4}).encode()
+    lat = []
+    for _ in range(a.requests):
+        t = time.perf_counter()
+        conn.request("POST", "/transmission/rpc", body=body, headers={"X-Transmission-Session-Id": sid})
+        r = conn.getresponse()
+        data = r.read()
+        lat.append(round((time.perf_counter() - t) * 1000, 3))
+        if r.status != 200 or len(json.loads(data)["arguments"]["torrents"]) != n:
+            raise RuntimeError(f"torrent-get: {r.status} {data[:200]!r}")
+    conn.close()
+    R["tr_get_bytes"] = len(data)
+    R["tr_get_p50_ms"], R["tr_get_p99_ms"], R["tr_get_max_ms"] = pct(lat, 50), pct(lat, 99), max(lat)
+    say(f"  torrent-get, -l fields ({len(data)} B): p50 {R['tr_get_p50_ms']} ms, p99 {R['tr_get_p99_ms']} ms, "
+        f"max {R['tr_get_max_ms']} ms")
+    st, full = api.json("GET", "/api/v2/sync/maindata?rid=0")
+    st, data = api.req("GET", f"/api/v2/sync/maindata?rid={full['rid']}")
+    R["maindata_full_torrents"] = len(full.get("torrents", {}))
+    R["maindata_idle_delta_bytes"], R["maindata_idle_delta"] = len(data), data.decode()[:300]
+    say(f"  sync/maindata: full update {R['maindata_full_torrents']} torrents; the next one with nothing "
+        f"changed: {len(data)} B: {data.decode()[:120]}")
+
+
 class Events(threading.Thread):
     """GET /api/v1/events, opened now; (arrival, event, data) of every record into self.q."""
 
@@ -410,7 +464,7 @@ def figure3(sw, a, R, w1, content, tracker):
 def prepare(sw, a, R):
     """Payloads and torrents (all before any measurement), and opentracker for the big ones."""
     t, out = time.monotonic(), dict(small=[], big=None, w1=None, tracker=None)
-    if a.figures & {1, 2}:
+    if a.figures & {1, 2, 4}:
         ddir, tdir = os.path.join(sw.tmp, "dl"), os.path.join(sw.tmp, "small-torrents")
         os.makedirs(ddir)
         os.makedirs(tdir)
@@ -434,8 +488,10 @@ def run(sw, a, R, bars):
     P = prepare(sw, a, R)
     d = None
     try:
-        if a.figures & {1, 2}:
+        if a.figures & {1, 2, 4}:
             d, mem = figure1(sw, a, R, P["small"])
+            if 4 in a.figures:
+                figure4(sw, a, R, d, len(P["small"]))
             if 2 in a.figures:
                 figure2(sw, a, R, d, mem, P["big"], P["big_content"], P["tracker"], len(P["small"]))
             mem.halt.set()
@@ -451,6 +507,11 @@ def run(sw, a, R, bars):
         if 2 in a.figures:
             ok = R["list_p99_ms"] <= 50 and R["download_running_all_requests"] and R["list_sizes_ok"]
             bars["(2) list p99 <= 50 ms, download running all along"] = (ok, R["list_p99_ms"], "ms")
+        if 4 in a.figures:
+            bars["(4) torrents/info p99 <= 50 ms"] = (R["qbt_info_p99_ms"] <= 50, R["qbt_info_p99_ms"], "ms")
+            bars["(4) torrent-get (-l fields) p99 <= 50 ms"] = (R["tr_get_p99_ms"] <= 50, R["tr_get_p99_ms"], "ms")
+            bars["(4) idle sync/maindata < 1 KiB"] = (R["maindata_idle_delta_bytes"] < 1024,
+                                                      R["maindata_idle_delta_bytes"], "B")
         if 3 in a.figures:
             figure3(sw, a, R, P["w1"], P["w1_content"], P["tracker"])
             r = R.get("w1_B_over_A")
@@ -472,7 +533,7 @@ def main():
     ap.add_argument("--w1-mib", type=int, default=1024)
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--timeout", type=float, default=300, help="per w1 download")
-    ap.add_argument("--figures", default="1,2,3", help="a subset; 2 runs the setup of 1")
+    ap.add_argument("--figures", default="1,2,3,4", help="a subset; 2 and 4 run the setup of 1")
     ap.add_argument("--max-load", type=float, default=1.5, help="before each measurement, wait for the 1-min load "
                     "average to drop below this ...")
     ap.add_argument("--load-wait", type=float, default=60, help="... for at most this many seconds")

@@ -45,10 +45,17 @@ daemon_api::~daemon_api() = default;
 // --- the list -----------------------------------------------------------------------
 
 daemon::torrent_entry* daemon_api::entry_of(const std::string& id) {
-  for (auto& e : state_.torrents) {
-    if (e.info_hash == id) return &e;
+  // An index by info-hash (the compatible APIs look up every torrent of thousands per
+  // request), dropped wherever an entry is added or removed, and rebuilt here.
+  auto& all = state_.torrents;
+  if (entry_index_.empty() && !all.empty()) {
+    for (std::size_t i = 0; i < all.size(); ++i) entry_index_[all[i].info_hash] = i;
   }
-  return nullptr;
+  const auto it = entry_index_.find(id);
+  if (it == entry_index_.end() || it->second >= all.size() || all[it->second].info_hash != id) {
+    return nullptr;
+  }
+  return &all[it->second];
 }
 
 void daemon_api::save_list() {
@@ -59,6 +66,7 @@ void daemon_api::save_list() {
 
 void daemon_api::restore(daemon::saved_state saved) {
   state_ = std::move(saved);
+  entry_index_.clear();
   session_.set_rate_limits(static_cast<double>(state_.max_download_rate),
                            static_cast<double>(state_.max_upload_rate));
   for (const auto& e : state_.torrents) {
@@ -256,10 +264,12 @@ daemon_api::add_outcome daemon_api::add_torrent(const std::string& kind, const s
     }
   }
   state_.torrents.push_back(e);
+  entry_index_.clear();
   save_list();
   auto t = start(e, *a);
   if (!t) {
     state_.torrents.pop_back();
+    entry_index_.clear();
     save_list();
     store_.remove_metainfo(id);
     return {400, t.error().message(), {}, {}};
@@ -276,6 +286,7 @@ asio::awaitable<void> daemon_api::remove_torrent(std::string id, bool delete_dat
   if (!digest) co_return;
   if (session_.find(*digest)) co_await session_.remove(*digest, delete_data);
   std::erase_if(state_.torrents, [&](const auto& x) { return x.info_hash == id; });
+  entry_index_.clear();
   save_list();
   store_.remove_metainfo(id);
   last_stats_.erase(*digest);

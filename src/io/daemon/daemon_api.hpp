@@ -137,6 +137,7 @@ class daemon_api {
   mutable std::int64_t protocol_in_ = 0, protocol_out_ = 0;  // reported in /metrics
   std::filesystem::path watch_dir_;
   std::filesystem::path web_root_;
+  std::unordered_map<std::string, std::size_t> entry_index_;  // entry_of()
   bool watch_failed_ = false;
   struct watched_file {
     std::uintmax_t size = 0;

@@ -26,6 +26,8 @@ namespace qb = daemon::qbittorrent;
 
 // What one sync/maindata reply held, to diff the next one against.
 struct qbittorrent_api::snapshot {
+  // One arena for the lot: thousands of objects of ~60 fields each.
+  json::storage_ptr sp = json::make_shared_resource<json::monotonic_resource>();
   std::map<std::string, json::object> torrents;
   json::object categories;
   std::vector<std::string> tags;
@@ -378,7 +380,7 @@ http_response qbittorrent_api::transfer_info() {
 
 // --- torrents -----------------------------------------------------------------------------
 
-json::object qbittorrent_api::torrent_object(const std::string& hash) {
+json::object qbittorrent_api::torrent_object(const std::string& hash, json::storage_ptr sp) {
   const auto* e = api_.entry_of(hash);
   const auto digest = crypto::sha1_from_hex(hash);
   const auto t = digest ? api_.sess().find(*digest) : nullptr;
@@ -430,7 +432,8 @@ json::object qbittorrent_api::torrent_object(const std::string& hash) {
   if (e) {
     for (const auto& tag : e->tags) tags += (tags.empty() ? "" : ", ") + tag;
   }
-  json::object o;
+  json::object o(sp);
+  o.reserve(64);
   o["added_on"] = e ? e->added_at : 0;
   o["amount_left"] = left;
   o["auto_tmm"] = false;
@@ -478,7 +481,7 @@ json::object qbittorrent_api::torrent_object(const std::string& hash) {
                             : e->seed_time_s   ? e->seed_time_s / 60
                             : e->no_time_limit ? std::int64_t{-1}
                                                : std::int64_t{-2};
-  o["seen_complete"] = complete ? now : -1;
+  o["seen_complete"] = complete ? (e && e->completed_at ? e->completed_at : now) : -1;
   o["seq_dl"] = false;
   o["size"] = s.bytes_total;
   o["state"] = state;
@@ -503,14 +506,16 @@ http_response qbittorrent_api::info(const params& p) {
   const std::string tag = param(p, "tag");
   std::optional<std::vector<std::string>> hashes;
   if (p.count("hashes")) hashes = qb::parse_hashes(param(p, "hashes"));
-  json::array out;
+  // One arena for the reply: thousands of objects of ~60 fields each.
+  const auto sp = json::make_shared_resource<json::monotonic_resource>();
+  json::array out(sp);
   for (const auto& e : api_.saved().torrents) {
     if (hashes && std::find(hashes->begin(), hashes->end(), e.info_hash) == hashes->end()) continue;
     if (by_category && e.category != category) continue;
     if (by_tag && (tag.empty() ? !e.tags.empty()
                                : std::find(e.tags.begin(), e.tags.end(), tag) == e.tags.end()))
       continue;
-    auto o = torrent_object(e.info_hash);
+    auto o = torrent_object(e.info_hash, sp);
     const double dl = o["dlspeed"].to_number<double>(), ul = o["upspeed"].to_number<double>();
     // An unknown filter is `all`, as in qBittorrent.
     if (!qb::passes(filter, o["state"].as_string(), dl, ul).value_or(true)) continue;
@@ -537,7 +542,7 @@ http_response qbittorrent_api::info(const params& p) {
   }
   const auto n = static_cast<std::int64_t>(out.size());
   if (offset < 0) offset = std::max<std::int64_t>(0, n + offset);
-  json::array page;
+  json::array page(sp);
   for (std::int64_t i = offset; i < n && (limit <= 0 || i < offset + limit); ++i)
     page.push_back(std::move(out[static_cast<std::size_t>(i)]));
   return json_ok(page);
@@ -927,7 +932,7 @@ http_response qbittorrent_api::maindata(const params& p) {
   }
   auto now = std::make_shared<snapshot>();
   for (const auto& e : api_.saved().torrents)
-    now->torrents[e.info_hash] = torrent_object(e.info_hash);
+    now->torrents.emplace(e.info_hash, torrent_object(e.info_hash, now->sp));
   for (const auto& [n, path] : api_.saved().categories) {
     now->categories[n] = json::object{{"name", n}, {"savePath", path}};
   }
@@ -950,17 +955,38 @@ http_response qbittorrent_api::maindata(const params& p) {
     out["server_state"] = now->server_state;
   } else {
     // Only what changed: per torrent its changed fields, then what went away.
+    // Clocks that tick every second (time_active, seeding_time, the reannounce countdown)
+    // go out with a torrent's other changes, or once they moved a minute: an idle daemon's
+    // delta stays empty. What was not sent stays in the snapshot as the client has it.
+    const auto ticking = [](std::string_view k) {
+      return k == "time_active" || k == "seeding_time" || k == "reannounce";
+    };
     json::object ts;
-    for (const auto& [h, o] : now->torrents) {
+    for (auto& [h, o] : now->torrents) {
       const auto old = before->torrents.find(h);
       if (old == before->torrents.end()) {
         ts[h] = o;
         continue;
       }
       json::object changed;
+      bool other = false;
       for (const auto& [k, v] : o) {
         const auto* was = old->second.if_contains(k);
-        if (!was || *was != v) changed[k] = v;
+        if (!was || *was != v) {
+          changed[k] = v;
+          other = other || !ticking(k);
+        }
+      }
+      if (!other) {
+        for (const char* k : {"time_active", "seeding_time", "reannounce"}) {
+          const auto* was = old->second.if_contains(k);
+          const auto* is = changed.if_contains(k);
+          if (!was || !is || !was->is_int64() || !is->is_int64()) continue;
+          if (std::llabs(is->as_int64() - was->as_int64()) < 60) {
+            o[k] = *was;
+            changed.erase(k);
+          }
+        }
       }
       if (!changed.empty()) ts[h] = std::move(changed);
     }

@@ -8,6 +8,7 @@
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/json/fwd.hpp>
+#include <boost/json/storage_ptr.hpp>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -49,7 +50,7 @@ class qbittorrent_api {
   http_response tags(const std::string& name, const params& p);
   http_response maindata(const params& p);
   // One torrent as torrents/info lists it.
-  boost::json::object torrent_object(const std::string& hash);
+  boost::json::object torrent_object(const std::string& hash, boost::json::storage_ptr sp = {});
   boost::json::object server_state();
 
   daemon_api& api_;

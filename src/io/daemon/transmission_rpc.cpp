@@ -737,7 +737,9 @@ outcome transmission_rpc::torrent_get(const json::object& args) {
   if (!sel) return fail(why);
   const std::int64_t now = unix_now();
   const double clock = api_.sess().now();
-  json::array torrents;
+  // One arena for the reply: thousands of torrents.
+  const auto sp = json::make_shared_resource<json::monotonic_resource>();
+  json::array torrents(sp);
   for (const auto& hash : *sel) {
     const auto* e = api_.entry_of(hash);
     const auto digest = crypto::sha1_from_hex(hash);
@@ -772,7 +774,8 @@ outcome transmission_rpc::torrent_get(const json::object& args) {
     const std::string state = state_name(s.state);
     const bool downloading =
         s.state == torrent_state::downloading || s.state == torrent_state::fetching_metadata;
-    json::object o;
+    json::object o(sp);
+    o.reserve(fields.size());
     for (const auto& name : fields) {
       if (name == "id") {
         o["id"] = id;

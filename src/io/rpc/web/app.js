@@ -1,6 +1,7 @@
 // corrent's web UI: the native API (docs/DAEMON.md) and its event stream. The list is
-// loaded once and then kept up to date by events (stats deltas, state changes, adds and
-// removes): no polling while the stream is open.
+// loaded once each time the stream (re)opens and then kept up to date by events (stats
+// deltas, state changes, adds and removes): no polling. Events that arrive while the list
+// loads wait for it.
 
 const $ = (id) => document.getElementById(id);
 const H = { 'X-Requested-With': 'corrent-ui' };  // no Basic prompt on a 401
@@ -10,9 +11,13 @@ const rows = new Map();      // id -> <tr>
 let selected = null;         // id of the torrent in the details pane
 let sortKey = 'added_at';
 let sortDir = 1;
-let events = null;
+let events = null;           // the EventSource
+let listLoading = null;      // a promise while the list loads
+let queued = [];             // events received meanwhile, applied after it
 const history = [];          // [down, up] totals, once a second
 let detailsTimer = 0;
+// The list's fields (the rest of T is only shown in the details, which fetch their own).
+const LIST_FIELDS = 'id,name,state,progress,size,done,down_rate,up_rate,peers,added_at,error';
 
 // --- formatting ---------------------------------------------------------------------------
 
@@ -94,25 +99,20 @@ $('logout').addEventListener('click', async () => {
 
 function cell(tr, i) { return tr.children[i]; }
 
+const rowTemplate = document.createElement('tr');
+rowTemplate.innerHTML = '<td></td><td class="num wide"></td><td><div class="bar"><div class="fill"></div>'
+  + '<span></span></div></td><td></td><td class="num rate"></td><td class="num rate"></td>'
+  + '<td class="num wide"></td><td class="num wide"></td>';
+
 function makeRow(id) {
-  const tr = document.createElement('tr');
+  const tr = rowTemplate.cloneNode(true);
   tr.dataset.id = id;
-  for (let i = 0; i < 8; i++) tr.appendChild(document.createElement('td'));
-  tr.children[1].className = 'num wide';
-  tr.children[4].className = 'num';
-  tr.children[5].className = 'num';
-  tr.children[6].className = 'num wide';
-  tr.children[7].className = 'num wide';
-  const bar = document.createElement('div');
-  bar.className = 'bar';
-  const fill = document.createElement('div');
-  fill.className = 'fill';
-  const label = document.createElement('span');
-  bar.append(fill, label);
-  tr.children[2].appendChild(bar);
-  tr.addEventListener('click', () => select(id));
   return tr;
 }
+$('rows').addEventListener('click', (ev) => {
+  const tr = ev.target.closest('tr');
+  if (tr && tr.dataset.id) select(tr.dataset.id);
+});
 
 function paint(id) {
   const t = torrents.get(id);
@@ -122,6 +122,7 @@ function paint(id) {
   cell(tr, 0).textContent = t.name;
   cell(tr, 0).title = t.error || t.name;
   cell(tr, 1).textContent = t.size ? size(t.size) : '?';
+  cell(tr, 1).title = t.size ? `${t.size} bytes` : 'size not known yet';
   const pct = Math.floor((t.progress || 0) * 1000) / 10;
   const bar = cell(tr, 2).firstChild;
   bar.firstChild.style.width = `${pct}%`;
@@ -134,6 +135,7 @@ function paint(id) {
   cell(tr, 6).textContent = String(t.peers || 0);
   cell(tr, 7).textContent = eta(t);
   tr.classList.toggle('selected', id === selected);
+  if (id === selected) setSelectionButtons();
 }
 
 function visible(t) {
@@ -172,12 +174,30 @@ function layout() {
 }
 
 async function loadList() {
-  const r = await get('/api/v1/torrents');
+  const r = await get(`/api/v1/torrents?fields=${LIST_FIELDS}`);
   const ids = new Set();
-  for (const t of r.torrents) { torrents.set(t.id, t); ids.add(t.id); paint(t.id); }
+  for (const t of r.torrents) {
+    const known = torrents.get(t.id);  // keeps fields the list leaves out (from an add or action)
+    torrents.set(t.id, known ? Object.assign(known, t) : t);
+    ids.add(t.id);
+    paint(t.id);
+  }
   for (const id of [...torrents.keys()]) if (!ids.has(id)) forget(id);
   layout();
   totals();
+}
+
+// The list, then the events that came meanwhile (they are newer than or as new as the list).
+async function reload() {
+  if (listLoading) return listLoading;
+  listLoading = (async () => {
+    try { await loadList(); } catch (e) { if ($('login').hidden) banner(e.message); }
+    listLoading = null;
+    const q = queued;
+    queued = [];
+    for (const f of q) f();
+  })();
+  return listLoading;
 }
 
 async function loadOne(id) {
@@ -239,12 +259,23 @@ function drawGraph() {
 
 function connect() {
   if (events) events.close();
-  events = new EventSource('/api/v1/events');
-  events.addEventListener('open', () => { banner(''); loadList().catch(() => {}); });
-  events.addEventListener('error', () => {
-    if (events && events.readyState !== EventSource.OPEN) banner('Connection to the daemon lost: retrying…');
+  const es = new EventSource('/api/v1/events');
+  events = es;
+  let opened = false;
+  es.addEventListener('open', () => { opened = true; banner(''); reload(); });
+  es.addEventListener('error', (e) => {
+    if (events !== es || typeof e.data === 'string') return;  // a torrent's `error` event: below
+    if (es.readyState === EventSource.CLOSED) { events = null; streamRefused(); return; }
+    banner('Connection to the daemon lost: retrying…');  // the browser reconnects by itself
   });
-  const on = (type, f) => events.addEventListener(type, (e) => f(JSON.parse(e.data)));
+  // Should the stream not open (a proxy in the way), the list still shows, once.
+  setTimeout(() => { if (events === es && !opened && torrents.size === 0) reload(); }, 5000);
+  const on = (type, f) => es.addEventListener(type, (e) => {
+    if (typeof e.data !== 'string') return;  // the stream's own `error` (a connection event, no data)
+    let d;
+    try { d = JSON.parse(e.data); } catch { return; }
+    if (listLoading) queued.push(() => f(d)); else f(d);
+  });
   on('stats', (d) => {
     for (const s of d.torrents) {
       const t = torrents.get(s.id);
@@ -260,12 +291,23 @@ function connect() {
     if (t) { t.state = d.to; paint(d.id); layout(); }
     if (d.id === selected) refreshDetailsSoon();
   });
-  on('added', (d) => loadOne(d.id));
+  on('added', (d) => { if (!torrents.has(d.id)) loadOne(d.id); });
   on('metadata', (d) => loadOne(d.id));
   on('completed', (d) => loadOne(d.id));
   on('error', (d) => { loadOne(d.id); banner(`${torrents.get(d.id)?.name || d.id}: ${d.error}`); });
   on('removed', (d) => { forget(d.id); layout(); });
-  on('resync', () => loadList());
+  on('resync', () => reload());
+}
+
+// The daemon refused the stream (the browser gives up on an HTTP error): logged out, or
+// the daemon is in trouble; try again in a while.
+async function streamRefused() {
+  try {
+    const a = await (await fetch('/api/v1/auth', { headers: H, credentials: 'same-origin' })).json();
+    if (a.required && !a.logged_in) { showLogin(); return; }
+  } catch { /* not reachable */ }
+  banner('Connection to the daemon lost: retrying…');
+  setTimeout(() => { if (!events && $('login').hidden) connect(); }, 3000);
 }
 
 // --- actions -------------------------------------------------------------------------------------
@@ -294,6 +336,7 @@ $('remove').addEventListener('click', () => {
   if (!t) return;
   $('remove-what').textContent = t.name;
   $('remove-data').checked = false;
+  $('remove-dialog').returnValue = '';  // Escape keeps the last value: never a stale 'ok'
   $('remove-dialog').showModal();
 });
 $('remove-dialog').addEventListener('close', async () => {
@@ -337,12 +380,28 @@ $('add-magnet').addEventListener('submit', async (ev) => {
     $('magnet').value = '';
   } catch (e) { banner(e.message); }
 });
-document.addEventListener('dragover', (ev) => { ev.preventDefault(); document.body.classList.add('dragging'); });
-document.addEventListener('dragleave', () => document.body.classList.remove('dragging'));
+// Dragging files over the page outlines it (a counter: enter/leave fire for every child).
+let dragDepth = 0;
+const dragsFiles = (ev) => ev.dataTransfer && [...ev.dataTransfer.types].includes('Files');
+document.addEventListener('dragenter', (ev) => {
+  if (!dragsFiles(ev)) return;
+  dragDepth++;
+  document.body.classList.add('dragging');
+});
+document.addEventListener('dragleave', (ev) => {
+  if (!dragsFiles(ev)) return;
+  if (--dragDepth <= 0) { dragDepth = 0; document.body.classList.remove('dragging'); }
+});
+document.addEventListener('dragover', (ev) => { if (dragsFiles(ev)) ev.preventDefault(); });
 document.addEventListener('drop', (ev) => {
+  if (!dragsFiles(ev)) return;
   ev.preventDefault();
+  dragDepth = 0;
   document.body.classList.remove('dragging');
-  addFiles([...ev.dataTransfer.files].filter((f) => f.name.endsWith('.torrent')));
+  const all = [...ev.dataTransfer.files];
+  const ok = all.filter((f) => f.name.toLowerCase().endsWith('.torrent'));
+  if (ok.length < all.length) banner(`Not a .torrent file: ${all.filter((f) => !ok.includes(f)).map((f) => f.name).join(', ')}`);
+  if (ok.length) addFiles(ok);
 });
 
 $('limits-open').addEventListener('click', async () => {
@@ -350,6 +409,7 @@ $('limits-open').addEventListener('click', async () => {
     const l = await get('/api/v1/session/limits');
     $('limit-down').value = Math.round(l.max_download_rate / 1000);
     $('limit-up').value = Math.round(l.max_upload_rate / 1000);
+    $('limits-dialog').returnValue = '';
     $('limits-dialog').showModal();
   } catch (e) { banner(e.message); }
 });
@@ -417,11 +477,14 @@ async function refreshDetails() {
   const general = [
     ['Info hash', d.id], ['State', stateText[d.state] || d.state], ['Saved in', d.save_path],
     ['Size', size(d.size)], ['Done', `${size(d.done)} (${(d.progress * 100).toFixed(1)}%)`],
+    ['Down', rate(d.down_rate)], ['Up', rate(d.up_rate)], ['Peers', String(d.peers || 0)],
     ['Downloaded', size(d.downloaded)], ['Uploaded', size(d.uploaded)],
     ['Added', date(d.added_at)], ['Pieces', `${d.pieces_done} of ${d.pieces_total}`],
     ['Error', d.error || '–'],
   ];
-  $('tab-general').replaceChildren(table(['', ''], general));
+  const kv = table(['', ''], general);
+  kv.className = 'kv';
+  $('tab-general').replaceChildren(kv);
   $('tab-files').replaceChildren(table(['File', 'Size', 'Done'],
     d.files.map((f) => [f.path, size(f.size), f.size ? `${((f.done ?? 0) / f.size * 100).toFixed(1)}%` : '100%'])));
   $('tab-peers').replaceChildren(table(['Address', 'Client', 'Transport', 'Downloaded', 'Uploaded'],
@@ -454,11 +517,10 @@ function drawPieces(hex, n) {
 // --- start ---------------------------------------------------------------------------------------
 
 let graphTimer = 0;
-async function start(afterLogin) {
+function start(afterLogin) {
   $('app').hidden = false;
   $('logout').hidden = !afterLogin && !window.correntAuthRequired;
-  try { await loadList(); } catch (e) { if (!$('login').hidden) return; banner(e.message); }
-  connect();
+  connect();  // the list loads when the stream opens
   if (!graphTimer) graphTimer = setInterval(drawGraph, 1000);
 }
 
