@@ -19,11 +19,13 @@ double now_s() {
   return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
 }
 
-// The web UI marks its requests (X-Requested-With): it shows its own login page, so its
-// 401s carry no Basic challenge (which would make the browser prompt).
+// The web UI marks its requests (X-Requested-With), and an EventSource asks for
+// text/event-stream: the page shows its own login, so these 401s carry no Basic challenge
+// (which would make the browser prompt).
 http_response unauthorized(const http_request& req, const std::string& why) {
   auto r = json_error(401, why);
-  if (req.header("x-requested-with").empty())
+  if (req.header("x-requested-with").empty() &&
+      req.header("accept").find("text/event-stream") == std::string::npos)
     r.headers["WWW-Authenticate"] = "Basic realm=\"corrent\", charset=\"UTF-8\"";
   return r;
 }

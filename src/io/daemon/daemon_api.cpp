@@ -439,6 +439,8 @@ http_response daemon_api::list(const http_request& req) const {
 
 asio::awaitable<http_response> daemon_api::handle(http_request req) {
   ++http_requests_;
+  spdlog::debug("api: {} {} {} from {}", req.method, text::printable(req.target.substr(0, 300)),
+                req.body.size(), req.peer);
   // Without a password the API is on loopback: a page in the user's browser must not reach
   // it through a DNS name that resolves to 127.0.0.1 (DNS rebinding).
   if (!auth_.enabled() && !daemon::is_loopback_host(req.header("host"))) {

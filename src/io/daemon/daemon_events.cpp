@@ -71,7 +71,11 @@ void daemon_api::on_tick() {
   // Only the few figures, not each torrent's whole status: with thousands of torrents this
   // runs every second.
   for (const auto& t : session_.torrents()) {
-    const auto s = t->figures();
+    auto s = t->figures();
+    // A rate decays for a while after the transfer stopped: below 64 B/s it is none, so an
+    // idle torrent stops changing (and stops being sent) within seconds.
+    if (s.down_rate < 64) s.down_rate = 0;
+    if (s.up_rate < 64) s.up_rate = 0;
     const auto figures = std::make_tuple(s.bytes_done, static_cast<std::int64_t>(s.down_rate),
                                          static_cast<std::int64_t>(s.up_rate), s.peers);
     auto [it, fresh] = last_stats_.try_emplace(t->info_hash(), figures);

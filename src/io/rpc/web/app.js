@@ -72,6 +72,7 @@ function banner(text, kind = 'error') {
 
 function showLogin() {
   if (events) { events.close(); events = null; }
+  banner('');
   $('app').hidden = true;
   $('login').hidden = false;
   $('login-password').focus();
@@ -81,17 +82,24 @@ $('login').addEventListener('submit', async (ev) => {
   ev.preventDefault();
   const err = $('login-error');
   err.hidden = true;
-  const r = await fetch('/api/v1/login', {
-    method: 'POST', credentials: 'same-origin', headers: { ...H, 'Content-Type': 'application/json' },
-    body: JSON.stringify({ username: $('login-user').value, password: $('login-password').value }),
-  });
-  if (r.ok) { $('login').hidden = true; start(true); return; }
+  let r;
+  try {
+    r = await fetch('/api/v1/login', {
+      method: 'POST', credentials: 'same-origin', headers: { ...H, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ username: $('login-user').value, password: $('login-password').value }),
+    });
+  } catch (e) {
+    err.textContent = `Cannot reach the daemon: ${e.message}`;
+    err.hidden = false;
+    return;
+  }
+  if (r.ok) { $('login-password').value = ''; $('login').hidden = true; start(true); return; }
   err.textContent = r.status === 429 ? 'Too many attempts: wait a minute.' : 'Wrong user name or password.';
   err.hidden = false;
 });
 
 $('logout').addEventListener('click', async () => {
-  await call('POST', '/api/v1/logout', '');
+  try { await call('POST', '/api/v1/logout', ''); } catch { /* gone anyway */ }
   showLogin();
 });
 
@@ -100,9 +108,11 @@ $('logout').addEventListener('click', async () => {
 function cell(tr, i) { return tr.children[i]; }
 
 const rowTemplate = document.createElement('tr');
-rowTemplate.innerHTML = '<td></td><td class="num wide"></td><td><div class="bar"><div class="fill"></div>'
-  + '<span></span></div></td><td></td><td class="num rate"></td><td class="num rate"></td>'
-  + '<td class="num wide"></td><td class="num wide"></td>';
+rowTemplate.setAttribute('role', 'row');  // the list is laid out as a grid: keep its table roles
+rowTemplate.innerHTML = '<td role="cell"></td><td role="cell" class="num wide"></td><td role="cell">'
+  + '<div class="bar"><div class="fill"></div><span></span></div></td><td role="cell"></td>'
+  + '<td role="cell" class="num rate"></td><td role="cell" class="num rate"></td>'
+  + '<td role="cell" class="num wide"></td><td role="cell" class="num wide"></td>';
 
 function makeRow(id) {
   const tr = rowTemplate.cloneNode(true);
@@ -265,8 +275,13 @@ function connect() {
   es.addEventListener('open', () => { opened = true; banner(''); reload(); });
   es.addEventListener('error', (e) => {
     if (events !== es || typeof e.data === 'string') return;  // a torrent's `error` event: below
-    if (es.readyState === EventSource.CLOSED) { events = null; streamRefused(); return; }
-    banner('Connection to the daemon lost: retrying…');  // the browser reconnects by itself
+    // Lost or refused: reconnect ourselves, after asking whether we are still logged in. The
+    // browser's own retry would meet a 401 with a Basic challenge once the session is gone
+    // (a restarted daemon forgets its sessions): a browser password prompt over the page.
+    es.close();
+    events = null;
+    banner('Connection to the daemon lost: retrying…');
+    retryStream();
   });
   // Should the stream not open (a proxy in the way), the list still shows, once.
   setTimeout(() => { if (events === es && !opened && torrents.size === 0) reload(); }, 5000);
@@ -296,18 +311,26 @@ function connect() {
   on('completed', (d) => loadOne(d.id));
   on('error', (d) => { loadOne(d.id); banner(`${torrents.get(d.id)?.name || d.id}: ${d.error}`); });
   on('removed', (d) => { forget(d.id); layout(); });
-  on('resync', () => reload());
+  // Sent first on a reconnect when events were missed: a list load that is under way was
+  // asked for after it (on `open`), so it already has what they said.
+  es.addEventListener('resync', () => { if (!listLoading) reload(); });
 }
 
-// The daemon refused the stream (the browser gives up on an HTTP error): logged out, or
-// the daemon is in trouble; try again in a while.
-async function streamRefused() {
-  try {
-    const a = await (await fetch('/api/v1/auth', { headers: H, credentials: 'same-origin' })).json();
-    if (a.required && !a.logged_in) { showLogin(); return; }
-  } catch { /* not reachable */ }
-  banner('Connection to the daemon lost: retrying…');
-  setTimeout(() => { if (!events && $('login').hidden) connect(); }, 3000);
+// Every 2 s (the daemon's `retry:`): is it back, and are we still logged in? Then the
+// stream again (and the list with it); logged out: the login form.
+let retryTimer = 0;
+function retryStream() {
+  if (retryTimer) return;
+  retryTimer = setTimeout(async () => {
+    retryTimer = 0;
+    if (events || !$('login').hidden) return;
+    let a;
+    try {
+      a = await (await fetch('/api/v1/auth', { headers: H, credentials: 'same-origin' })).json();
+    } catch { retryStream(); return; }  // not back yet
+    if (events || !$('login').hidden) return;
+    if (a.required && !a.logged_in) showLogin(); else connect();
+  }, 2000);
 }
 
 // --- actions -------------------------------------------------------------------------------------
@@ -433,12 +456,14 @@ function select(id) {
   rows.get(id)?.classList.add('selected');
   setSelectionButtons();
   $('details').hidden = false;
+  $('details').parentElement.classList.add('with-details');
   refreshDetails();
 }
 
 function closeDetails() {
   selected = null;
   $('details').hidden = true;
+  $('details').parentElement.classList.remove('with-details');
   setSelectionButtons();
 }
 $('d-close').addEventListener('click', closeDetails);
