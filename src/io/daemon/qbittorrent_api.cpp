@@ -101,6 +101,67 @@ bool valid_category(const std::string& name) {
   return true;
 }
 
+// Writes one JSON object as text, field by field (the fast path of torrents/info).
+class json_text_writer {
+ public:
+  explicit json_text_writer(std::string& out) : out_(out) {}
+  void operator()(std::string_view k, std::int64_t v) {
+    key(k);
+    fmt::format_to(std::back_inserter(out_), "{}", v);
+  }
+  void operator()(std::string_view k, int v) { (*this)(k, static_cast<std::int64_t>(v)); }
+  void operator()(std::string_view k, double v) {
+    key(k);
+    if (std::isfinite(v)) {
+      const auto at = out_.size();
+      fmt::format_to(std::back_inserter(out_), "{}", v);
+      // A real stays a real for typed clients: 1.0, not 1.
+      if (out_.find_first_of(".e", at) == std::string::npos) out_ += ".0";
+    } else {
+      out_ += "null";
+    }
+  }
+  void operator()(std::string_view k, bool v) {
+    key(k);
+    out_ += v ? "true" : "false";
+  }
+  void operator()(std::string_view k, std::string_view v) {
+    key(k);
+    string(v);
+  }
+  void operator()(std::string_view k, const std::string& v) { (*this)(k, std::string_view(v)); }
+  void operator()(std::string_view k, const char* v) { (*this)(k, std::string_view(v)); }
+  void close() { out_ += first_ ? "{}" : "}"; }
+
+ private:
+  void key(std::string_view k) {
+    out_ += first_ ? "{\"" : ",\"";
+    first_ = false;
+    out_ += k;
+    out_ += "\":";
+  }
+  void string(std::string_view v) {
+    static constexpr char hex[] = "0123456789abcdef";
+    out_ += '"';
+    for (const char ch : v) {
+      const auto c = static_cast<unsigned char>(ch);
+      if (c == '"' || c == '\\') {
+        out_ += '\\';
+        out_ += ch;
+      } else if (c < 0x20) {
+        out_ += "\\u00";
+        out_ += hex[c >> 4];
+        out_ += hex[c & 15];
+      } else {
+        out_ += ch;
+      }
+    }
+    out_ += '"';
+  }
+  std::string& out_;
+  bool first_ = true;
+};
+
 }  // namespace
 
 qbittorrent_api::qbittorrent_api(daemon_api& api) : api_(api) {}
@@ -380,7 +441,8 @@ http_response qbittorrent_api::transfer_info() {
 
 // --- torrents -----------------------------------------------------------------------------
 
-json::object qbittorrent_api::torrent_object(const std::string& hash, json::storage_ptr sp) {
+template <class Put>
+qbittorrent_api::brief qbittorrent_api::emit_torrent(const std::string& hash, Put&& put) {
   const auto* e = api_.entry_of(hash);
   const auto digest = crypto::sha1_from_hex(hash);
   const auto t = digest ? api_.sess().find(*digest) : nullptr;
@@ -432,69 +494,74 @@ json::object qbittorrent_api::torrent_object(const std::string& hash, json::stor
   if (e) {
     for (const auto& tag : e->tags) tags += (tags.empty() ? "" : ", ") + tag;
   }
-  json::object o(sp);
-  o.reserve(64);
-  o["added_on"] = e ? e->added_at : 0;
-  o["amount_left"] = left;
-  o["auto_tmm"] = false;
-  o["availability"] = s.peers_connected > 0 ? 1.0 : -1.0;
-  o["category"] = e ? e->category : std::string();
-  o["completed"] = s.bytes_done;
-  o["completion_on"] = e && e->completed_at ? e->completed_at : -1;
-  o["content_path"] = s.name.empty() ? save : save + "/" + s.name;
-  o["dl_limit"] = e && e->max_download_rate ? e->max_download_rate : -1;
-  o["dlspeed"] = static_cast<std::int64_t>(s.down_rate);
-  o["download_path"] = "";
-  o["downloaded"] = s.downloaded_total;
-  o["downloaded_session"] = s.downloaded_total - s.downloaded_carried;
-  o["eta"] = s.state == torrent_state::downloading ? qb::eta(left, s.down_rate) : qb::max_eta;
-  o["f_l_piece_prio"] = false;
-  o["force_start"] = forced;
-  o["hash"] = hash;
-  o["inactive_seeding_time_limit"] = -2;
-  o["infohash_v1"] = hash;
-  o["infohash_v2"] = "";
-  o["last_activity"] = s.down_rate >= 1 || s.up_rate >= 1 ? now : (e ? e->added_at : 0);
-  o["magnet_uri"] = magnet;
-  o["max_inactive_seeding_time"] = -1;
-  o["max_ratio"] =
-      e && e->seed_ratio_milli ? static_cast<double>(e->seed_ratio_milli) / 1000 : -1.0;
-  o["max_seeding_time"] = e && e->seed_time_s ? e->seed_time_s / 60 : -1;
+  put("added_on", e ? e->added_at : 0);
+  put("amount_left", left);
+  put("auto_tmm", false);
+  put("availability", s.peers_connected > 0 ? 1.0 : -1.0);
+  put("category", e ? e->category : std::string());
+  put("completed", s.bytes_done);
+  put("completion_on", e && e->completed_at ? e->completed_at : -1);
+  put("content_path", s.name.empty() ? save : save + "/" + s.name);
+  put("dl_limit", e && e->max_download_rate ? e->max_download_rate : -1);
+  put("dlspeed", static_cast<std::int64_t>(s.down_rate));
+  put("download_path", "");
+  put("downloaded", s.downloaded_total);
+  put("downloaded_session", s.downloaded_total - s.downloaded_carried);
+  put("eta", s.state == torrent_state::downloading ? qb::eta(left, s.down_rate) : qb::max_eta);
+  put("f_l_piece_prio", false);
+  put("force_start", forced);
+  put("hash", hash);
+  put("inactive_seeding_time_limit", -2);
+  put("infohash_v1", hash);
+  put("infohash_v2", "");
+  put("last_activity", s.down_rate >= 1 || s.up_rate >= 1 ? now : (e ? e->added_at : 0));
+  put("magnet_uri", magnet);
+  put("max_inactive_seeding_time", -1);
+  put("max_ratio",
+      e && e->seed_ratio_milli ? static_cast<double>(e->seed_ratio_milli) / 1000 : -1.0);
+  put("max_seeding_time", e && e->seed_time_s ? e->seed_time_s / 60 : -1);
   // -2: the global limit (none in corrent), -1: none for this torrent, else its limit.
-  o["name"] = s.name;
-  o["num_complete"] = swarm_seeds;
-  o["num_incomplete"] = swarm_leechers;
-  o["num_leechs"] = leechers;
-  o["num_seeds"] = seeds;
-  o["priority"] = 0;
-  o["progress"] = progress(s.bytes_done, s.bytes_total);
-  o["ratio"] = qb::ratio(s.uploaded_total, s.downloaded_total);
-  o["ratio_limit"] = !e                    ? -2.0
+  put("name", s.name);
+  put("num_complete", swarm_seeds);
+  put("num_incomplete", swarm_leechers);
+  put("num_leechs", leechers);
+  put("num_seeds", seeds);
+  put("priority", 0);
+  put("progress", progress(s.bytes_done, s.bytes_total));
+  put("ratio", qb::ratio(s.uploaded_total, s.downloaded_total));
+  put("ratio_limit", !e                    ? -2.0
                      : e->seed_ratio_milli ? static_cast<double>(e->seed_ratio_milli) / 1000
                      : e->no_ratio_limit   ? -1.0
-                                           : -2.0;
-  o["reannounce"] = reannounce;
-  o["root_path"] = s.name.empty() ? save : save + "/" + s.name;
-  o["save_path"] = save;
-  o["seeding_time"] = static_cast<std::int64_t>(s.seeding_s);
-  o["seeding_time_limit"] = !e                 ? std::int64_t{-2}
+                                           : -2.0);
+  put("reannounce", reannounce);
+  put("root_path", s.name.empty() ? save : save + "/" + s.name);
+  put("save_path", save);
+  put("seeding_time", static_cast<std::int64_t>(s.seeding_s));
+  put("seeding_time_limit", !e                 ? std::int64_t{-2}
                             : e->seed_time_s   ? e->seed_time_s / 60
                             : e->no_time_limit ? std::int64_t{-1}
-                                               : std::int64_t{-2};
-  o["seen_complete"] = complete ? (e && e->completed_at ? e->completed_at : now) : -1;
-  o["seq_dl"] = false;
-  o["size"] = s.bytes_total;
-  o["state"] = state;
-  o["super_seeding"] = false;
-  o["tags"] = tags;
-  o["time_active"] = static_cast<std::int64_t>(s.elapsed_s);
-  o["total_size"] = s.bytes_total;
-  o["tracker"] = tracker;
-  o["trackers_count"] = trackers_count;
-  o["up_limit"] = e && e->max_upload_rate ? e->max_upload_rate : -1;
-  o["uploaded"] = s.uploaded_total;
-  o["uploaded_session"] = s.uploaded_total - s.uploaded_carried;
-  o["upspeed"] = static_cast<std::int64_t>(s.up_rate);
+                                               : std::int64_t{-2});
+  put("seen_complete", complete ? (e && e->completed_at ? e->completed_at : now) : -1);
+  put("seq_dl", false);
+  put("size", s.bytes_total);
+  put("state", state);
+  put("super_seeding", false);
+  put("tags", tags);
+  put("time_active", static_cast<std::int64_t>(s.elapsed_s));
+  put("total_size", s.bytes_total);
+  put("tracker", tracker);
+  put("trackers_count", trackers_count);
+  put("up_limit", e && e->max_upload_rate ? e->max_upload_rate : -1);
+  put("uploaded", s.uploaded_total);
+  put("uploaded_session", s.uploaded_total - s.uploaded_carried);
+  put("upspeed", static_cast<std::int64_t>(s.up_rate));
+  return {state, s.down_rate, s.up_rate};
+}
+
+json::object qbittorrent_api::torrent_object(const std::string& hash, json::storage_ptr sp) {
+  json::object o(sp);
+  o.reserve(64);
+  emit_torrent(hash, [&](std::string_view k, const auto& v) { o[k] = v; });
   return o;
 }
 
@@ -506,6 +573,48 @@ http_response qbittorrent_api::info(const params& p) {
   const std::string tag = param(p, "tag");
   std::optional<std::vector<std::string>> hashes;
   if (p.count("hashes")) hashes = qb::parse_hashes(param(p, "hashes"));
+  if (param(p, "sort").empty()) {
+    // The common call (every poll of Sonarr and its kin), thousands of torrents: written
+    // straight as text, without building objects.
+    std::string body = "[";
+    std::string one;
+    std::int64_t offset = 0, limit = -1;
+    try {
+      if (p.count("offset")) offset = std::stoll(param(p, "offset"));
+      if (p.count("limit")) limit = std::stoll(param(p, "limit"));
+    } catch (const std::exception&) {
+      return text_reply(400, "offset and limit are integers");
+    }
+    std::vector<std::string> kept;
+    for (const auto& e : api_.saved().torrents) {
+      if (hashes && std::find(hashes->begin(), hashes->end(), e.info_hash) == hashes->end())
+        continue;
+      if (by_category && e.category != category) continue;
+      if (by_tag && (tag.empty() ? !e.tags.empty()
+                                 : std::find(e.tags.begin(), e.tags.end(), tag) == e.tags.end()))
+        continue;
+      one.clear();
+      json_text_writer w(one);
+      const auto b = emit_torrent(e.info_hash, w);
+      w.close();
+      if (!qb::passes(filter, b.state, b.down_rate, b.up_rate).value_or(true)) continue;
+      kept.push_back(std::move(one));
+      one = std::string();
+    }
+    const auto n = static_cast<std::int64_t>(kept.size());
+    if (offset < 0) offset = std::max<std::int64_t>(0, n + offset);
+    bool first = true;
+    for (std::int64_t i = offset; i < n && (limit <= 0 || i < offset + limit); ++i) {
+      if (!first) body += ',';
+      first = false;
+      body += kept[static_cast<std::size_t>(i)];
+    }
+    body += ']';
+    http_response r;
+    r.content_type = "application/json";
+    r.body = std::move(body);
+    return r;
+  }
   // One arena for the reply: thousands of objects of ~60 fields each.
   const auto sp = json::make_shared_resource<json::monotonic_resource>();
   json::array out(sp);

@@ -49,7 +49,14 @@ class qbittorrent_api {
   http_response categories(const std::string& name, const params& p);
   http_response tags(const std::string& name, const params& p);
   http_response maindata(const params& p);
-  // One torrent as torrents/info lists it.
+  // One torrent as torrents/info lists it: each field given to `put(key, value)`; returns
+  // what the filters look at.
+  struct brief {
+    std::string state;
+    double down_rate = 0, up_rate = 0;
+  };
+  template <class Put>
+  brief emit_torrent(const std::string& hash, Put&& put);
   boost::json::object torrent_object(const std::string& hash, boost::json::storage_ptr sp = {});
   boost::json::object server_state();
 
