@@ -58,6 +58,22 @@ daemon::torrent_entry* daemon_api::entry_of(const std::string& id) {
   return &all[it->second];
 }
 
+std::pair<std::shared_ptr<torrent>, torrent_status> daemon_api::find_with_status(
+    const std::string& id) {
+  const auto digest = crypto::sha1_from_hex(id);
+  auto t = digest ? session_.find(*digest) : nullptr;
+  torrent_status s;
+  if (t) {
+    s = t->status();
+  } else {
+    s.name = id;
+    s.info_hash = id;
+    s.state = torrent_state::error;
+    s.error = "not running (see the daemon's log)";
+  }
+  return {std::move(t), std::move(s)};
+}
+
 void daemon_api::save_list() {
   if (auto r = store_.save(state_); !r) {
     spdlog::error("cannot save the torrent list: {}", r.error().message());

@@ -82,6 +82,9 @@ class daemon_api {
   void apply_limits(daemon::torrent_entry& e, torrent* t);
   void apply_session_limits(std::int64_t max_download_rate, std::int64_t max_upload_rate);
   daemon::torrent_entry* entry_of(const std::string& id);
+  // The running torrent of `id` (null when it is not running) and its status (for one that
+  // is not running: its id as the name, state error, and why).
+  std::pair<std::shared_ptr<torrent>, torrent_status> find_with_status(const std::string& id);
   const daemon::saved_state& saved() const { return state_; }
   // For changes to the categories and tags (then save_list()).
   daemon::saved_state& saved_for_update() { return state_; }

@@ -444,15 +444,7 @@ http_response qbittorrent_api::transfer_info() {
 template <class Put>
 qbittorrent_api::brief qbittorrent_api::emit_torrent(const std::string& hash, Put&& put) {
   const auto* e = api_.entry_of(hash);
-  const auto digest = crypto::sha1_from_hex(hash);
-  const auto t = digest ? api_.sess().find(*digest) : nullptr;
-  torrent_status s;
-  if (t) {
-    s = t->status();
-  } else {
-    s.name = hash;
-    s.state = torrent_state::error;
-  }
+  const auto [t, s] = api_.find_with_status(hash);
   const std::int64_t now = unix_now();
   const std::int64_t left = s.bytes_total - s.bytes_done;
   const bool complete = s.bytes_total > 0 && left == 0;

@@ -742,17 +742,7 @@ outcome transmission_rpc::torrent_get(const json::object& args) {
   json::array torrents(sp);
   for (const auto& hash : *sel) {
     const auto* e = api_.entry_of(hash);
-    const auto digest = crypto::sha1_from_hex(hash);
-    const auto t = digest ? api_.sess().find(*digest) : nullptr;
-    torrent_status s;
-    if (t) {
-      s = t->status();
-    } else {
-      s.name = hash;
-      s.info_hash = hash;
-      s.state = torrent_state::error;
-      s.error = "not running (see the daemon's log)";
-    }
+    const auto [t, s] = api_.find_with_status(hash);
     const auto* info = t ? t->info() : nullptr;
     const std::int64_t id = ids_.id_of(hash);
     const std::int64_t left = s.bytes_total - s.bytes_done;
