@@ -335,14 +335,27 @@ class MetadataLiars(ml.MagnetTestBase, unittest.TestCase):
         uri = ml.magnet_uri(torrent.info_hash, torrent.name, peers=[liar.address])
         run = ml.start_download(self.sw, uri, f"liar-{variant}")
         told = lied.wait(20)
-        time.sleep(0.5)  # the lie is checked before the honest seeder arrives
+        # the lie is checked before the honest seeder arrives: until the client logged the
+        # metadata as received, or hung up on the scripted peer >= 0.3 s ago (so that hang-up
+        # stays > 0.2 s before the client's exit, as checked below), at most the fixed 0.5 s
+        # this wait used to be
+        settle = time.monotonic() + 0.5
+        while time.monotonic() < settle:
+            c = liar.first()
+            if (c is not None and c.closed_by is not None and time.monotonic() - c.t_closed >= 0.3) \
+                    or "metadata received" in run.log_text():
+                break
+            time.sleep(0.01)
         t_honest = time.monotonic()
         # the honest seeder dials the client now (also if the liar was never asked, so
         # that case fails on its own assertion, not on a timeout)
         honest.connect(run.address)
         lt_size_case = self.subject == "lt" and variant == "size"
         rc = run.wait(15 if lt_size_case else RUN_TIMEOUT_S)
-        time.sleep(0.3)
+        # let the liar's threads see the hang-up: until its scripts ended (at most 0.3 s)
+        settle = time.monotonic() + 0.3
+        while time.monotonic() < settle and any(t.is_alive() for t in liar._threads[1:]):
+            time.sleep(0.01)
         liar.stop()
         c = liar.first()
         st = run.stats()

@@ -48,6 +48,7 @@ good on disk with `corrent verify --json` (which hashes the parts dir while unfi
 Run: CORRENT=build/release/src/cli/corrent /usr/bin/python3 tests/interop/test_resume.py [Resume.test_x]
 corrent only (LEECHER=aria2|lt: skipped). CORRENT_SKIP_DOWNLOAD=1: skipped.
 """
+import concurrent.futures
 import json
 import os
 import random
@@ -61,6 +62,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import dltest  # noqa: E402
+import seedlib  # noqa: E402
 import swarmlib as sl  # noqa: E402
 
 KiB, MiB = sl.KiB, sl.MiB
@@ -207,16 +209,34 @@ class Resume(dltest.DownloadTest):
         return int(m[1]), int(m[2]), int(m[3]), int(m[4]), m[5] or ""
 
     def seeder_uploaded_settled(self, seeder, timeout=5.0):
-        """The seeder's upload counter once it stopped moving (it is written every 0.25 s)."""
+        """The seeder's upload counter once it stopped moving (it is written every 0.25 s):
+        the same value read over >= 0.3 s (read every 0.05 s: no longer than needed)."""
         end = time.monotonic() + timeout
-        last = seeder.uploaded()
+        last, since = seeder.uploaded(), time.monotonic()
         while time.monotonic() < end:
-            time.sleep(0.3)
+            time.sleep(0.05)
             now = seeder.uploaded()
-            if now == last and now is not None:
+            if now != last or now is None:
+                last, since = now, time.monotonic()
+            elif time.monotonic() - since >= 0.3:
                 return now
-            last = now
         self.fail(f"the seeder's upload counter did not settle: {last}")
+
+    def set_rate(self, seeder, rate, timeout=5.0):
+        """seeder.set_upload_limit(rate), then until ltpeer logged that it applied it (it
+        applies a command within ~50 ms; one at a time: it reads stdin line by line)."""
+        applied = f"ltpeer: upload limit {int(rate)} B/s"
+
+        def count():
+            try:
+                with open(seeder.proc.log_path, errors="replace") as f:
+                    return f.read().count(applied)
+            except OSError:
+                return 0
+        before = count()
+        seeder.set_upload_limit(rate)
+        if not seedlib.wait_until(lambda: count() > before, timeout, step=0.01, what=applied):
+            raise sl.HarnessError(f"the seeder did not apply upload limit {rate} in {timeout}s")
 
     def assert_finished_dir(self, content, out, what):
         err = self.sw.verify(content, out)
@@ -264,6 +284,8 @@ class Resume(dltest.DownloadTest):
         self.assertEqual(up_before, 0)
         stops = []  # dict per stop
         loop_deadline = time.monotonic() + 150
+        verifier = concurrent.futures.ThreadPoolExecutor(1)
+        self.addCleanup(verifier.shutdown)
         for i, (style, arg) in enumerate(plan):
             self.assertLess(time.monotonic(), loop_deadline, f"kill loop too slow; stops so far: {stops}")
             name = f"kill{i:02d}-{style}"
@@ -316,8 +338,11 @@ class Resume(dltest.DownloadTest):
             run_s = time.monotonic() - t0
             sig = signal.SIGTERM if style == "SIGTERM" else signal.SIGKILL
             rc, st, text = self.signal_and_finish(proc, sig)
+            # `corrent verify` of the parts (corrent is gone: they no longer change) runs
+            # while the seeder's upload counter settles
+            verifying = verifier.submit(self.good_pieces, torrent, out)
             up_after = self.seeder_uploaded_settled(seeder)
-            new_good = self.good_pieces(torrent, out)
+            new_good = verifying.result(timeout=150)
             raw, recorded = self.recorded_pieces(torrent, out)
             line = self.resuming_line(text)
             lost = sorted(good - new_good)
@@ -356,8 +381,7 @@ class Resume(dltest.DownloadTest):
             self.assertLess(len(good), n, f"{name}: download finished inside the kill loop (raise the size)")
 
         # final run, uncapped
-        seeder.set_upload_limit(0)
-        time.sleep(0.3)
+        self.set_rate(seeder, 0)
         missing = size - piece_bytes(torrent, good)
         rc, st, text, el = self.run_corrent(torrent, out, "kill-final", peers=[seeder.address], timeout=90)
         line = self.resuming_line(text)
@@ -389,9 +413,8 @@ class Resume(dltest.DownloadTest):
 
     # ------------------------------------------------------------ 2. damaged resume files
     def _stopped_midway(self, torrent, out, name, seeder, min_pieces=6, timeout=20):
-        """Run capped until the resume file records >= min_pieces, then SIGINT. Returns (good, raw resume)."""
-        seeder.set_upload_limit(PARTIAL_RATE)
-        time.sleep(0.2)
+        """Run (the seeder capped by the caller) until the resume file records >= min_pieces,
+        then SIGINT. Returns (good, raw resume)."""
         proc = self.start(torrent, out, name, peers=[seeder.address])
         end = time.monotonic() + timeout
         while time.monotonic() < end and proc.alive():
@@ -415,7 +438,8 @@ class Resume(dltest.DownloadTest):
 
     def _damaged_resume_cases(self, cases, with_other_torrent=False):
         """For each (label, damage(raw, good) -> bytes, unusable): a fresh DIR, a run stopped
-        midway by SIGINT, the resume file replaced by damage(...), then a run to completion.
+        midway by SIGINT (these runs side by side), the resume file replaced by damage(...),
+        then a run to completion.
         The failures of all cases are collected and reported together."""
         size = 48 * MiB + 777
         content = self.content_single(size, name="damaged.bin", seed=21)
@@ -434,22 +458,29 @@ class Resume(dltest.DownloadTest):
             other_seeder = self.sw.lt_seeder(other, oc, upload_limit=PARTIAL_RATE)
             ready.append(other_seeder)
         self.sw.wait_ready(ready, None, torrent)
+        # The runs stopped midway (a DIR each) are independent: all at once, their seeder
+        # capped (PARTIAL_RATE, shared), each checked as before; then the damaged resumes,
+        # one at a time.
+        partials = [(torrent, self.out_dir(label), f"{label}-partial", seeder) for label, _, _ in cases]
         if with_other_torrent:
-            other_good, extra["other_raw"] = self._stopped_midway(other, self.out_dir("other"), "other-partial",
-                                                                  other_seeder)
+            partials.append((other, self.out_dir("other"), "other-partial", other_seeder))
+        for sd in ready:
+            self.set_rate(sd, PARTIAL_RATE)
+        with concurrent.futures.ThreadPoolExecutor(len(partials)) as ex:
+            stopped = [ex.submit(self._stopped_midway, *args) for args in partials]
+            stopped = [f.result(timeout=120) for f in stopped]
+        if with_other_torrent:
+            other_good, extra["other_raw"] = stopped.pop()
             other_seeder.stop()
             sl.log(f"resume file of the other torrent: {len(extra['other_raw'])} bytes, "
                    f"{len(other_good)} pieces recorded")
+        self.set_rate(seeder, 0)
         results = []
         failures = []
-        for label, damage, unusable in cases:
-            out = self.out_dir(label)
-            good, raw = self._stopped_midway(torrent, out, f"{label}-partial", seeder)
+        for (label, damage, unusable), (_, out, _, _), (good, raw) in zip(cases, partials, stopped):
             _, resume_path = self.parts_paths(torrent, out)
             with open(resume_path, "wb") as f:
                 f.write(damage(raw, good, torrent, extra))
-            seeder.set_upload_limit(0)
-            time.sleep(0.2)
             rc, st, text, el = self.run_corrent(torrent, out, f"{label}-resume", peers=[seeder.address], timeout=60)
             line = self.resuming_line(text)
             missing = torrent.total_size - piece_bytes(torrent, good)
@@ -639,8 +670,7 @@ class Resume(dltest.DownloadTest):
             r = subprocess.run(["mount", "-o", "remount,size=200m", mnt], capture_output=True, timeout=30)
             self.assertEqual(r.returncode, 0, r.stderr)
             missing = torrent.total_size - piece_bytes(torrent, good)
-            seeder.set_upload_limit(0)
-            time.sleep(0.2)
+            self.set_rate(seeder, 0)
             rc, st, text, el = self.run_corrent(torrent, out, "full-second", peers=[seeder.address], timeout=60)
             line = self.resuming_line(text)
             self.note(f"after growing to 200 MiB: rc={rc} in {el:.1f}s, downloaded_bytes="
@@ -790,8 +820,7 @@ int fdatasync(int fd) {
         subprocess.run(["cp", "-a", "--sparse=always", os.path.join(out, ".corrent-parts"), out2], check=True,
                        timeout=120)
         os.unlink(self.parts_paths(torrent, out2)[1])
-        seeder.set_upload_limit(0)
-        time.sleep(0.2)
+        self.set_rate(seeder, 0)
         rc, st, text, el = self.run_corrent(torrent, out, "speed-resume", peers=[seeder.address], timeout=90)
         line = self.resuming_line(text)
         p2 = self.start(torrent, out2, "speed-rehash", peers=[seeder.address])

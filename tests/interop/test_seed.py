@@ -10,8 +10,8 @@
    connection to it closed over a protocol complaint. At the end (SIGTERM) the
    seed's --stats: downloaded 0, per-peer "uploaded" add up to "uploaded_bytes",
    at least one payload uploaded to each client (per-peer "client" field).
-2. CorrentSwarm: one `corrent seed` + three `corrent download --seed --seed-time 20s`
-   started together through opentracker: all exit 0 after >= 20 s with
+2. CorrentSwarm: one `corrent seed` + three `corrent download --seed --seed-time 8s`
+   started together through opentracker: all exit 0 after >= 8 s with
    byte-identical files, clean output dirs, --stats complete, no error log lines.
    Variants with `corrent seed --seed-ratio 1.0`: the seed leaves by itself (exit 0),
    the leechers all complete and at least two got data from other leechers (from
@@ -160,9 +160,13 @@ class SeedToReferenceClients(SeedTest):
 
 # ============================================================================ 2
 class CorrentSwarm(SeedTest):
-    """one corrent seed + three corrent leechers that seed 20 s after completing."""
+    """one corrent seed + three corrent leechers that seed 8 s after completing."""
 
-    SEED_TIME_S = 20
+    # Checked only as "each leecher ran >= SEED_TIME_S - 1 s". It was 20 s; the leechers
+    # complete within ~1-5 s of their start and within ~3 s of each other (also behind the
+    # 8 MB/s seed and after a --seed-ratio seed left), so 8 s still outlasts the last
+    # leecher's download by a wide margin while saving 3 x 12 s.
+    SEED_TIME_S = 8
 
     def _swarm(self, seed_ratio=None, seed_extra=()):
         sw = self.sw
@@ -292,24 +296,25 @@ class HostilePeer(SeedTest):
         self.seed = seedlib.CorrentSeed(self.sw, self.torrent, self.content)
         self.sw.wait_ready([self.seed], None, self.torrent, timeout=30)
 
-    def connect(self):
-        c = seedlib.WireClient(self.seed.address, self.torrent.info_hash)
+    def connect(self, source=None):
+        c = seedlib.WireClient(self.seed.address, self.torrent.info_hash, source=source)
         self.sw.on_close(c.close)
         return c
 
-    def unchoked(self):
-        c = self.connect()
-        c.interested()
+    def wait_unchoked(self, c):
         msgs = c.wait_for(c.UNCHOKE, 15)
         self.assertIsNotNone(msgs, f"no unchoke within 15 s of 'interested': {c.received}\n{self.seed.describe()}")
         self.assertIsNotNone(c.peer_bitfield, f"unchoke but no bitfield first: {c.received}")
         return c
 
-    def expect_disconnect(self, what, index, begin, length):
-        c = self.unchoked()
+    def expect_disconnect(self, what, index, begin, length, c):
+        """c: a connection that said 'interested' (not yet waited for its unchoke)."""
+        self.wait_unchoked(c)
+        before, closed = c.pump(0.05)
+        self.assertFalse(closed, f"{what}: the connection was closed before its request was sent: {before}")
         c.request(index, begin, length)
         msgs, closed = c.pump(10)
-        pieces = [m for m in msgs if m[0] == c.PIECE]
+        pieces = [m for m in before + msgs if m[0] == c.PIECE]
         self.note(f"{what}: request({index}, {begin}, {length}) -> closed={closed}, "
                   f"messages {[m[0] for m in msgs]}")
         self.assertEqual(pieces, [], f"{what}: corrent sent data for an invalid request")
@@ -321,12 +326,22 @@ class HostilePeer(SeedTest):
         t = self.torrent
         last = t.num_pieces - 1
         self.assertLess(t.piece_size(last), t.piece_length)
-        self.expect_disconnect("begin at the piece end", 0, t.piece_length, 16 * KiB)
-        self.expect_disconnect("begin beyond the piece end", 1, t.piece_length + 16 * KiB, 16 * KiB)
-        self.expect_disconnect("block crossing the end of the short last piece", last,
-                               t.piece_size(last) - 1000, 4 * KiB)
-        self.expect_disconnect("piece index past the last piece", t.num_pieces, 0, 16 * KiB)
-        self.expect_disconnect("32 KiB block", 0, 0, 32 * KiB)
+        probes = [("begin at the piece end", 0, t.piece_length, 16 * KiB),
+                  ("begin beyond the piece end", 1, t.piece_length + 16 * KiB, 16 * KiB),
+                  ("block crossing the end of the short last piece", last, t.piece_size(last) - 1000, 4 * KiB),
+                  ("piece index past the last piece", t.num_pieces, 0, 16 * KiB),
+                  ("32 KiB block", 0, 0, 32 * KiB)]
+        # Each probe on a connection of its own, from a loopback address of its own (a
+        # hang-up, or a ban by address, over one probe can not pass for another's: each
+        # is checked to be open right before its request). All say 'interested' first, so
+        # corrent's unchoke tick (~1 s) serves them together instead of one by one.
+        conns = []
+        for i in range(len(probes)):
+            c = self.connect(source=f"127.0.0.{21 + i}")
+            c.interested()
+            conns.append(c)
+        for (what, index, begin, length), c in zip(probes, conns):
+            self.expect_disconnect(what, index, begin, length, c)
 
     def test_requests_while_choked_are_ignored(self):
         t = self.torrent
