@@ -14,7 +14,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const std::string_view in(reinterpret_cast<const char*>(data), size);
   const auto nl = in.find('\n');
   const std::string_view type = in.substr(0, nl);
-  const std::string_view body = nl == std::string_view::npos ? std::string_view() : in.substr(nl + 1);
+  const std::string_view body =
+      nl == std::string_view::npos ? std::string_view() : in.substr(nl + 1);
   const auto boundary = multipart_boundary(type);
   const std::string b = boundary ? *boundary : std::string("b");
   if (boundary && (boundary->empty() || boundary->size() > 200)) std::abort();
