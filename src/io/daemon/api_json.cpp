@@ -1,5 +1,7 @@
 #include "io/daemon/api_json.hpp"
 
+#include "core/metainfo/magnet.hpp"
+
 #include <boost/json/serialize.hpp>
 #include <ctime>
 
@@ -63,6 +65,16 @@ json::object torrent_json(const torrent_status& s, const daemon::torrent_entry* 
   o["added_at"] = e ? e->added_at : 0;
   o["error"] = s.error;
   return o;
+}
+
+std::string magnet_of(const std::string& info_hash_hex, const std::string& name,
+                      const std::vector<corrent::torrent::tier_report>& tiers) {
+  const auto digest = crypto::sha1_from_hex(info_hash_hex);
+  if (!digest) return {};
+  std::vector<std::vector<std::string>> trackers;
+  trackers.reserve(tiers.size());
+  for (const auto& t : tiers) trackers.push_back(t.urls);
+  return metainfo::make_magnet(*digest, name, trackers);
 }
 
 }  // namespace corrent::io

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "core/daemon/torrent_list.hpp"
+#include "core/torrent/torrent_logic.hpp"
 #include "io/rpc/http_server.hpp"
 #include "io/session/options.hpp"
 
@@ -23,6 +24,9 @@ double progress(std::int64_t done, std::int64_t total);
 // "1", "true", "yes".
 bool is_true(const std::string& v);
 std::int64_t unix_now();
+// A torrent's magnet link (metainfo::make_magnet) with its trackers as its tiers list them.
+std::string magnet_of(const std::string& info_hash_hex, const std::string& name,
+                      const std::vector<corrent::torrent::tier_report>& tiers);
 // One peer as `--stats` and the API's torrent details show it.
 boost::json::object peer_json(const peer_summary& p);
 // The torrent object of docs/DAEMON.md (`e`: its list entry, when it has one).

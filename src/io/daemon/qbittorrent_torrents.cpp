@@ -46,14 +46,10 @@ qbittorrent_api::brief qbittorrent_api::emit_torrent(const std::string& hash, Pu
   std::int64_t trackers_count = 0;
   std::int64_t swarm_seeds = 0, swarm_leechers = 0;  // the trackers' counts
   std::int64_t reannounce = 0;
-  std::string magnet = "magnet:?xt=urn:btih:" + hash;
-  if (!s.name.empty()) {
-    magnet += "&dn=";
-    text::append_percent_encoded(magnet, s.name);
-  }
+  const auto tiers = t ? t->trackers() : std::vector<corrent::torrent::tier_report>{};
   if (t) {
     const double clock = api_.sess().now();
-    for (const auto& tier : t->trackers()) {
+    for (const auto& tier : tiers) {
       trackers_count += static_cast<std::int64_t>(tier.urls.size());
       swarm_seeds = std::max(swarm_seeds, tier.seeders);
       swarm_leechers = std::max(swarm_leechers, tier.leechers);
@@ -61,10 +57,6 @@ qbittorrent_api::brief qbittorrent_api::emit_torrent(const std::string& hash, Pu
       if (tier.announced && (reannounce == 0 || tier.next_round_at - clock < reannounce))
         reannounce =
             std::max<std::int64_t>(0, static_cast<std::int64_t>(tier.next_round_at - clock));
-      for (const auto& u : tier.urls) {  // in the magnet
-        magnet += "&tr=";
-        text::append_percent_encoded(magnet, u);
-      }
     }
   }
   const std::string save = e ? e->save_path : std::string();
@@ -93,7 +85,7 @@ qbittorrent_api::brief qbittorrent_api::emit_torrent(const std::string& hash, Pu
   put("infohash_v1", hash);
   put("infohash_v2", "");
   put("last_activity", s.down_rate >= 1 || s.up_rate >= 1 ? now : (e ? e->added_at : 0));
-  put("magnet_uri", magnet);
+  put("magnet_uri", magnet_of(hash, s.name, tiers));
   put("max_inactive_seeding_time", -1);
   put("max_ratio",
       e && e->seed_ratio_milli ? static_cast<double>(e->seed_ratio_milli) / 1000 : -1.0);

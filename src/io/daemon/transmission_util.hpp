@@ -38,22 +38,6 @@ inline outcome fail(std::string why) {
   return o;
 }
 
-inline std::string magnet_of(const std::string& hash, const std::string& name,
-                             const std::vector<corrent::torrent::tier_report>& tiers) {
-  std::string m = "magnet:?xt=urn:btih:" + hash;
-  if (!name.empty()) {
-    m += "&dn=";
-    text::append_percent_encoded(m, name);
-  }
-  for (const auto& t : tiers) {
-    for (const auto& u : t.urls) {
-      m += "&tr=";
-      text::append_percent_encoded(m, u);
-    }
-  }
-  return m;
-}
-
 // "http://host:port" of a tracker URL (trackerStats' `host`).
 inline std::string tracker_host(const std::string& url) {
   const auto scheme = url.find("://");
