@@ -60,9 +60,15 @@ class peer_state {
   bool bitfield_received = false;   // its one bitfield / have_all / have_none came
   bool late_have_all_seen = false;  // and one have_all / have_none after it (aria2)
   swarm::bitfield has;
+  // Pieces it refused while unchoking us (BEP 6 reject: a seed sparing its upload past its
+  // ratio): not asked of it again until refused_until, so that a request and its reject
+  // do not go back and forth.
+  swarm::bitfield refused;
+  double refused_until = 0;
   std::deque<swarm::block_ref> requests;  // ours, outstanding, oldest first
   std::deque<double> request_sent_at;     // when each of `requests` went out
   std::deque<swarm::block_ref> incoming;  // theirs, not yet served, oldest first
+  std::int64_t upload_in_flight = 0;      // bytes taken to send, not yet handed over
 
   // --- kept per connection for the torrent ---
   bool download_slot = false;  // holds one of the torrent's download slots

@@ -1,6 +1,7 @@
 // torrent_logic, the request side: our interest, which peers we ask (download slots),
 // what we ask them for (swarm::piece_picker, the endgame), and the blocks that come back.
 #include <algorithm>
+#include <bit>
 
 #include "core/torrent/torrent_logic.hpp"
 
@@ -172,7 +173,18 @@ void torrent_logic::fill_requests(peer::peer_state& p, double now, std::size_t* 
       if (piece < p.has.size() && p.has.test(piece)) allowed.set(piece);
     }
     picker_->pick_blocks(p.key, allowed, want, rng_(), scratch_blocks_, p.parole);
+  } else if (!p.refused.none() && now < p.refused_until) {
+    swarm::bitfield offered = p.has;  // less what it refused lately
+    const auto words = p.refused.words();
+    for (std::size_t w = 0; w < words.size(); ++w) {
+      for (std::uint64_t bits = words[w]; bits != 0; bits &= bits - 1) {
+        const auto piece = w * 64 + static_cast<std::size_t>(std::countr_zero(bits));
+        if (piece < offered.size() && offered.test(piece)) offered.reset(piece);
+      }
+    }
+    picker_->pick_blocks(p.key, offered, want, rng_(), scratch_blocks_, p.parole);
   } else {
+    if (!p.refused.none()) p.refused = {};
     picker_->pick_blocks(p.key, p.has, want, rng_(), scratch_blocks_, p.parole);
   }
   if (limited) {

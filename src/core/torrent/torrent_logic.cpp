@@ -249,6 +249,7 @@ void torrent_logic::on_peer_closed(swarm::peer_key key, double now) {
   std::unique_ptr<peer::peer_state> owned = std::move(it->second);
   peers_.erase(it);
   auto& p = *owned;
+  upload_in_flight_ -= p.upload_in_flight;  // its reads in flight are dropped unsent
   if (picker_) {
     if (p.has_bitfield) picker_->remove_peer(p.has);
     picker_->on_peer_gone(key);
@@ -389,7 +390,15 @@ bool torrent_logic::on_message(swarm::peer_key key, const wire::message& m, doub
         return false;
       }
       const swarm::block_ref b{m.piece, m.begin, m.length};
-      if (p.on_reject(b) && picker_) picker_->on_request_dropped(key, b);
+      if (!p.on_reject(b) || !picker_) return true;
+      picker_->on_request_dropped(key, b);
+      if (!p.peer_choking && b.piece < p.has.size()) {
+        if (p.refused.size() != p.has.size() || now >= p.refused_until) {
+          p.refused = swarm::bitfield(p.has.size());
+          p.refused_until = now + refused_for_s;
+        }
+        p.refused.set(b.piece);
+      }
       return true;
     }
     case message_type::piece:

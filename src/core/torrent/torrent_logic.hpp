@@ -325,6 +325,7 @@ class torrent_logic {
     double counts_at = 0;  // when those came
   };
   static constexpr double refusal_memory_s = 300;
+  static constexpr double refused_for_s = 10;  // a piece a peer rejected: not asked again
   static constexpr int max_refusals_before_no_replace = 3;
   static constexpr std::size_t max_refusal_records = 4096;
   static constexpr int trust_per_failure = 2;
@@ -356,6 +357,7 @@ class torrent_logic {
   void rechoke(double now);
   void maybe_rechoke(double now);
   bool seed_ratio_reached(double now);
+  bool another_peer_has(swarm::peer_key key, std::uint32_t piece) const;
   bool peers_hold_full_copy() const;  // every piece, between the peers connected
   void check_seed_limits(double now);
   void connect_more(double now);
@@ -435,6 +437,7 @@ class torrent_logic {
   double dht_next_ = 0;                // when the next lookup is due
   std::int64_t downloaded_bytes_ = 0;  // payload received, wasted included
   std::int64_t uploaded_bytes_ = 0;
+  std::int64_t upload_in_flight_ = 0;  // taken by the io layer, not yet sent (all peers)
   std::int64_t verified_bytes_ = 0;
   std::int64_t hash_failures_ = 0;
   double first_byte_at_ = -1;

@@ -34,22 +34,44 @@ std::size_t torrent_logic::take_upload_batch(swarm::peer_key key, std::size_t ma
     if (tokens < wire::block_size) return 0;  // the bandwidth tick comes back when tokens accrue
     limit = std::min(limit, static_cast<std::size_t>(tokens / wire::block_size));
   }
+  // Past the seed ratio, a peer with the fast extension is refused the pieces another
+  // connected peer holds: it can fetch them there, and the seed's upload goes to the
+  // pieces the swarm lacks (test_seed: a full-speed seed sent 1.61 copies while waiting
+  // for its last pieces to go out whole).
+  // Bytes taken but not yet sent count: at full speed on loopback, megabytes per peer are
+  // on their way when the ratio is reached.
+  const bool lingering = p->fast_extension && seeding_ && config_.seed_ratio > 0 && info_ &&
+                         static_cast<double>(uploaded_bytes_ + upload_in_flight_) >=
+                             config_.seed_ratio * info_->total_length;
   double bytes = 0;
   std::size_t n = 0;
   while (!p->incoming.empty() && n < limit) {
+    if (lingering && another_peer_has(key, p->incoming.front().piece)) {
+      p->send_reject(p->incoming.front());
+      p->incoming.pop_front();
+      continue;
+    }
     out.push_back(p->incoming.front());
     bytes += p->incoming.front().length;
     p->incoming.pop_front();
     ++n;
   }
   if (limited) up_->consume(bytes, now);
+  p->upload_in_flight += static_cast<std::int64_t>(bytes);
+  upload_in_flight_ += static_cast<std::int64_t>(bytes);
   return n;
 }
 
 bool torrent_logic::on_upload_ready(swarm::peer_key key, const std::vector<swarm::block_ref>& batch,
                                     double now) {
   auto* p = find_peer(key);
-  if (!p || p->is_closing()) return false;
+  if (!p) return false;
+  std::int64_t taken = 0;
+  for (const auto& b : batch) taken += b.length;
+  taken = std::min(taken, p->upload_in_flight);
+  p->upload_in_flight -= taken;
+  upload_in_flight_ -= taken;
+  if (p->is_closing()) return false;
   if (p->am_choking) {  // choked meanwhile: void (BEP 3), or rejected (BEP 6)
     const bool allowed = p->fast_extension && std::all_of(batch.begin(), batch.end(), [&](auto& b) {
                            return p->allowed_while_choked(b.piece);
@@ -103,6 +125,13 @@ bool torrent_logic::seed_ratio_reached(double now) {
   for (const auto& [key, p] : peers_) interested |= p->peer_interested && !p->is_closing();
   if (!interested) return true;
   return sent_pieces_.all() || peers_hold_full_copy();
+}
+
+bool torrent_logic::another_peer_has(swarm::peer_key key, std::uint32_t piece) const {
+  for (const auto& [k, p] : peers_) {
+    if (k != key && !p->is_closing() && piece < p->has.size() && p->has.test(piece)) return true;
+  }
+  return false;
 }
 
 bool torrent_logic::peers_hold_full_copy() const {

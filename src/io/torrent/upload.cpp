@@ -27,8 +27,10 @@ void torrent::serve(peer_connection& c) {
   while (!serving_paused_ && !c.is_closed() && c.reads_in_flight < max_batches_per_peer &&
          c.unsent_bytes() < max_unsent_bytes) {
     batch_scratch_.clear();
-    if (logic_->take_upload_batch(c.key, blocks_per_batch, host_.now(), batch_scratch_) == 0)
+    if (logic_->take_upload_batch(c.key, blocks_per_batch, host_.now(), batch_scratch_) == 0) {
+      c.flush();  // requests refused past the seed ratio: their rejects go out
       return;
+    }
     auto batch = std::make_shared<std::vector<swarm::block_ref>>(batch_scratch_);
     ++c.reads_in_flight;
     ++reads_in_flight_;

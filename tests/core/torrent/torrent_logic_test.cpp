@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <map>
 #include <random>
+#include <set>
 #include <vector>
 
 #include "core/crypto/sha1.hpp"
@@ -481,6 +482,96 @@ TEST(TorrentLogic, SeedRatioWaitsUntilThePeersHoldEveryPieceBetweenThem) {
   h.logic.on_tick(h.now += 1);
   h.take_actions();
   EXPECT_TRUE(h.has_action(action_kind::seed_limit_reached));
+}
+
+TEST(TorrentLogic, PastTheSeedRatioAFastPeerIsRefusedWhatAnotherPeerHolds) {
+  // A full-speed seed waiting for its last pieces to go out whole must not spend its
+  // upload on pieces the leechers can trade (CI test_seed: 1.61 copies sent).
+  torrent_config cfg;
+  cfg.seed_ratio = 0.25;
+  harness h(2, 2, cfg);
+  swarm::bitfield all(2, true);
+  h.set_info(all);
+  h.logic.set_seeding(true, h.now);
+  const auto a = h.connect(0x7f000002, 6881, true, true);
+  const auto b = h.connect(0x7f000003, 6881, true, true);
+  h.now += 2;
+  for (auto k : {a, b}) h.send(k, message_type::interested);
+  h.logic.on_tick(h.now);
+  h.sent(a);
+  h.sent(b);
+  std::vector<block_ref> batch;
+  // Before the ratio, a piece b holds is still served to a.
+  h.have(b, 0);
+  h.request(a, {0, 0, block});
+  ASSERT_EQ(h.logic.take_upload_batch(a, 16, h.now, batch), 1u);
+  h.sent(a);
+  // That block is on its way (taken, not yet sent): one block of four is the ratio. Piece
+  // 1 went out to nobody and is served; piece 0, which b holds, is refused.
+  h.request(a, {0, block, block});
+  h.request(a, {1, 0, block});
+  std::vector<block_ref> second;
+  ASSERT_EQ(h.logic.take_upload_batch(a, 16, h.now, second), 1u);
+  ASSERT_EQ(second.size(), 1u);
+  EXPECT_EQ(second[0], (block_ref{1, 0, block}));
+  ASSERT_TRUE(h.logic.on_upload_ready(a, batch, h.now));
+  ASSERT_TRUE(h.logic.on_upload_ready(a, second, h.now));
+  const auto msgs = h.sent(a);
+  ASSERT_EQ(harness::count(msgs, message_type::reject), 1u);
+  for (const auto& m : msgs) {
+    if (m.type != message_type::reject) continue;
+    EXPECT_EQ(m.piece, 0u);
+    EXPECT_EQ(m.begin, static_cast<std::uint32_t>(block));
+  }
+  // A peer without the fast extension cannot be refused (BEP 3): it is served.
+  const auto c = h.connect(0x7f000004, 6881, true, false);
+  h.send(c, message_type::interested);
+  h.logic.on_tick(h.now += 1);
+  h.sent(c);
+  ASSERT_FALSE(h.logic.find_peer(c)->am_choking);
+  h.request(c, {0, 0, block});
+  batch.clear();
+  EXPECT_EQ(h.logic.take_upload_batch(c, 16, h.now, batch), 1u);
+  EXPECT_EQ(harness::count(h.sent(c), message_type::reject), 0u);
+}
+
+TEST(TorrentLogic, APieceAPeerRejectedWhileUnchokingIsNotAskedOfItAgainForAWhile) {
+  // A seed past its ratio rejects what others hold: asking it again at once would make a
+  // request and its reject go back and forth at the speed of the link.
+  harness h(32, 2);
+  h.set_info();
+  const auto s = h.connect(0x7f000002, 6881, true, true);
+  h.have_all(s);
+  h.send(s, message_type::unchoke);
+  auto first = harness::requests_in(h.sent(s));
+  ASSERT_FALSE(first.empty());
+  std::set<std::uint32_t> refused;
+  for (const auto& b : first) {
+    message r;
+    r.type = message_type::reject;
+    r.piece = b.piece;
+    r.begin = b.begin;
+    r.length = b.length;
+    ASSERT_TRUE(h.send(s, r));
+    refused.insert(b.piece);
+  }
+  h.logic.on_tick(h.now += 1);
+  const auto again = harness::requests_in(h.sent(s));
+  ASSERT_FALSE(again.empty()) << "the pieces it did not refuse are still asked for";
+  for (const auto& b : again) EXPECT_EQ(refused.count(b.piece), 0u) << "piece " << b.piece;
+  // Ten seconds on, the refused pieces may be asked of it again.
+  for (const auto& b : again) {
+    message r;
+    r.type = message_type::reject;
+    r.piece = b.piece;
+    r.begin = b.begin;
+    r.length = b.length;
+    ASSERT_TRUE(h.send(s, r));
+  }
+  h.logic.on_tick(h.now += 10);
+  bool asked_again = false;
+  for (const auto& b : harness::requests_in(h.sent(s))) asked_again |= refused.count(b.piece) > 0;
+  EXPECT_TRUE(asked_again);
 }
 
 TEST(TorrentLogic, SeedRatioLingersAtMostSeedLingerMax) {
