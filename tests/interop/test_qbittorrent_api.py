@@ -60,6 +60,10 @@ multipart/form-data bodies are built by hand.
 4. no password (loopback daemon): auth/login with anything -> `Ok.`; app/*, torrents/info,
    sync/maindata, a paused add and a delete all pass without a cookie; a forged Origin is
    still refused (401).
+5. add by URL (no password): an http.server on 127.0.0.1 serves .torrent files, a 302 to a
+   magnet, a 404, an HTML page and a 17 MiB body; qB `urls` (a link and the magnet redirect
+   in one add), Transmission torrent-add `filename` and the native `uri` each add theirs; the
+   bad links and an ftp:// link add nothing (`Fails.`, an error result naming the 404, 400).
 
 A deviation that does not stop a case from going on is recorded (with the request and the
 reply) and the case fails at its end with all of them.
@@ -917,6 +921,111 @@ class QbittorrentApiTest(unittest.TestCase):
         self.outcome(f"Web API {api_version}; login Ok. for anyone, no cookie needed, add/delete")
 
 
+    # ============================================================ 5
+    def test_05_add_by_url(self):
+        """Add by URL, as Sonarr/Prowlarr indexers hand out links: an http.server on
+        127.0.0.1 serves the .torrent files, a 302 to a magnet link, a 404, an HTML page and
+        a 17 MiB body. qBittorrent's `urls`, Transmission's torrent-add `filename` and the
+        native API's `uri` each add a linked .torrent (paused, no peers); the magnet redirect
+        adds a magnet; the bad links add nothing (qB `Fails.`, Transmission an error result,
+        native 400) and the daemon keeps serving."""
+        import http.server
+        import threading
+        specs = [self.sw.make_single(f"Linked{i}.bin", 64 * KiB + i, seed=70 + i) for i in range(4)]
+        torrents = [self.sw.make_torrent(c, 16 * KiB) for c in specs]
+        files = {}
+        for i, t in enumerate(torrents[:3]):
+            with open(t.path, "rb") as f:
+                files[f"/t{i}.torrent"] = f.read()
+        magnet = f"magnet:?xt=urn:btih:{torrents[3].info_hash}&dn=Linked3"
+        served = []
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+            def reply(self, code, body=b"", ctype="application/x-bittorrent", headers=()):
+                self.send_response(code)
+                self.send_header("Content-Type", ctype)
+                self.send_header("Content-Length", str(len(body)))
+                for k, v in headers:
+                    self.send_header(k, v)
+                self.end_headers()
+                self.wfile.write(body)
+
+            def do_GET(self):
+                served.append(self.path)
+                if self.path in files:
+                    self.reply(200, files[self.path])
+                elif self.path == "/magnet":
+                    self.reply(302, headers=[("Location", magnet)])
+                elif self.path == "/page":
+                    self.reply(200, b"<html><body>not a torrent</body></html>", "text/html")
+                elif self.path == "/huge":
+                    self.send_response(200)
+                    self.send_header("Content-Length", str(17 << 20))
+                    self.end_headers()
+                    try:
+                        for _ in range(17 * 16):
+                            self.wfile.write(b"d" * 65536)
+                    except OSError:
+                        pass  # the daemon hung up at its limit
+                else:
+                    self.send_error(404)
+
+        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        server.daemon_threads = True
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        self.addCleanup(server.server_close)
+        self.addCleanup(server.shutdown)
+        base = f"http://127.0.0.1:{server.server_address[1]}"
+        state, dl_dir = self.dirs()
+        d, q = self.daemon(state, dl_dir, password=False)
+
+        # qBittorrent: a link to a .torrent and a link that redirects to a magnet, in one add.
+        r = q.post("torrents/add", {"urls": f"{base}/t0.torrent\n{base}/magnet", "paused": "true"})
+        self.assertEqual((r.status, r.body), (200, b"Ok."), f"torrents/add (two links): {show(r)}{self.ctx()}")
+        rows, ok = self.wait_rows(q, lambda rs: set(rs) == {torrents[0].info_hash, torrents[3].info_hash}, 10,
+                                  "the linked .torrent and the magnet listed")
+        self.assertTrue(ok, f"after adding by link: {rows} (served {served}){self.ctx()}")
+        self.assertEqual(rows[torrents[0].info_hash]["name"], "Linked0.bin", rows)
+        # The bad links: nothing added, `Fails.` (no link could be added).
+        for path in ("/missing", "/page", "/huge"):
+            r = q.post("torrents/add", {"urls": base + path})
+            self.assertEqual((r.status, r.body), (200, b"Fails."), f"torrents/add {path}: {show(r)}{self.ctx()}")
+        self.assertEqual(set(q.by_hash()), {torrents[0].info_hash, torrents[3].info_hash}, "a bad link added something")
+        r = q.post("torrents/add", {"urls": "ftp://127.0.0.1/x.torrent"})
+        self.assertEqual((r.status, r.body), (200, b"Fails."), f"an ftp link: {show(r)}")
+
+        # Transmission: torrent-add with `filename` a link (the session-id handshake first).
+        def trpc(method, arguments):
+            r = d.request("POST", "/transmission/rpc", body=json.dumps({"method": method, "arguments": arguments}).encode())
+            sid = r.headers.get("x-transmission-session-id")
+            self.assertEqual(r.status, 409, f"no session id: {r.status} {r.body[:200]}")
+            r = d.request("POST", "/transmission/rpc", headers={"X-Transmission-Session-Id": sid},
+                          body=json.dumps({"method": method, "arguments": arguments}).encode(), timeout=40)
+            self.assertEqual(r.status, 200, f"{method}: {r.status} {r.body[:300]}")
+            return json.loads(r.body)
+        reply = trpc("torrent-add", {"filename": f"{base}/t1.torrent", "paused": True})
+        self.assertEqual(reply.get("result"), "success", f"torrent-add of a link: {reply}{self.ctx()}")
+        self.assertEqual(reply["arguments"]["torrent-added"]["hashString"], torrents[1].info_hash, reply)
+        reply = trpc("torrent-add", {"filename": f"{base}/missing", "paused": True})
+        self.assertNotEqual(reply.get("result"), "success", f"torrent-add of a 404 link: {reply}")
+        self.assertIn("404", reply.get("result", ""), f"the error names the HTTP status: {reply}")
+
+        # The native API: `uri` may be a link.
+        r = d.post_json("/api/v1/torrents", {"uri": f"{base}/t2.torrent", "paused": True}, timeout=40)
+        self.assertEqual(r.status, 201, f"native add of a link: {r.status} {r.body[:300]}{self.ctx()}")
+        r = d.post_json("/api/v1/torrents", {"uri": f"{base}/page", "paused": True}, timeout=40)
+        self.assertEqual(r.status, 400, f"native add of a page: {r.status} {r.body[:300]}")
+        want = {torrents[0].info_hash, torrents[1].info_hash, torrents[2].info_hash, torrents[3].info_hash}
+        self.assertEqual(set(q.by_hash()), want, f"the list after every add (served {served})")
+        self.assertTrue(d.alive(), self.ctx())
+        self.verdict()
+        self.outcome(f"qB urls (a .torrent link, a magnet redirect), Transmission filename, native uri; "
+                     f"404/HTML/17 MiB/ftp refused; {len(served)} requests served")
+
+
 def print_table():
     if not RESULTS:
         return
@@ -932,4 +1041,4 @@ if __name__ == "__main__":
         sys.exit(0)
     sl.skip_download_tests_if_requested("qBittorrent Web API")
     atexit.register(print_table)
-    seedlib.main("corrent qBittorrent Web API", budget_s=300)
+    seedlib.main("corrent qBittorrent Web API", budget_s=330)

@@ -159,7 +159,7 @@ result<std::shared_ptr<torrent>> daemon_api::start(const daemon::torrent_entry& 
   return session_.add(a.params, std::move(info), std::move(o));
 }
 
-http_response daemon_api::add(const http_request& req) {
+asio::awaitable<http_response> daemon_api::add(http_request req) {
   const std::string type = req.header("content-type");
   std::string kind, payload, save, paused;
   if (type.rfind("application/x-bittorrent", 0) == 0) {
@@ -170,46 +170,53 @@ http_response daemon_api::add(const http_request& req) {
   } else if (type.rfind("application/json", 0) == 0) {
     boost::system::error_code ec;
     json::value v = json::parse(req.body, ec);
-    if (ec || !v.is_object()) return json_error(400, "the body is not a JSON object");
+    if (ec || !v.is_object()) co_return json_error(400, "the body is not a JSON object");
     const auto& o = v.as_object();
     auto str = [&](const char* k) -> const json::string* {
       const auto* f = o.if_contains(k);
       return f && f->is_string() ? &f->as_string() : nullptr;
     };
     for (const char* k : {"uri", "path", "metainfo", "save_path"}) {
-      if (o.contains(k) && !str(k)) return json_error(400, std::string(k) + " must be a string");
+      if (o.contains(k) && !str(k)) co_return json_error(400, std::string(k) + " must be a string");
     }
     if (const auto* p = o.if_contains("paused")) {
-      if (!p->is_bool()) return json_error(400, "paused must be true or false");
+      if (!p->is_bool()) co_return json_error(400, "paused must be true or false");
       paused = p->as_bool() ? "true" : "false";
     }
     if (auto* s = str("save_path")) save = std::string(*s);
     const int given = (str("uri") ? 1 : 0) + (str("path") ? 1 : 0) + (str("metainfo") ? 1 : 0);
-    if (given != 1) return json_error(400, "give exactly one of uri, path and metainfo");
+    if (given != 1) co_return json_error(400, "give exactly one of uri, path and metainfo");
     if (auto* u = str("uri")) {
       kind = "magnet";
       payload = std::string(*u);
-      if (!metainfo::is_magnet(payload)) return json_error(400, "uri is not a magnet link");
+      if (is_web_url(payload)) {
+        auto f = co_await fetch_url(payload);
+        if (f.status) co_return json_error(f.status, f.error);
+        kind = std::move(f.kind);
+        payload = std::move(f.payload);
+      } else if (!metainfo::is_magnet(payload)) {
+        co_return json_error(400, "uri is neither a magnet link nor an http(s) URL");
+      }
     } else if (auto* m = str("metainfo")) {
       kind = "torrent";
       const std::string_view b64(m->data(), m->size());
       auto bytes =
           b64.size() > 4 * (max_torrent_bytes / 3 + 4) ? std::nullopt : text::base64_decode(b64);
-      if (!bytes) return json_error(400, "metainfo is not base64");
+      if (!bytes) co_return json_error(400, "metainfo is not base64");
       payload = std::move(*bytes);
     } else {
       kind = "torrent";
       if (auto r = read_path(std::string(*str("path")), payload); r.status) {
-        return json_error(r.status, r.error);
+        co_return json_error(r.status, r.error);
       }
     }
   } else {
-    return json_error(415, "send application/x-bittorrent or application/json");
+    co_return json_error(415, "send application/x-bittorrent or application/json");
   }
   if (!paused.empty() && paused != "true" && paused != "false" && paused != "1" && paused != "0") {
-    return json_error(400, "paused must be true or false");
+    co_return json_error(400, "paused must be true or false");
   }
-  return add_payload(kind, payload, save, is_true(paused));
+  co_return add_payload(kind, payload, save, is_true(paused));
 }
 
 daemon_api::add_outcome daemon_api::read_path(const std::string& asked, std::string& bytes) const {
@@ -486,7 +493,7 @@ asio::awaitable<http_response> daemon_api::handle(http_request req) {
   const std::string rest = p.substr(base.size());
   if (rest == "torrents") {
     if (req.method == "GET") co_return list(req);
-    if (req.method == "POST") co_return add(req);
+    if (req.method == "POST") co_return co_await add(std::move(req));
     co_return json_error(405, "use GET or POST on /api/v1/torrents");
   }
   if (rest == "session/limits") co_return session_limits(req);

@@ -13,6 +13,7 @@
 #include <memory>
 #include <set>
 #include <string>
+#include <string_view>
 #include <tuple>
 #include <unordered_map>
 #include <vector>
@@ -74,6 +75,19 @@ class daemon_api {
   // The bytes of a .torrent file inside the download directory (not through a symlink), or
   // why not (status 400/404 and the error).
   add_outcome read_path(const std::string& asked, std::string& bytes) const;
+  // Add by URL: a .torrent fetched from an http:// or https:// address (or the magnet link
+  // it redirects to), within 30 s and no bigger than max_torrent_bytes, at most
+  // max_fetches at once. Status 0 with kind ("torrent" or "magnet") and payload, or 400
+  // (a bad URL, an error or an HTTP error status) / 503 (too many at once) and the error.
+  struct fetch_outcome {
+    unsigned status = 0;
+    std::string error;
+    std::string kind;
+    std::string payload;
+  };
+  boost::asio::awaitable<fetch_outcome> fetch_url(std::string url);
+  static bool is_web_url(std::string_view s);
+  static constexpr int max_fetches = 4;
   boost::asio::awaitable<void> remove_torrent(std::string id, bool delete_data);
   // Pauses or resumes it, and keeps that in the state.
   boost::asio::awaitable<void> set_paused(std::string id, bool paused);
@@ -101,7 +115,7 @@ class daemon_api {
   };
   // What the body of an add names, parsed; an HTTP error when it is not usable.
   result<added> parse_add(const std::string& kind, const std::string& payload);
-  http_response add(const http_request& req);
+  boost::asio::awaitable<http_response> add(http_request req);
   http_response add_payload(const std::string& kind, const std::string& payload,
                             const std::string& save, bool paused);
   void scan_watch_dir();
@@ -149,6 +163,7 @@ class daemon_api {
   };
   std::map<std::string, watched_file> watch_seen_;
   std::uint64_t ticks_ = 0;
+  int fetches_ = 0;  // URLs being fetched (fetch_url)
 };
 
 }  // namespace corrent::io

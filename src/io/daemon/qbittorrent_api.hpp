@@ -14,6 +14,8 @@
 #include <memory>
 #include <set>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "io/rpc/http_server.hpp"
 
@@ -44,7 +46,9 @@ class qbittorrent_api {
   http_response files(const params& p);
   http_response trackers(const params& p);
   http_response piece_states(const params& p);
-  http_response add(const http_request& req, const params& p);
+  // `fetched`: the kind and payload of each http(s) URL in `urls`, fetched by call().
+  http_response add(const http_request& req, const params& p,
+                    std::vector<std::pair<std::string, std::string>> fetched);
   http_response share_limits(const params& p);
   http_response categories(const std::string& name, const params& p);
   http_response tags(const std::string& name, const params& p);

@@ -370,8 +370,9 @@ http_response qbittorrent_api::piece_states(const params& p) {
   return json_ok(out);
 }
 
-http_response qbittorrent_api::add(const http_request& req, const params& p) {
-  std::vector<std::pair<std::string, std::string>> sources;  // kind, payload
+http_response qbittorrent_api::add(const http_request& req, const params& p,
+                                   std::vector<std::pair<std::string, std::string>> fetched) {
+  std::vector<std::pair<std::string, std::string>> sources = std::move(fetched);  // kind, payload
   for (const auto& u : split_list(param(p, "urls"), '\n')) {
     std::string url = u;
     if (!url.empty() && url.back() == '\r') url.pop_back();
@@ -379,8 +380,8 @@ http_response qbittorrent_api::add(const http_request& req, const params& p) {
       sources.emplace_back("magnet", url);
     } else if (url.size() == 40 && daemon::is_info_hash_hex(url)) {
       sources.emplace_back("magnet", "magnet:?xt=urn:btih:" + url);
-    } else {
-      spdlog::warn("qbittorrent api: add by URL is not supported: {}",
+    } else if (!url.empty() && !daemon_api::is_web_url(url)) {  // links were fetched by call()
+      spdlog::warn("qbittorrent api: not a magnet link, info-hash or http(s) URL: {}",
                    text::printable(url.substr(0, 200)));
       return text_reply(200, "Fails.");
     }
@@ -399,7 +400,10 @@ http_response qbittorrent_api::add(const http_request& req, const params& p) {
       }
     }
   }
-  if (sources.empty()) return text_reply(400, "no torrents (urls or torrents) given");
+  if (sources.empty()) {
+    if (!param(p, "urls").empty()) return text_reply(200, "Fails.");  // no link could be fetched
+    return text_reply(400, "no torrents (urls or torrents) given");
+  }
   const std::string category = param(p, "category");
   const auto& cats = api_.saved().categories;
   const auto cat =

@@ -291,7 +291,7 @@ boost::asio::awaitable<outcome> transmission_rpc::call(const std::string& method
   if (method == "session-get") co_return session_get(args);
   if (method == "session-set") co_return session_set(args);
   if (method == "session-stats") co_return session_stats();
-  if (method == "torrent-add") co_return torrent_add(args);
+  if (method == "torrent-add") co_return co_await torrent_add(args);
   if (method == "torrent-get") co_return torrent_get(args);
   if (method == "torrent-set") co_return torrent_set(args);
   if (method == "free-space") co_return free_space(args);
@@ -308,37 +308,40 @@ boost::asio::awaitable<outcome> transmission_rpc::call(const std::string& method
 
 // --- adding -------------------------------------------------------------------------------
 
-outcome transmission_rpc::torrent_add(const json::object& args) {
+boost::asio::awaitable<outcome> transmission_rpc::torrent_add(json::object args) {
   const bool paused = bool_arg(args, "paused").value_or(false);
   std::string save;
   if (const auto* d = string_arg(args, "download-dir")) {
     save = std::string(*d);
     if (!daemon::resolve_save_path(api_.download_dir().string(), save)) {
-      return fail("download-dir must be inside the daemon's download directory " +
-                  api_.download_dir().string());
+      co_return fail("download-dir must be inside the daemon's download directory " +
+                     api_.download_dir().string());
     }
   }
   std::string kind = "torrent", payload;
   if (const auto* m = string_arg(args, "metainfo")) {
     auto bytes = text::base64_decode(std::string_view(m->data(), m->size()));
-    if (!bytes) return fail("invalid or corrupt torrent file");
+    if (!bytes) co_return fail("invalid or corrupt torrent file");
     payload = std::move(*bytes);
   } else if (const auto* f = string_arg(args, "filename")) {
     const std::string name(*f);
     if (metainfo::is_magnet(name)) {
       kind = "magnet";
       payload = name;
-    } else if (name.rfind("http://", 0) == 0 || name.rfind("https://", 0) == 0) {
-      return fail("adding a torrent by URL is not supported: send its contents (metainfo)");
+    } else if (daemon_api::is_web_url(name)) {
+      auto f = co_await api_.fetch_url(name);
+      if (f.status) co_return fail(f.error);
+      kind = std::move(f.kind);
+      payload = std::move(f.payload);
     } else if (auto r = api_.read_path(name, payload); r.status) {
-      return fail(r.status == 404 ? "invalid or corrupt torrent file" : r.error);
+      co_return fail(r.status == 404 ? "invalid or corrupt torrent file" : r.error);
     }
   } else {
-    return fail("no filename or metainfo specified");
+    co_return fail("no filename or metainfo specified");
   }
   const auto r = api_.add_torrent(kind, payload, save, paused);
   if (r.status != 201 && r.status != 409) {
-    return fail(r.status == 400 && save.empty() ? "invalid or corrupt torrent file" : r.error);
+    co_return fail(r.status == 400 && save.empty() ? "invalid or corrupt torrent file" : r.error);
   }
   outcome out;
   json::object t;
@@ -346,7 +349,7 @@ outcome transmission_rpc::torrent_add(const json::object& args) {
   t["id"] = ids_.id_of(r.id);
   t["name"] = r.name;
   out.arguments[r.status == 201 ? "torrent-added" : "torrent-duplicate"] = std::move(t);
-  return out;
+  co_return out;
 }
 
 // --- selecting ---------------------------------------------------------------------------------

@@ -43,7 +43,7 @@ class transmission_rpc {
   outcome session_get(const boost::json::object& args);
   outcome session_set(const boost::json::object& args);
   outcome session_stats();
-  outcome torrent_add(const boost::json::object& args);
+  boost::asio::awaitable<outcome> torrent_add(boost::json::object args);
   outcome torrent_get(const boost::json::object& args);
   outcome torrent_set(const boost::json::object& args);
   outcome free_space(const boost::json::object& args);

@@ -119,6 +119,9 @@ asio::awaitable<result<std::string>> http_get(std::string url, http_limits limit
     if (status >= 300 && status < 400) {
       auto loc = res[http::field::location];
       if (loc.empty()) co_return http_error("redirect without Location");
+      if (limits.magnet_redirect && loc.size() > 7 && beast::iequals(loc.substr(0, 7), "magnet:")) {
+        co_return std::string(loc);
+      }
       auto next = boost::urls::parse_uri_reference(loc);
       if (!next) co_return http_error("bad redirect Location");
       boost::urls::url resolved;
