@@ -20,6 +20,7 @@
 #include "core/metainfo/magnet.hpp"
 #include "core/text/printable.hpp"
 #include "io/daemon/api_json.hpp"
+#include "io/rpc/json_text.hpp"
 #include "io/session/run.hpp"
 
 namespace corrent::cli {
@@ -208,7 +209,7 @@ void write_stats(const std::string& path, const io::session_report& r) {
     o["dht"] = nullptr;
   }
   std::ofstream f(path, std::ios::trunc);
-  f << boost::json::serialize(o) << "\n";
+  f << io::json_text(o) << "\n";
   if (!f) fmt::print(stderr, "corrent: cannot write --stats file {}\n", path);
 }
 

@@ -20,6 +20,7 @@
 #include "cli/units.hpp"
 #include "core/metainfo/magnet.hpp"
 #include "core/text/printable.hpp"
+#include "io/rpc/json_text.hpp"
 #include "io/session/run.hpp"
 #include "io/tracker/scrape.hpp"
 
@@ -249,7 +250,7 @@ command_runner register_info(CLI::App& app) {
         }
         o["scrape"] = std::move(arr);
       }
-      std::cout << boost::json::serialize(o) << "\n";
+      std::cout << io::json_text(o) << "\n";
     } else {
       print_human(*t);
       if (opts->scrape) {

@@ -6,6 +6,7 @@
 // local io_context (tcp_stream applies its timeouts to asynchronous operations only), so
 // that nothing waits forever and SIGINT/SIGTERM can cancel a `watch`.
 #include "cli/remote_client.hpp"
+#include "io/rpc/json_text.hpp"
 
 namespace corrent::cli {
 namespace remote {
@@ -59,7 +60,7 @@ int do_add(client& c, const remote_options& o) {
       json::object j{{"uri", arg}};
       if (!o.save_path.empty()) j["save_path"] = o.save_path;
       if (o.paused) j["paused"] = true;
-      items.push_back({label, "/api/v1/torrents", "application/json", json::serialize(j)});
+      items.push_back({label, "/api/v1/torrents", "application/json", io::json_text(j)});
       continue;
     }
     std::error_code ec;

@@ -1,6 +1,7 @@
 // `corrent remote watch`: the daemon's Server-Sent Events stream, one line per event,
 // reconnecting with Last-Event-ID.
 #include "cli/remote_client.hpp"
+#include "io/rpc/json_text.hpp"
 
 namespace corrent::cli::remote {
 namespace {
@@ -56,7 +57,7 @@ std::string event_line(const std::string& type, const json::object& d, bool show
   if (type == "metadata")
     return fmt::format("{}  {} ({})", head, shown(str(d, "name")), human_size(whole(d, "size")));
   if (type == "resync") return "resync     events were missed; `corrent remote list` is current";
-  if (type != "stats") return head + "  " + shown(json::serialize(d));
+  if (type != "stats") return head + "  " + shown(io::json_text(d));
   if (!show_stats) return {};
   std::string line = "stats     ";
   if (const auto* a = d.if_contains("torrents"); a && a->is_array()) {

@@ -14,6 +14,7 @@
 #include "cli/torrent_file.hpp"
 #include "cli/units.hpp"
 #include "core/metainfo/file_layout.hpp"
+#include "io/rpc/json_text.hpp"
 #include "io/storage/recheck.hpp"
 
 namespace corrent::cli {
@@ -110,7 +111,7 @@ int run(const verify_options& o) {
     out["missing_pieces"] = std::move(missing_list);
     out["files"] = std::move(files_json);
     out["elapsed_s"] = elapsed;
-    std::cout << boost::json::serialize(out) << "\n";
+    std::cout << io::json_text(out) << "\n";
   } else {
     fmt::print("{}: {} good, {} bad, {} missing of {} pieces ({} in {:.2f} s, {})\n", root.string(),
                good, bad, missing, n, human_size(t->total_length), elapsed,

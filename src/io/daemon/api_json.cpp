@@ -1,6 +1,7 @@
 #include "io/daemon/api_json.hpp"
 
 #include "core/metainfo/magnet.hpp"
+#include "io/rpc/json_text.hpp"
 
 #include <boost/json/serialize.hpp>
 #include <ctime>
@@ -11,7 +12,7 @@ namespace json = boost::json;
 http_response json_reply(unsigned status, const json::value& v) {
   http_response r;
   r.status = status;
-  r.body = json::serialize(v);
+  r.body = json_text(v);
   return r;
 }
 

@@ -21,6 +21,7 @@
 #include "io/daemon/api_json.hpp"
 #include "io/daemon/qbittorrent_api.hpp"
 #include "io/daemon/transmission_rpc.hpp"
+#include "io/rpc/json_text.hpp"
 #include "io/rpc/web_ui.hpp"
 #include "io/storage/safe_path.hpp"
 #include "io/storage/whole_file.hpp"
@@ -300,7 +301,7 @@ daemon_api::add_outcome daemon_api::add_torrent(const std::string& kind, const s
   json::object ev;
   ev["id"] = id;
   ev["name"] = (*t)->name();
-  push_event("added", json::serialize(ev));
+  push_event("added", json_text(ev));
   return {201, {}, id, (*t)->name()};
 }
 
@@ -316,7 +317,7 @@ asio::awaitable<void> daemon_api::remove_torrent(std::string id, bool delete_dat
   trpc_->on_removed(id);
   json::object ev;
   ev["id"] = id;
-  push_event("removed", json::serialize(ev));
+  push_event("removed", json_text(ev));
 }
 
 // --- one torrent ------------------------------------------------------------------------

@@ -9,6 +9,7 @@
 #include "core/daemon/api_rules.hpp"
 #include "io/daemon/api_json.hpp"
 #include "io/daemon/daemon_api.hpp"
+#include "io/rpc/json_text.hpp"
 
 namespace corrent::io {
 namespace asio = boost::asio;
@@ -31,13 +32,13 @@ void daemon_api::on_state(torrent& t, torrent_state from, torrent_state to) {
   o["id"] = id;
   o["from"] = state_name(from);
   o["to"] = state_name(to);
-  push_event("state", json::serialize(o));
+  push_event("state", json_text(o));
   if (from == torrent_state::fetching_metadata && t.info()) {
     json::object m;
     m["id"] = id;
     m["name"] = t.name();
     m["size"] = t.info()->total_length;
-    push_event("metadata", json::serialize(m));
+    push_event("metadata", json_text(m));
   }
   const auto s = t.status();
   if ((to == torrent_state::seeding || to == torrent_state::finished) && s.bytes_total > 0 &&
@@ -52,13 +53,13 @@ void daemon_api::on_state(torrent& t, torrent_state from, torrent_state to) {
     json::object c;
     c["id"] = id;
     c["name"] = t.name();
-    push_event("completed", json::serialize(c));
+    push_event("completed", json_text(c));
   }
   if (to == torrent_state::error) {
     json::object e;
     e["id"] = id;
     e["error"] = s.error;
-    push_event("error", json::serialize(e));
+    push_event("error", json_text(e));
   }
 }
 
@@ -93,7 +94,7 @@ void daemon_api::on_tick() {
   if (changed.empty()) return;
   json::object o;
   o["torrents"] = std::move(changed);
-  push_event("stats", json::serialize(o));
+  push_event("stats", json_text(o));
 }
 
 void daemon_api::close_streams() {

@@ -18,6 +18,7 @@
 #include "io/daemon/daemon_api.hpp"
 #include "io/daemon/qbittorrent_api.hpp"
 #include "io/rpc/http_server.hpp"
+#include "io/rpc/json_text.hpp"
 #include "io/torrent/torrent.hpp"
 
 namespace corrent::io::qbt_detail {
@@ -41,7 +42,7 @@ inline http_response done() {
 inline http_response json_ok(const json::value& v) {
   http_response r;
   r.content_type = "application/json";
-  r.body = json::serialize(v);
+  r.body = json_text(v);
   return r;
 }
 
@@ -99,14 +100,7 @@ class json_text_writer {
   void operator()(std::string_view k, int v) { (*this)(k, static_cast<std::int64_t>(v)); }
   void operator()(std::string_view k, double v) {
     key(k);
-    if (std::isfinite(v)) {
-      const auto at = out_.size();
-      fmt::format_to(std::back_inserter(out_), "{}", v);
-      // A real stays a real for typed clients: 1.0, not 1.
-      if (out_.find_first_of(".e", at) == std::string::npos) out_ += ".0";
-    } else {
-      out_ += "null";
-    }
+    append_json_double(out_, v);
   }
   void operator()(std::string_view k, bool v) {
     key(k);
@@ -114,7 +108,7 @@ class json_text_writer {
   }
   void operator()(std::string_view k, std::string_view v) {
     key(k);
-    string(v);
+    append_json_string(out_, v);
   }
   void operator()(std::string_view k, const std::string& v) { (*this)(k, std::string_view(v)); }
   void operator()(std::string_view k, const char* v) { (*this)(k, std::string_view(v)); }
@@ -126,24 +120,6 @@ class json_text_writer {
     first_ = false;
     out_ += k;
     out_ += "\":";
-  }
-  void string(std::string_view v) {
-    static constexpr char hex[] = "0123456789abcdef";
-    out_ += '"';
-    for (const char ch : v) {
-      const auto c = static_cast<unsigned char>(ch);
-      if (c == '"' || c == '\\') {
-        out_ += '\\';
-        out_ += ch;
-      } else if (c < 0x20) {
-        out_ += "\\u00";
-        out_ += hex[c >> 4];
-        out_ += hex[c & 15];
-      } else {
-        out_ += ch;
-      }
-    }
-    out_ += '"';
   }
   std::string& out_;
   bool first_ = true;

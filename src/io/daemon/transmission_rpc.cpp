@@ -18,6 +18,7 @@
 #include "io/daemon/api_json.hpp"
 #include "io/daemon/daemon_api.hpp"
 #include "io/daemon/transmission_util.hpp"
+#include "io/rpc/json_text.hpp"
 #include "io/torrent/torrent.hpp"
 
 namespace corrent::io {
@@ -282,7 +283,7 @@ boost::asio::awaitable<http_response> transmission_rpc::handle(const http_reques
   }
   http_response r;
   r.content_type = "application/json; charset=UTF-8";
-  r.body = json::serialize(reply);
+  r.body = json_text(reply);
   co_return r;
 }
 

@@ -1,4 +1,5 @@
 #include "io/rpc/http_server.hpp"
+#include "io/rpc/json_text.hpp"
 
 #include <spdlog/spdlog.h>
 
@@ -83,7 +84,7 @@ http_response json_error(unsigned status, const std::string& message) {
   r.status = status;
   boost::json::object o;
   o["error"] = message;
-  r.body = boost::json::serialize(o);
+  r.body = json_text(o);
   return r;
 }
 
