@@ -23,7 +23,7 @@
     -l` asks for, each on one kept-alive connection: p99 <= 50 ms each; then
     sync/maindata?rid=0 and the next one with nothing changed: < 1 KiB.
 
-  /usr/bin/python3 bench/daemon_bench.py [--torrents 2000] [--idle-seconds 60] [--big-mib 1024]
+  /usr/bin/python3 bench/daemon_bench.py [--torrents 2000] [--idle-seconds 60] [--big-mib 3072]
       [--w1-mib 1024] [--runs 3] [--figures 1,2,3,4] [--json FILE] [--base DIR] [--keep]
       [--announce URL] [--max-load 1.5 --load-wait 60]
 Needs a release build (CORRENT=... to override), opentracker, python3-libtorrent and
@@ -528,7 +528,7 @@ def main():
     ap.add_argument("--torrents", type=int, default=2000)
     ap.add_argument("--idle-seconds", type=float, default=60)
     ap.add_argument("--announce", default="http://127.0.0.1:9/announce", help="of the N small ones ('' = none)")
-    ap.add_argument("--big-mib", type=int, default=1024, help="the torrent downloading during figure (2)")
+    ap.add_argument("--big-mib", type=int, default=3072, help="the torrent downloading during figure (2): big enough to last the 200 requests at 300+ MB/s")
     ap.add_argument("--requests", type=int, default=200)
     ap.add_argument("--w1-mib", type=int, default=1024)
     ap.add_argument("--runs", type=int, default=3)
