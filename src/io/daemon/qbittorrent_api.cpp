@@ -100,10 +100,16 @@ boost::asio::awaitable<http_response> qbittorrent_api::call(const std::string& n
   if (name == "transfer/info") co_return transfer_info();
   if (name == "sync/maindata") co_return maindata(p);
   if (name == "torrents/info") co_return info(p);
-  if (name == "torrents/properties") co_return properties(p);
-  if (name == "torrents/files") co_return files(p);
-  if (name == "torrents/trackers") co_return trackers(p);
-  if (name == "torrents/pieceStates") co_return piece_states(p);
+  if (name == "torrents/properties" || name == "torrents/files" || name == "torrents/trackers" ||
+      name == "torrents/pieceStates") {
+    if (!p.count("hash")) co_return text_reply(400, "Missing required parameter: hash");
+    const auto t = find_torrent(api_, param(p, "hash"));
+    if (!t) co_return text_reply(404, "Not Found");
+    if (name == "torrents/properties") co_return properties(*t);
+    if (name == "torrents/files") co_return files(*t);
+    if (name == "torrents/trackers") co_return trackers(*t);
+    co_return piece_states(*t);
+  }
   if (name == "torrents/add") {
     // Links to .torrent files are fetched first (qBittorrent fetches them in the
     // background and answers at once; the reply here waits, at most 30 s per link).

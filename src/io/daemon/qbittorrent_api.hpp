@@ -22,6 +22,7 @@
 namespace corrent::io {
 
 class daemon_api;
+class torrent;
 
 class qbittorrent_api {
  public:
@@ -42,10 +43,11 @@ class qbittorrent_api {
   http_response set_preferences(const params& p);
   http_response transfer_info();
   http_response info(const params& p);
-  http_response properties(const params& p);
-  http_response files(const params& p);
-  http_response trackers(const params& p);
-  http_response piece_states(const params& p);
+  // The calls on one torrent (`hash`): call() answers 400 without it, 404 for an unknown one.
+  http_response properties(const torrent& t);
+  http_response files(const torrent& t);
+  http_response trackers(const torrent& t);
+  http_response piece_states(const torrent& t);
   // `fetched`: the kind and payload of each http(s) URL in `urls`, fetched by call().
   http_response add(const http_request& req, const params& p,
                     std::vector<std::pair<std::string, std::string>> fetched);

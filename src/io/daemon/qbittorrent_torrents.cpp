@@ -227,14 +227,11 @@ http_response qbittorrent_api::info(const params& p) {
   return json_ok(page);
 }
 
-http_response qbittorrent_api::properties(const params& p) {
-  if (!p.count("hash")) return text_reply(400, "Missing required parameter: hash");
-  const auto t = find_torrent(api_, param(p, "hash"));
-  if (!t) return text_reply(404, "Not Found");
-  const std::string hash = crypto::to_hex(t->info_hash());
+http_response qbittorrent_api::properties(const torrent& t) {
+  const std::string hash = crypto::to_hex(t.info_hash());
   const auto* e = api_.entry_of(hash);
-  const auto s = t->status();
-  const auto* info = t->info();
+  const auto s = t.status();
+  const auto* info = t.info();
   const auto o = torrent_object(hash);
   json::object r;
   r["addition_date"] = e ? e->added_at : 0;
@@ -287,13 +284,10 @@ http_response qbittorrent_api::properties(const params& p) {
   return json_ok(r);
 }
 
-http_response qbittorrent_api::files(const params& p) {
-  if (!p.count("hash")) return text_reply(400, "Missing required parameter: hash");
-  const auto t = find_torrent(api_, param(p, "hash"));
-  if (!t) return text_reply(404, "Not Found");
+http_response qbittorrent_api::files(const torrent& t) {
   json::array out;
-  if (const auto* info = t->info()) {
-    const auto have = t->have();
+  if (const auto* info = t.info()) {
+    const auto have = t.have();
     const auto done = swarm::file_bytes_done(*info, have);
     std::int64_t offset = 0;
     std::int64_t index = 0;
@@ -320,11 +314,7 @@ http_response qbittorrent_api::files(const params& p) {
   return json_ok(out);
 }
 
-http_response qbittorrent_api::trackers(const params& p) {
-  if (!p.count("hash")) return text_reply(400, "Missing required parameter: hash");
-  const auto t = find_torrent(api_, param(p, "hash"));
-  if (!t) return text_reply(404, "Not Found");
-  const auto st = t->status();
+http_response qbittorrent_api::trackers(const torrent& t) {
   json::array out;
   const auto pseudo = [&](const char* url, bool on) {
     out.push_back(json::object{{"url", url},
@@ -336,12 +326,12 @@ http_response qbittorrent_api::trackers(const params& p) {
                                {"num_downloaded", 0},
                                {"msg", ""}});
   };
-  const bool priv = t->info() && t->info()->is_private;
+  const bool priv = t.info() && t.info()->is_private;
   pseudo("** [DHT] **", !priv && api_.sess().dht_status().enabled);
   pseudo("** [PeX] **", !priv);
   pseudo("** [LSD] **", false);
   std::int64_t tier_index = 0;
-  for (const auto& tier : t->trackers()) {
+  for (const auto& tier : t.trackers()) {
     for (std::size_t u = 0; u < tier.urls.size(); ++u) {
       // 1 not contacted, 2 working, 3 updating, 4 not working.
       const int status = u > 0 || !tier.announced ? 1 : tier.in_flight ? 3 : tier.ok ? 2 : 4;
@@ -356,16 +346,12 @@ http_response qbittorrent_api::trackers(const params& p) {
     }
     ++tier_index;
   }
-  (void)st;
   return json_ok(out);
 }
 
-http_response qbittorrent_api::piece_states(const params& p) {
-  if (!p.count("hash")) return text_reply(400, "Missing required parameter: hash");
-  const auto t = find_torrent(api_, param(p, "hash"));
-  if (!t) return text_reply(404, "Not Found");
+http_response qbittorrent_api::piece_states(const torrent& t) {
   json::array out;
-  const auto have = t->have();
+  const auto have = t.have();
   for (std::size_t i = 0; i < have.size(); ++i) out.push_back(have.test(i) ? 2 : 0);
   return json_ok(out);
 }
