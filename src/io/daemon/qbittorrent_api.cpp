@@ -27,10 +27,6 @@ namespace qb = daemon::qbittorrent;
 
 using namespace qbt_detail;
 
-namespace {
-constexpr int max_links_per_add = 16;  // http(s) links fetched for one torrents/add
-}  // namespace
-
 qbittorrent_api::qbittorrent_api(daemon_api& api) : api_(api) {}
 qbittorrent_api::~qbittorrent_api() = default;
 
@@ -110,28 +106,7 @@ boost::asio::awaitable<http_response> qbittorrent_api::call(const std::string& n
     if (name == "torrents/trackers") co_return trackers(*t);
     co_return piece_states(*t);
   }
-  if (name == "torrents/add") {
-    // Links to .torrent files are fetched first (qBittorrent fetches them in the
-    // background and answers at once; the reply here waits, at most 30 s per link).
-    std::vector<std::pair<std::string, std::string>> fetched;
-    int links = 0;
-    for (auto url : split_list(param(p, "urls"), '\n')) {
-      if (!url.empty() && url.back() == '\r') url.pop_back();
-      if (!daemon_api::is_web_url(url)) continue;
-      if (++links > max_links_per_add) {
-        spdlog::warn("qbittorrent api: more than {} links in one add; the rest are ignored",
-                     max_links_per_add);
-        break;
-      }
-      auto f = co_await api_.fetch_url(url);
-      if (f.status) {
-        spdlog::warn("qbittorrent api: {}", f.error);
-        continue;
-      }
-      fetched.emplace_back(std::move(f.kind), std::move(f.payload));
-    }
-    co_return add(req, p, std::move(fetched));
-  }
+  if (name == "torrents/add") co_return co_await add(req, p);
   if (name == "torrents/setShareLimits") co_return share_limits(p);
   if (name == "torrents/createCategory" || name == "torrents/editCategory" ||
       name == "torrents/removeCategories" || name == "torrents/categories" ||

@@ -48,9 +48,7 @@ class qbittorrent_api {
   http_response files(const torrent& t);
   http_response trackers(const torrent& t);
   http_response piece_states(const torrent& t);
-  // `fetched`: the kind and payload of each http(s) URL in `urls`, fetched by call().
-  http_response add(const http_request& req, const params& p,
-                    std::vector<std::pair<std::string, std::string>> fetched);
+  boost::asio::awaitable<http_response> add(const http_request& req, const params& p);
   http_response share_limits(const params& p);
   http_response categories(const std::string& name, const params& p);
   http_response tags(const std::string& name, const params& p);

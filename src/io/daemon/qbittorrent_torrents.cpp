@@ -22,6 +22,11 @@
 #include "io/torrent/torrent.hpp"
 
 namespace corrent::io {
+
+namespace {
+constexpr std::size_t max_links_per_add = 16;  // http(s) links fetched for one torrents/add
+}  // namespace
+namespace asio = boost::asio;
 namespace json = boost::json;
 namespace qb = daemon::qbittorrent;
 
@@ -356,9 +361,9 @@ http_response qbittorrent_api::piece_states(const torrent& t) {
   return json_ok(out);
 }
 
-http_response qbittorrent_api::add(const http_request& req, const params& p,
-                                   std::vector<std::pair<std::string, std::string>> fetched) {
-  std::vector<std::pair<std::string, std::string>> sources = std::move(fetched);  // kind, payload
+asio::awaitable<http_response> qbittorrent_api::add(const http_request& req, const params& p) {
+  std::vector<std::pair<std::string, std::string>> sources;  // kind, payload
+  std::vector<std::string> links;                            // http(s), fetched below
   for (const auto& u : split_list(param(p, "urls"), '\n')) {
     std::string url = u;
     if (!url.empty() && url.back() == '\r') url.pop_back();
@@ -366,10 +371,12 @@ http_response qbittorrent_api::add(const http_request& req, const params& p,
       sources.emplace_back("magnet", url);
     } else if (url.size() == 40 && daemon::is_info_hash_hex(url)) {
       sources.emplace_back("magnet", "magnet:?xt=urn:btih:" + url);
-    } else if (!url.empty() && !daemon_api::is_web_url(url)) {  // links were fetched by call()
+    } else if (daemon_api::is_web_url(url)) {
+      links.push_back(url);
+    } else if (!url.empty()) {
       spdlog::warn("qbittorrent api: not a magnet link, info-hash or http(s) URL: {}",
                    text::printable(url.substr(0, 200)));
-      return text_reply(200, "Fails.");
+      co_return text_reply(200, "Fails.");
     }
   }
   if (const auto boundary = text::multipart_boundary(req.header("content-type"))) {
@@ -379,16 +386,31 @@ http_response qbittorrent_api::add(const http_request& req, const params& p,
         if (part.filename.empty()) continue;
         metainfo::parse_limits limits;
         if (!metainfo::parse_torrent(part.data, limits)) {
-          return text_reply(415, "Error: '" + text::printable(part.filename.substr(0, 200)) +
-                                     "' is not a valid torrent file.");
+          co_return text_reply(415, "Error: '" + text::printable(part.filename.substr(0, 200)) +
+                                        "' is not a valid torrent file.");
         }
         sources.emplace_back("torrent", part.data);
       }
     }
   }
+  // Links to .torrent files: qBittorrent fetches them in the background and answers at
+  // once; this reply waits for them (at most 30 s each).
+  if (links.size() > max_links_per_add) {
+    spdlog::warn("qbittorrent api: more than {} links in one add; the rest are ignored",
+                 max_links_per_add);
+    links.resize(max_links_per_add);
+  }
+  for (const auto& url : links) {
+    auto f = co_await api_.fetch_url(url);
+    if (f.status) {
+      spdlog::warn("qbittorrent api: {}", f.error);
+      continue;
+    }
+    sources.emplace_back(std::move(f.kind), std::move(f.payload));
+  }
   if (sources.empty()) {
-    if (!param(p, "urls").empty()) return text_reply(200, "Fails.");  // no link could be fetched
-    return text_reply(400, "no torrents (urls or torrents) given");
+    if (!param(p, "urls").empty()) co_return text_reply(200, "Fails.");  // no link could be fetched
+    co_return text_reply(400, "no torrents (urls or torrents) given");
   }
   const std::string category = param(p, "category");
   const auto& cats = api_.saved().categories;
@@ -396,7 +418,7 @@ http_response qbittorrent_api::add(const http_request& req, const params& p,
       std::find_if(cats.begin(), cats.end(), [&](const auto& c) { return c.first == category; });
   if (!category.empty() && cat == cats.end()) {
     // qBittorrent creates a category named on add.
-    if (!valid_category(category)) return text_reply(400, "Incorrect category name");
+    if (!valid_category(category)) co_return text_reply(400, "Incorrect category name");
     api_.saved_for_update().categories.emplace_back(category, "");
     std::sort(api_.saved_for_update().categories.begin(), api_.saved_for_update().categories.end());
   }
@@ -428,7 +450,7 @@ http_response qbittorrent_api::add(const http_request& req, const params& p,
     }
   }
   api_.save_list();
-  return text_reply(200, any ? "Ok." : "Fails.");
+  co_return text_reply(200, any ? "Ok." : "Fails.");
 }
 
 http_response qbittorrent_api::share_limits(const params& p) {
