@@ -416,13 +416,30 @@ TEST(TorrentLogic, TrackerUrlsAreCapped) {
   EXPECT_EQ(h.logic.tier_count(), 256u);
 }
 
+// A seed of every piece (2 blocks each) with `ratio` (and an optional linger bound).
+struct ratio_seed : harness {
+  ratio_seed(std::uint32_t pieces, double ratio, double linger_max_s = 0)
+      : harness(pieces, 2, config(ratio, linger_max_s)) {
+    set_info(swarm::bitfield(pieces, true));
+    logic.set_seeding(true, now);
+  }
+  static torrent_config config(double ratio, double linger_max_s) {
+    torrent_config cfg;
+    cfg.seed_ratio = ratio;
+    if (linger_max_s > 0) cfg.seed_linger_max_s = linger_max_s;
+    return cfg;
+  }
+  // `key` asks for `b`, and it is taken and sent at once.
+  void serve(swarm::peer_key key, block_ref b) {
+    request(key, b);
+    std::vector<block_ref> batch;
+    ASSERT_EQ(logic.take_upload_batch(key, 16, now, batch), 1u);
+    ASSERT_TRUE(logic.on_upload_ready(key, batch, now));
+  }
+};
+
 TEST(TorrentLogic, SeedRatioWaitsForAnInterestedPeerThatMayLackABlock) {
-  torrent_config cfg;
-  cfg.seed_ratio = 0.5;
-  harness h(4, 2, cfg);
-  swarm::bitfield all(4, true);
-  h.set_info(all);
-  h.logic.set_seeding(true, h.now);
+  ratio_seed h(4, 0.5);
   const auto a = h.connect();
   h.now += 2;
   h.send(a, message_type::interested);
@@ -449,12 +466,7 @@ TEST(TorrentLogic, SeedRatioWaitsUntilThePeersHoldEveryPieceBetweenThem) {
   // Two leechers; the seed sends every block, but piece 0's two blocks go to different
   // peers: every block went out, yet nobody holds piece 0 (CI, ASan test_seed: three
   // leechers stuck at 128/129 after the seed left at its ratio).
-  torrent_config cfg;
-  cfg.seed_ratio = 0.5;
-  harness h(2, 2, cfg);
-  swarm::bitfield all(2, true);
-  h.set_info(all);
-  h.logic.set_seeding(true, h.now);
+  ratio_seed h(2, 0.5);
   const auto a = h.connect(0x7f000002);
   const auto b = h.connect(0x7f000003);
   h.now += 2;
@@ -462,22 +474,15 @@ TEST(TorrentLogic, SeedRatioWaitsUntilThePeersHoldEveryPieceBetweenThem) {
   h.logic.on_tick(h.now);
   h.sent(a);
   h.sent(b);
-  std::vector<block_ref> batch;
-  auto serve = [&](swarm::peer_key k, block_ref r) {
-    h.request(k, r);
-    batch.clear();
-    ASSERT_EQ(h.logic.take_upload_batch(k, 16, h.now, batch), 1u);
-    ASSERT_TRUE(h.logic.on_upload_ready(k, batch, h.now));
-  };
-  serve(a, {0, 0, block});
-  serve(b, {0, block, block});
-  serve(a, {1, 0, block});
-  serve(a, {1, block, block / 2});
+  h.serve(a, {0, 0, block});
+  h.serve(b, {0, block, block});
+  h.serve(a, {1, 0, block});
+  h.serve(a, {1, block, block / 2});
   h.have(a, 1);  // a completed piece 1; piece 0 is split between a and b
   h.logic.on_tick(h.now += 1);
   h.take_actions();
   EXPECT_FALSE(h.has_action(action_kind::seed_limit_reached));
-  serve(b, {0, 0, block});
+  h.serve(b, {0, 0, block});
   h.have(b, 0);  // now the peers hold both pieces between them
   h.logic.on_tick(h.now += 1);
   h.take_actions();
@@ -487,12 +492,7 @@ TEST(TorrentLogic, SeedRatioWaitsUntilThePeersHoldEveryPieceBetweenThem) {
 TEST(TorrentLogic, PastTheSeedRatioAFastPeerIsRefusedWhatAnotherPeerHolds) {
   // A full-speed seed waiting for its last pieces to go out whole must not spend its
   // upload on pieces the leechers can trade (CI test_seed: 1.61 copies sent).
-  torrent_config cfg;
-  cfg.seed_ratio = 0.25;
-  harness h(2, 2, cfg);
-  swarm::bitfield all(2, true);
-  h.set_info(all);
-  h.logic.set_seeding(true, h.now);
+  ratio_seed h(2, 0.25);
   const auto a = h.connect(0x7f000002, 6881, true, true);
   const auto b = h.connect(0x7f000003, 6881, true, true);
   h.now += 2;
@@ -575,25 +575,13 @@ TEST(TorrentLogic, APieceAPeerRejectedWhileUnchokingIsNotAskedOfItAgainForAWhile
 }
 
 TEST(TorrentLogic, SeedRatioLingersAtMostSeedLingerMax) {
-  torrent_config cfg;
-  cfg.seed_ratio = 0.5;
-  cfg.seed_linger_max_s = 60;
-  harness h(2, 2, cfg);
-  swarm::bitfield all(2, true);
-  h.set_info(all);
-  h.logic.set_seeding(true, h.now);
+  ratio_seed h(2, 0.5, 60);
   const auto a = h.connect();
   h.now += 2;
   h.send(a, message_type::interested);
   h.logic.on_tick(h.now);
   h.sent(a);
-  std::vector<block_ref> batch;
-  for (int i = 0; i < 3; ++i) {  // the same block over and over: a peer that never completes
-    h.request(a, {0, 0, block});
-    batch.clear();
-    ASSERT_EQ(h.logic.take_upload_batch(a, 16, h.now, batch), 1u);
-    ASSERT_TRUE(h.logic.on_upload_ready(a, batch, h.now));
-  }
+  for (int i = 0; i < 3; ++i) h.serve(a, {0, 0, block});  // a peer that never completes
   h.logic.on_tick(h.now += 1);
   h.take_actions();
   EXPECT_FALSE(h.has_action(action_kind::seed_limit_reached));
