@@ -698,7 +698,9 @@ class Resume(dltest.DownloadTest):
 #include <sys/stat.h>
 #include <unistd.h>
 /* The first fdatasync of a file in .corrent-parts fails with EIO and, like a lost
-   writeback, the data written to it so far is gone (the file keeps its size). */
+   writeback, the data written to it so far is gone (the file keeps its size). The
+   writeback takes 600 ms first, so that pieces are written beside it (on the other disk
+   thread): their data is lost too. */
 static int failed;
 int fdatasync(int fd) {
   static int (*real)(int);
@@ -712,6 +714,7 @@ int fdatasync(int fd) {
       struct stat st;
       if (fstat(fd, &st) == 0 && st.st_size > 0) {
         failed = 1;
+        usleep(600000);
         if (ftruncate(fd, 0) == 0 && ftruncate(fd, st.st_size) == 0) {
           fprintf(stderr, "shim: fdatasync of %s failed (EIO), its data dropped\n", path);
         }

@@ -110,8 +110,7 @@ asio::awaitable<void> torrent::check_files() {
   }
   have_ = std::move(rr.verified);
   checkpointed_count_ = static_cast<std::uint32_t>(have_.count());
-  synced_ = have_;  // read back from disk, or vouched for by a resume file written after a sync
-  unsafe_ = swarm::bitfield(have_.size());
+  flush_ledger_.reset(have_);  // read back from disk, or vouched for by a resume file
   if (rr.complete_final) {
     complete_ = true;
     moved_ = true;

@@ -34,6 +34,7 @@ constexpr double checkpoint_interval_s = 2;
 void torrent::size_disk_side() {
   const auto len = std::max<std::int64_t>(1, info_->piece_length);
   hash_batch_ = crypto::sha1_batch_size(len, max_hash_batch_bytes);
+  flush_ledger_.reset(have_);  // sized; the check says what is on disk
 }
 
 void torrent::store_block(const corrent::torrent::action& a) {
@@ -85,6 +86,8 @@ void torrent::flush_hashes() {
   hash_timer_armed_ = false;
   auto batch = std::make_shared<std::vector<hash_job>>(std::move(hash_batch_queue_));
   hash_batch_queue_.clear();
+  // From here a write may run beside a checkpoint's flush on the other disk thread.
+  for (const auto& j : *batch) flush_ledger_.write_started(j.piece);
   host_.disk().post([self = shared_from_this(), batch] {
     const auto& info = *self->info_;
     std::vector<std::string_view> bytes;
@@ -118,6 +121,7 @@ void torrent::flush_hashes() {
 void torrent::on_piece_done(std::uint32_t piece, bool hash_ok, result<void> written,
                             std::vector<crypto::sha1_digest> blocks) {
   --pending_disk_;
+  flush_ledger_.write_ended(piece);
   if (!logic_) return;  // stopped meanwhile (cannot happen: stop waits for the disk)
   const auto& budget = host_.disk().budget();
   const bool was_short = budget.free_bytes() < info_->piece_length || budget.pending_full();
@@ -163,7 +167,8 @@ void torrent::maybe_checkpoint() {
   // Snapshot on this thread: only pieces already written are in the bitfield.
   checkpoint_running_ = true;
   const std::uint32_t count = logic_->have_count();
-  auto verified = std::make_shared<swarm::bitfield>(vouchable(logic_->have_bitfield()));
+  auto verified =
+      std::make_shared<swarm::bitfield>(flush_ledger_.vouchable(logic_->have_bitfield()));
   const std::int64_t down = logic_->downloaded_bytes(), up = logic_->uploaded_bytes();
   host_.disk().post([self = shared_from_this(), verified, count, down, up] {
     result<void> r = self->storage_->sync();
@@ -175,8 +180,8 @@ void torrent::maybe_checkpoint() {
     }
     asio::post(self->host_.executor(), [self, r, count, synced, verified] {
       self->checkpoint_running_ = false;
-      if (!synced) self->on_sync_failed(*verified);
-      if (synced) self->synced_ = *verified;
+      if (!synced) self->on_sync_failed();
+      if (synced) self->flush_ledger_.flush_succeeded(*verified);
       if (!r) {
         spdlog::error("checkpoint failed: {}", r.error().message());
         return;
@@ -186,23 +191,8 @@ void torrent::maybe_checkpoint() {
   });
 }
 
-swarm::bitfield torrent::vouchable(swarm::bitfield have) const {
-  if (unsafe_.none() || unsafe_.size() != have.size()) return have;
-  for (std::size_t i = 0; i < have.size(); ++i) {
-    if (unsafe_.test(i)) have.reset(i);
-  }
-  return have;
-}
-
-void torrent::on_sync_failed(const swarm::bitfield& written) {
-  if (unsafe_.size() != written.size()) unsafe_ = swarm::bitfield(written.size());
-  std::size_t added = 0;
-  for (std::size_t i = 0; i < written.size(); ++i) {
-    if (written.test(i) && !(i < synced_.size() && synced_.test(i)) && !unsafe_.test(i)) {
-      unsafe_.set(i);
-      ++added;
-    }
-  }
+void torrent::on_sync_failed() {
+  const std::size_t added = flush_ledger_.flush_failed(logic_ ? logic_->have_bitfield() : have_);
   if (added) {
     spdlog::warn(
         "{}: flushing to disk failed: {} piece{} written since the last good flush may "
@@ -214,7 +204,8 @@ void torrent::on_sync_failed(const swarm::bitfield& written) {
 
 // The final checkpoint (at a stop): flush the written pieces, then the resume file.
 asio::awaitable<result<void>> torrent::checkpoint() {
-  const swarm::bitfield verified = vouchable(logic_ ? logic_->have_bitfield() : have_);
+  const swarm::bitfield verified =
+      flush_ledger_.vouchable(logic_ ? logic_->have_bitfield() : have_);
   const std::int64_t down = logic_ ? logic_->downloaded_bytes() : prior_downloaded_;
   const std::int64_t up = logic_ ? logic_->uploaded_bytes() : prior_uploaded_;
   auto self = shared_from_this();
@@ -230,12 +221,12 @@ asio::awaitable<result<void>> torrent::checkpoint() {
 // ---------------------------------------------------------------- the end of a download
 
 asio::awaitable<result<void>> torrent::move_into_place() {
-  if (unsafe_.count() > 0) {
+  if (flush_ledger_.unsafe_count() > 0) {
     // Their writeback may have failed: the files are not declared done with them. The
     // resume file does not vouch for them, so the next run checks them again (and fetches
     // what was lost).
     co_return error{make_error_code(boost::system::errc::io_error),
-                    std::to_string(unsafe_.count()) +
+                    std::to_string(flush_ledger_.unsafe_count()) +
                         " piece(s) written before a failed flush to disk may be lost: not "
                         "moved into place; run the same command again to check them"};
   }

@@ -28,6 +28,7 @@
 
 #include "core/metainfo/add_params.hpp"
 #include "core/metainfo/info.hpp"
+#include "core/resume/flush_ledger.hpp"
 #include "core/torrent/torrent_logic.hpp"
 #include "io/peer/peer_connection.hpp"
 #include "io/peer/peer_events.hpp"
@@ -260,14 +261,9 @@ class torrent final : public peer_events, public std::enable_shared_from_this<to
   std::uint32_t checkpointed_count_ = 0;
   bool checkpoint_running_ = false;
   double last_checkpoint_ = 0;
-  // Pieces on stable storage as of the last sync that worked, and pieces written before a
-  // sync that failed: Linux reports a lost writeback once, so a later sync succeeds while
-  // their data may be gone. No resume state vouches for those again (the next start
-  // re-hashes them).
-  swarm::bitfield synced_;
-  swarm::bitfield unsafe_;
-  swarm::bitfield vouchable(swarm::bitfield have) const;
-  void on_sync_failed(const swarm::bitfield& written);
+  // Which written pieces a resume file may vouch for (a failed flush makes some unsafe).
+  resume::flush_ledger flush_ledger_;
+  void on_sync_failed();
   std::vector<swarm::block_ref> batch_scratch_;
 };
 
