@@ -69,6 +69,9 @@ class peer_state {
   std::deque<double> request_sent_at;     // when each of `requests` went out
   std::deque<swarm::block_ref> incoming;  // theirs, not yet served, oldest first
   std::int64_t upload_in_flight = 0;      // bytes taken to send, not yet handed over
+  // Pieces it got whole from us (sized at the first): held by it as soon as its HAVE
+  // comes, so the seed ratio counts them while it stays connected.
+  swarm::bitfield sent_whole;
 
   // --- kept per connection for the torrent ---
   bool download_slot = false;  // holds one of the torrent's download slots

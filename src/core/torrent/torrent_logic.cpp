@@ -57,7 +57,6 @@ void torrent_logic::set_info(const metainfo::info& info, const swarm::bitfield& 
   buffers_.assign(static_cast<std::size_t>(n), buffer_state::none);
   blocks_per_piece_ =
       static_cast<std::size_t>((info.piece_length + wire::block_size - 1) / wire::block_size);
-  sent_pieces_ = swarm::bitfield(static_cast<std::size_t>(n));
   max_open_pieces_ = static_cast<std::uint32_t>(std::max<std::int64_t>(
       4, config_.max_open_piece_bytes / std::max<std::int64_t>(1, info.piece_length)));
   if (budget_) budget_->ensure_capacity(3 * info.piece_length);

@@ -357,8 +357,9 @@ class torrent_logic {
   void rechoke(double now);
   void maybe_rechoke(double now);
   bool seed_ratio_reached(double now);
+  // Another connected peer has the piece, or got it whole from us.
   bool another_peer_has(swarm::peer_key key, std::uint32_t piece) const;
-  bool peers_hold_full_copy() const;  // every piece, between the peers connected
+  bool peers_hold_full_copy() const;  // every piece, between the peers connected (or sent)
   void check_seed_limits(double now);
   void connect_more(double now);
   void announce_due(double now);
@@ -416,10 +417,9 @@ class torrent_logic {
   std::uint32_t max_open_pieces_ = 4;
   std::uint32_t open_cap_ = 0;  // last value given to the picker
 
-  // Blocks uploaded at least once (seed ratio: do not leave short of a full copy). A
-  // bitmap only for pieces partly sent, so memory follows what was uploaded, not the size
-  // the torrent claims (a bit per block of a 100 TiB torrent was 800 MB).
-  swarm::bitfield sent_pieces_;  // the piece went whole to at least one peer
+  // Blocks of a piece sent to a peer, until all of them went (then the peer's sent_whole
+  // bit). Bounded: past max_sent_partial pieces in progress, new ones are not tracked (the
+  // seed then waits longer, never shorter).
   static constexpr std::size_t max_sent_partial = 65536;
   std::map<std::pair<swarm::peer_key, std::uint32_t>, swarm::bitfield> sent_partial_;  // per peer
   double ratio_reached_at_ = -1;

@@ -86,10 +86,10 @@ bool torrent_logic::on_upload_ready(swarm::peer_key key, const std::vector<swarm
   std::int64_t bytes = 0;
   for (const auto& b : batch) {
     bytes += b.length;
-    if (b.piece >= sent_pieces_.size() || sent_pieces_.test(b.piece)) continue;
+    if (!picker_ || b.piece >= picker_->num_pieces()) continue;
+    if (b.piece < p->sent_whole.size() && p->sent_whole.test(b.piece)) continue;
     // A piece counts as out when one peer got all of it: blocks of one piece sent to
-    // different peers are in nobody's hands. Bounded: past max_sent_partial pieces in
-    // progress, new ones are not tracked (the seed then waits longer, never shorter).
+    // different peers are in nobody's hands.
     const auto pk = std::make_pair(key, b.piece);
     auto it = sent_partial_.find(pk);
     if (it == sent_partial_.end()) {
@@ -101,7 +101,10 @@ bool torrent_logic::on_upload_ready(swarm::peer_key key, const std::vector<swarm
     if (index >= bits.size() || bits.test(index)) continue;
     bits.set(index);
     if (bits.all()) {
-      sent_pieces_.set(b.piece);
+      if (p->sent_whole.size() != picker_->num_pieces()) {
+        p->sent_whole = swarm::bitfield(picker_->num_pieces());
+      }
+      p->sent_whole.set(b.piece);
       sent_partial_.erase(it);
     }
   }
@@ -116,20 +119,24 @@ bool torrent_logic::seed_ratio_reached(double now) {
   if (!seeding_ || config_.seed_ratio <= 0 || !info_ || info_->total_length <= 0) return false;
   if (static_cast<double>(uploaded_bytes_) < config_.seed_ratio * info_->total_length) return false;
   if (ratio_reached_at_ < 0) ratio_reached_at_ = now;
-  // Do not leave while an interested peer is connected and the swarm may be short of a
-  // full copy: unless every piece went whole to some peer, or the peers connected hold
-  // every piece between them.
+  // Do not leave while an interested peer is connected and the peers connected do not hold
+  // every piece between them: what they have, and what went whole to them from us (their
+  // HAVEs come after they checked it). A piece that went only to a peer that has since
+  // left does not count: the rest would be stranded without it (python3-libtorrent
+  // leechers that leave when done: two of three never finished).
   // Bounded: at most max_linger_s past the ratio, so no peer can hold a seed forever.
   if (now - ratio_reached_at_ >= config_.seed_linger_max_s) return true;
   bool interested = false;
   for (const auto& [key, p] : peers_) interested |= p->peer_interested && !p->is_closing();
   if (!interested) return true;
-  return sent_pieces_.all() || peers_hold_full_copy();
+  return peers_hold_full_copy();
 }
 
 bool torrent_logic::another_peer_has(swarm::peer_key key, std::uint32_t piece) const {
   for (const auto& [k, p] : peers_) {
-    if (k != key && !p->is_closing() && piece < p->has.size() && p->has.test(piece)) return true;
+    if (k == key || p->is_closing()) continue;
+    if (piece < p->has.size() && p->has.test(piece)) return true;
+    if (piece < p->sent_whole.size() && p->sent_whole.test(piece)) return true;
   }
   return false;
 }
@@ -139,10 +146,16 @@ bool torrent_logic::peers_hold_full_copy() const {
   const auto pieces = static_cast<std::size_t>(info_->num_pieces());
   std::vector<std::uint64_t> all((pieces + 63) / 64, 0);
   for (const auto& [key, p] : peers_) {
-    if (p->is_closing() || p->has.size() != pieces) continue;
-    if (p->has.all()) return true;
-    const auto w = p->has.words();
-    for (std::size_t i = 0; i < all.size(); ++i) all[i] |= w[i];
+    if (p->is_closing()) continue;
+    if (p->has.size() == pieces) {
+      if (p->has.all()) return true;
+      const auto w = p->has.words();
+      for (std::size_t i = 0; i < all.size(); ++i) all[i] |= w[i];
+    }
+    if (p->sent_whole.size() == pieces) {
+      const auto w = p->sent_whole.words();
+      for (std::size_t i = 0; i < all.size(); ++i) all[i] |= w[i];
+    }
   }
   for (std::size_t i = 0; i < all.size(); ++i) {
     const std::size_t bits = std::min<std::size_t>(64, pieces - i * 64);

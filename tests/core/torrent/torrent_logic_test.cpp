@@ -489,6 +489,34 @@ TEST(TorrentLogic, SeedRatioWaitsUntilThePeersHoldEveryPieceBetweenThem) {
   EXPECT_TRUE(h.has_action(action_kind::seed_limit_reached));
 }
 
+TEST(TorrentLogic, SeedRatioCountsWhatWentWholeOnlyToPeersStillConnected) {
+  // A piece sent whole counts before the peer's HAVE (at loopback speed the HAVEs lag
+  // the upload: waiting for them cost 2.95 copies in test_seed), but only while that peer
+  // is connected: python3-libtorrent leechers leave once done, and two of three were
+  // stranded when the seed counted a piece that had left with the first.
+  ratio_seed h(2, 0.5);
+  const auto a = h.connect(0x7f000002);
+  const auto b = h.connect(0x7f000003);
+  h.now += 2;
+  for (auto k : {a, b}) h.send(k, message_type::interested);
+  h.logic.on_tick(h.now);
+  h.sent(a);
+  h.sent(b);
+  h.serve(a, {0, 0, block});
+  h.serve(a, {0, block, block});
+  h.serve(b, {1, 0, block});
+  h.logic.on_peer_closed(a, h.now);   // it leaves with the only copy of piece 0
+  h.serve(b, {1, block, block / 2});  // the ratio is passed; piece 1 went whole to b
+  h.logic.on_tick(h.now += 1);
+  h.take_actions();
+  EXPECT_FALSE(h.has_action(action_kind::seed_limit_reached));
+  h.serve(b, {0, 0, block});
+  h.serve(b, {0, block, block});  // no HAVE yet: b got both pieces whole from us
+  h.logic.on_tick(h.now += 1);
+  h.take_actions();
+  EXPECT_TRUE(h.has_action(action_kind::seed_limit_reached));
+}
+
 TEST(TorrentLogic, PastTheSeedRatioAFastPeerIsRefusedWhatAnotherPeerHolds) {
   // A full-speed seed waiting for its last pieces to go out whole must not spend its
   // upload on pieces the leechers can trade (CI test_seed: 1.61 copies sent).
