@@ -24,7 +24,7 @@
    Requests sent while choked: no data (connection stays up), also none after the
    unchoke; then valid requests get exactly the right bytes.
 4. SeedLimits: --seed-ratio 1.0 exits 0 by itself once a libtorrent leecher has one
-   full copy, and its announces (in-process tracker) are left=0, first `started`,
+   full copy, and strands none of three libtorrent leechers that quit when done, and its announces (in-process tracker) are left=0, first `started`,
    last `stopped` with the upload; --seed-time 5s exits 0 after 4..15 s; a second
    `corrent seed` of the same data dir seeds again; SIGTERM: exit 1, "interrupted".
 
@@ -275,7 +275,7 @@ class CorrentSwarm(SeedTest):
         in endgame must not strand the swarm short of a full copy), so allow up to 1.6.
         Meanwhile it refuses (BEP 6 reject) the pieces another leecher holds: 1.30-1.48
         copies in session 12's runs, 1.61 once in CI before that; 1.18-1.31 in session 13,
-        with a piece sent whole counted before the leecher's HAVE comes.
+        with a piece sent whole counted before the leecher's HAVE comes."""
         self._seed_left_early(max_copies=1.6)
 
     def test_leechers_trade_behind_a_slow_seed(self):
@@ -423,6 +423,31 @@ class SeedLimits(SeedTest):
         self.assertEqual(anns[-1][0], "stopped", f"no 'stopped' announce when the ratio was reached: {anns}")
         self.assertGreaterEqual(anns[-1][2], content.total_size, f"'stopped' announce without the upload: {anns}")
         self.assertEqual(anns[0][0], "started", f"BEP 3: the first announce must carry event=started: {anns}")
+
+    def test_seed_ratio_strands_no_leecher_that_quits_when_done(self):
+        """--seed-ratio 1.0 and three python3-libtorrent leechers that leave the moment they
+        are done: the seed may leave only once every piece is held twice among the peers
+        connected, so the first to finish cannot take the only copy of a piece away.
+        (Counting once, a leecher was stranded in 7 runs of 9.)"""
+        sw = self.sw
+        content = sw.make_single("swarm.bin", 32 * MiB + 777, seed=23)
+        torrent, tracker = self.tracked_torrent(content, 256 * KiB)
+        seed = seedlib.CorrentSeed(sw, torrent, content, seed_ratio=1.0)
+        sw.wait_ready([seed], tracker, torrent, timeout=60)
+        lts = [seedlib.LtLeecher(sw, torrent, f"lt-quit{i}") for i in range(3)]
+        ok = seedlib.wait_until(lambda: all(lt.done() for lt in lts), 60, what="three lt leechers")
+        rc = seed.wait(30)
+        st = seed.stats() or {}
+        self.note(f"seed rc={rc} after {seed.elapsed():.1f}s, "
+                  f"{st.get('uploaded_bytes', 0) / content.total_size:.2f} copies; "
+                  f"lt rcs {[lt.proc.wait(5) if lt.done() else None for lt in lts]}")
+        self.assertTrue(ok, "a libtorrent leecher was stranded when the seed left at its ratio\n"
+                        + seed.describe())
+        for lt in lts:
+            self.assertEqual(lt.proc.wait(5), 0, sw.dump_logs())
+            err = sw.verify(content, lt.out_dir)
+            self.assertIsNone(err, f"lt leecher data: {err}")
+        self.assertEqual(rc, 0, f"the seed did not leave by itself:\n{seed.describe()}")
 
     def test_seed_time_5s(self):
         sw = self.sw

@@ -22,8 +22,9 @@
 //   * which known peers to dial (swarm::peer_book) and when each tracker tier announces
 //     (tracker::announce_schedule): never sooner than the tracker's `min interval`, or
 //     default_min_announce_s when it gives none;
-//   * seeding limits: a ratio is not reached while an interested peer may still need a
-//     block nobody got from us.
+//   * seeding limits: a ratio is not reached while an interested peer is connected and the
+//     peers do not hold every piece twice between them (any one may leave); past the
+//     ratio, a fast-extension peer is refused the pieces another peer holds.
 //   * the extension protocol (BEP 10): our extended handshake, theirs kept in peer_state,
 //     and each extension a named handler (extension.hpp): ut_metadata
 //     (metadata_extension.hpp) and ut_pex (pex_extension.hpp);
@@ -359,7 +360,8 @@ class torrent_logic {
   bool seed_ratio_reached(double now);
   // Another connected peer has the piece, or got it whole from us.
   bool another_peer_has(swarm::peer_key key, std::uint32_t piece) const;
-  bool peers_hold_full_copy() const;  // every piece, between the peers connected (or sent)
+  // Every piece held (or sent whole) by two connected peers, or by the only one.
+  bool peers_hold_every_piece_twice() const;
   void check_seed_limits(double now);
   void connect_more(double now);
   void announce_due(double now);

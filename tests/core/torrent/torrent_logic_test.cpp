@@ -462,7 +462,7 @@ TEST(TorrentLogic, SeedRatioWaitsForAnInterestedPeerThatMayLackABlock) {
   EXPECT_TRUE(h.has_action(action_kind::seed_limit_reached));
 }
 
-TEST(TorrentLogic, SeedRatioWaitsUntilThePeersHoldEveryPieceBetweenThem) {
+TEST(TorrentLogic, SeedRatioWaitsUntilThePeersHoldEveryPieceTwiceBetweenThem) {
   // Two leechers; the seed sends every block, but piece 0's two blocks go to different
   // peers: every block went out, yet nobody holds piece 0 (CI, ASan test_seed: three
   // leechers stuck at 128/129 after the seed left at its ratio).
@@ -483,7 +483,12 @@ TEST(TorrentLogic, SeedRatioWaitsUntilThePeersHoldEveryPieceBetweenThem) {
   h.take_actions();
   EXPECT_FALSE(h.has_action(action_kind::seed_limit_reached));
   h.serve(b, {0, 0, block});
-  h.have(b, 0);  // now the peers hold both pieces between them
+  h.have(b, 0);                 // the peers hold both pieces between them, each once: if a left now
+  h.logic.on_tick(h.now += 1);  // (as a leecher that quits when done does), b would
+  h.take_actions();             // be stranded without piece 1
+  EXPECT_FALSE(h.has_action(action_kind::seed_limit_reached));
+  h.have(b, 1);  // they traded: every piece twice
+  h.have(a, 0);
   h.logic.on_tick(h.now += 1);
   h.take_actions();
   EXPECT_TRUE(h.has_action(action_kind::seed_limit_reached));
