@@ -429,6 +429,23 @@ struct ratio_seed : harness {
     if (linger_max_s > 0) cfg.seed_linger_max_s = linger_max_s;
     return cfg;
   }
+  // Two leechers (127.0.0.2 and .3), interested and unchoked.
+  std::array<swarm::peer_key, 2> two_leechers(bool fast = false) {
+    const auto a = connect(0x7f000002, 6881, true, fast);
+    const auto b = connect(0x7f000003, 6881, true, fast);
+    now += 2;
+    for (auto k : {a, b}) send(k, message_type::interested);
+    logic.on_tick(now);
+    sent(a);
+    sent(b);
+    return {a, b};
+  }
+  // A second later, has the seed said its limit is reached?
+  bool leaves_after_a_tick() {
+    logic.on_tick(now += 1);
+    take_actions();
+    return has_action(action_kind::seed_limit_reached);
+  }
   // `key` asks for `b`, and it is taken and sent at once.
   void serve(swarm::peer_key key, block_ref b) {
     request(key, b);
@@ -467,31 +484,21 @@ TEST(TorrentLogic, SeedRatioWaitsUntilThePeersHoldEveryPieceTwiceBetweenThem) {
   // peers: every block went out, yet nobody holds piece 0 (CI, ASan test_seed: three
   // leechers stuck at 128/129 after the seed left at its ratio).
   ratio_seed h(2, 0.5);
-  const auto a = h.connect(0x7f000002);
-  const auto b = h.connect(0x7f000003);
-  h.now += 2;
-  for (auto k : {a, b}) h.send(k, message_type::interested);
-  h.logic.on_tick(h.now);
-  h.sent(a);
-  h.sent(b);
+  const auto [a, b] = h.two_leechers();
   h.serve(a, {0, 0, block});
   h.serve(b, {0, block, block});
   h.serve(a, {1, 0, block});
   h.serve(a, {1, block, block / 2});
   h.have(a, 1);  // a completed piece 1; piece 0 is split between a and b
-  h.logic.on_tick(h.now += 1);
-  h.take_actions();
-  EXPECT_FALSE(h.has_action(action_kind::seed_limit_reached));
+  EXPECT_FALSE(h.leaves_after_a_tick());
+  // The peers hold both pieces between them, each once: if a left now (as a leecher that
+  // quits when done does), b would be stranded without piece 1.
   h.serve(b, {0, 0, block});
-  h.have(b, 0);                 // the peers hold both pieces between them, each once: if a left now
-  h.logic.on_tick(h.now += 1);  // (as a leecher that quits when done does), b would
-  h.take_actions();             // be stranded without piece 1
-  EXPECT_FALSE(h.has_action(action_kind::seed_limit_reached));
+  h.have(b, 0);
+  EXPECT_FALSE(h.leaves_after_a_tick());
   h.have(b, 1);  // they traded: every piece twice
   h.have(a, 0);
-  h.logic.on_tick(h.now += 1);
-  h.take_actions();
-  EXPECT_TRUE(h.has_action(action_kind::seed_limit_reached));
+  EXPECT_TRUE(h.leaves_after_a_tick());
 }
 
 TEST(TorrentLogic, SeedRatioCountsWhatWentWholeOnlyToPeersStillConnected) {
@@ -500,39 +507,23 @@ TEST(TorrentLogic, SeedRatioCountsWhatWentWholeOnlyToPeersStillConnected) {
   // is connected: python3-libtorrent leechers leave once done, and two of three were
   // stranded when the seed counted a piece that had left with the first.
   ratio_seed h(2, 0.5);
-  const auto a = h.connect(0x7f000002);
-  const auto b = h.connect(0x7f000003);
-  h.now += 2;
-  for (auto k : {a, b}) h.send(k, message_type::interested);
-  h.logic.on_tick(h.now);
-  h.sent(a);
-  h.sent(b);
+  const auto [a, b] = h.two_leechers();
   h.serve(a, {0, 0, block});
   h.serve(a, {0, block, block});
   h.serve(b, {1, 0, block});
   h.logic.on_peer_closed(a, h.now);   // it leaves with the only copy of piece 0
   h.serve(b, {1, block, block / 2});  // the ratio is passed; piece 1 went whole to b
-  h.logic.on_tick(h.now += 1);
-  h.take_actions();
-  EXPECT_FALSE(h.has_action(action_kind::seed_limit_reached));
+  EXPECT_FALSE(h.leaves_after_a_tick());
   h.serve(b, {0, 0, block});
   h.serve(b, {0, block, block});  // no HAVE yet: b got both pieces whole from us
-  h.logic.on_tick(h.now += 1);
-  h.take_actions();
-  EXPECT_TRUE(h.has_action(action_kind::seed_limit_reached));
+  EXPECT_TRUE(h.leaves_after_a_tick());
 }
 
 TEST(TorrentLogic, PastTheSeedRatioAFastPeerIsRefusedWhatAnotherPeerHolds) {
   // A full-speed seed waiting for its last pieces to go out whole must not spend its
   // upload on pieces the leechers can trade (CI test_seed: 1.61 copies sent).
   ratio_seed h(2, 0.25);
-  const auto a = h.connect(0x7f000002, 6881, true, true);
-  const auto b = h.connect(0x7f000003, 6881, true, true);
-  h.now += 2;
-  for (auto k : {a, b}) h.send(k, message_type::interested);
-  h.logic.on_tick(h.now);
-  h.sent(a);
-  h.sent(b);
+  const auto [a, b] = h.two_leechers(true);
   std::vector<block_ref> batch;
   // Before the ratio, a piece b holds is still served to a.
   h.have(b, 0);
