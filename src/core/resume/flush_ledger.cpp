@@ -5,21 +5,11 @@ namespace corrent::resume {
 void flush_ledger::fit(std::size_t n) {
   if (synced_.size() != n) synced_ = swarm::bitfield(n);
   if (unsafe_.size() != n) unsafe_ = swarm::bitfield(n);
-  if (writing_.size() != n) writing_ = swarm::bitfield(n);
 }
 
 void flush_ledger::reset(const swarm::bitfield& on_disk) {
   synced_ = on_disk;
   unsafe_ = swarm::bitfield(on_disk.size());
-  writing_ = swarm::bitfield(on_disk.size());
-}
-
-void flush_ledger::write_started(std::uint32_t piece) {
-  if (piece < writing_.size()) writing_.set(piece);
-}
-
-void flush_ledger::write_ended(std::uint32_t piece) {
-  if (piece < writing_.size()) writing_.reset(piece);
 }
 
 void flush_ledger::flush_succeeded(const swarm::bitfield& written) {
@@ -29,11 +19,11 @@ void flush_ledger::flush_succeeded(const swarm::bitfield& written) {
   }
 }
 
-std::size_t flush_ledger::flush_failed(const swarm::bitfield& have) {
-  fit(have.size());
+std::size_t flush_ledger::flush_failed(const swarm::bitfield& written) {
+  fit(written.size());
   std::size_t added = 0;
-  for (std::size_t i = 0; i < have.size(); ++i) {
-    if ((have.test(i) || writing_.test(i)) && !synced_.test(i) && !unsafe_.test(i)) {
+  for (std::size_t i = 0; i < written.size(); ++i) {
+    if (written.test(i) && !synced_.test(i) && !unsafe_.test(i)) {
       unsafe_.set(i);
       ++added;
     }

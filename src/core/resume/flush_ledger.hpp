@@ -5,8 +5,9 @@
 // succeeds while the data it lost is gone. So a failed flush makes every piece whose data
 // may have been in the page cache while it ran *unsafe* for the rest of the run: each
 // piece written before the failure was seen, and each piece whose write was still under
-// way then (writes run beside the flush on the disk pool). No resume state vouches for an
-// unsafe piece again; the next start re-hashes it.
+// way then (writes run beside the flush on the disk pool: torrent_logic::have_or_at_disk
+// gives both). No resume state vouches for an unsafe piece again; the next start
+// re-hashes it.
 #pragma once
 
 #include <cstddef>
@@ -22,16 +23,12 @@ class flush_ledger {
   // written after a good flush).
   void reset(const swarm::bitfield& on_disk);
 
-  // A piece's write was handed to the disk, and came back.
-  void write_started(std::uint32_t piece);
-  void write_ended(std::uint32_t piece);
-
   // A flush that began when `written` (the pieces whose writes had ended) was current
   // succeeded: those pieces are on stable storage.
   void flush_succeeded(const swarm::bitfield& written);
-  // A flush failed; `have` is every piece written by now. Returns how many pieces became
-  // unsafe.
-  std::size_t flush_failed(const swarm::bitfield& have);
+  // A flush failed; `written` is every piece written or being written when the failure is
+  // seen. Returns how many pieces became unsafe.
+  std::size_t flush_failed(const swarm::bitfield& written);
 
   // `have` less the unsafe pieces: what a resume file may record.
   swarm::bitfield vouchable(swarm::bitfield have) const;
@@ -41,7 +38,6 @@ class flush_ledger {
   void fit(std::size_t n);
   swarm::bitfield synced_;
   swarm::bitfield unsafe_;
-  swarm::bitfield writing_;
 };
 
 }  // namespace corrent::resume

@@ -112,6 +112,15 @@ swarm::bitfield torrent_logic::have_bitfield() const {
   return picker_ ? picker_->have_bitfield() : swarm::bitfield();
 }
 
+swarm::bitfield torrent_logic::have_or_at_disk() const {
+  swarm::bitfield b = have_bitfield();
+  if (pending_count_ == 0) return b;
+  for (std::size_t i = 0; i < buffers_.size() && i < b.size(); ++i) {
+    if (buffers_[i] == buffer_state::pending) b.set(i);
+  }
+  return b;
+}
+
 std::int64_t torrent_logic::left_bytes() const {
   return info_ ? info_->total_length - verified_bytes_ : 0;
 }

@@ -279,6 +279,9 @@ class torrent_logic {
   bool complete() const;  // every piece verified
   std::uint32_t have_count() const;
   swarm::bitfield have_bitfield() const;
+  // The pieces we have and those handed to the disk and not yet back: all whose data may
+  // be in the page cache (a failed flush may have lost any of them).
+  swarm::bitfield have_or_at_disk() const;
   std::int64_t verified_bytes() const { return verified_bytes_; }
   std::int64_t left_bytes() const;
   std::int64_t downloaded_bytes() const { return downloaded_bytes_; }

@@ -86,8 +86,6 @@ void torrent::flush_hashes() {
   hash_timer_armed_ = false;
   auto batch = std::make_shared<std::vector<hash_job>>(std::move(hash_batch_queue_));
   hash_batch_queue_.clear();
-  // From here a write may run beside a checkpoint's flush on the other disk thread.
-  for (const auto& j : *batch) flush_ledger_.write_started(j.piece);
   host_.disk().post([self = shared_from_this(), batch] {
     const auto& info = *self->info_;
     std::vector<std::string_view> bytes;
@@ -121,7 +119,6 @@ void torrent::flush_hashes() {
 void torrent::on_piece_done(std::uint32_t piece, bool hash_ok, result<void> written,
                             std::vector<crypto::sha1_digest> blocks) {
   --pending_disk_;
-  flush_ledger_.write_ended(piece);
   if (!logic_) return;  // stopped meanwhile (cannot happen: stop waits for the disk)
   const auto& budget = host_.disk().budget();
   const bool was_short = budget.free_bytes() < info_->piece_length || budget.pending_full();
@@ -192,7 +189,8 @@ void torrent::maybe_checkpoint() {
 }
 
 void torrent::on_sync_failed() {
-  const std::size_t added = flush_ledger_.flush_failed(logic_ ? logic_->have_bitfield() : have_);
+  // Pieces whose writes run beside the flush on the other disk thread may be lost too.
+  const std::size_t added = flush_ledger_.flush_failed(logic_ ? logic_->have_or_at_disk() : have_);
   if (added) {
     spdlog::warn(
         "{}: flushing to disk failed: {} piece{} written since the last good flush may "

@@ -455,6 +455,24 @@ struct ratio_seed : harness {
   }
 };
 
+TEST(TorrentLogic, HaveOrAtDiskCountsPiecesHandedToTheDiskUntilTheyComeBack) {
+  // A failed flush may lose a piece whose write runs beside it on the other disk thread:
+  // the disk side asks for these with the pieces it has (resume::flush_ledger).
+  harness h(8, 2);
+  h.set_info();
+  h.report_hashes = false;
+  const auto s = h.seeder();
+  h.serve_all(s);
+  ASSERT_FALSE(h.hash_queue.empty());
+  const std::uint32_t piece = h.hash_queue.front();
+  EXPECT_FALSE(h.logic.have_bitfield().test(piece));
+  EXPECT_TRUE(h.logic.have_or_at_disk().test(piece));
+  EXPECT_EQ(h.logic.have_or_at_disk().count(), h.hash_queue.size());
+  h.hash_all();  // written and back: now simply had
+  EXPECT_TRUE(h.logic.have_bitfield().test(piece));
+  EXPECT_EQ(h.logic.have_or_at_disk(), h.logic.have_bitfield());
+}
+
 TEST(TorrentLogic, SeedRatioWaitsForAnInterestedPeerThatMayLackABlock) {
   ratio_seed h(4, 0.5);
   const auto a = h.connect();
