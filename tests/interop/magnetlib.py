@@ -305,10 +305,7 @@ def start_seed(swarm, torrent, content, label, peers=(), extra=(), kind=None, up
 
 def seed_ready(seed):
     """corrent seed: listening and done checking its data; ltpeer: seeding."""
-    if isinstance(seed, LtPeer):
-        return seed.is_ready()
-    text = seed.log_text()
-    return f"listening on {seed.address}" in text and "-> seeding" in text
+    return seed.is_ready()
 
 
 def listening(address):

@@ -184,7 +184,10 @@ class CorrentSeed(CorrentProc, sl.Seeder):
         self._start(swarm, name, argv + list(extra))
 
     def is_ready(self):
-        return f"listening on {self.address}" in self.log_text()
+        """Listening and done checking its data: "listening on" comes first, and until the
+        torrent is seeding, incoming peers are turned away (closed before the handshake)."""
+        text = self.log_text()
+        return f"listening on {self.address}" in text and "-> seeding" in text
 
     def check_alive(self):
         if not self.alive():

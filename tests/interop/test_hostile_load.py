@@ -45,12 +45,7 @@ def start_seed(sw, size):
     content = sw.make_single("payload.bin", size, seed=41)
     torrent = sw.make_torrent(content, 256 * 1024)
     seed = seedlib.CorrentSeed(sw, torrent, content)
-    sw.wait_ready([seed], None, torrent, timeout=60)
-    # "listening on" comes before the check of the data: until it is seeding, incoming
-    # peers are turned away
-    deadline = time.monotonic() + 60
-    while "-> seeding" not in seed.log_text() and time.monotonic() < deadline:
-        time.sleep(0.05)
+    sw.wait_ready([seed], None, torrent, timeout=60)  # listening and seeding
     return torrent, seed
 
 
