@@ -1,6 +1,7 @@
 // torrent_logic, the clock: once a second the rates, download slots, snubbed peers,
 // rechoking, which known peers to dial, which tracker tiers announce, seeding limits.
 #include <algorithm>
+#include <cmath>
 
 #include "core/torrent/torrent_logic.hpp"
 
@@ -67,7 +68,14 @@ void torrent_logic::on_dht_done(std::size_t peers_found, double now) {
   // download whose lookup named only addresses that do not work (dead, or made up) asks
   // again soon.
   const bool working = peers_found > 0 && connected_peers() > 0;
-  dht_next_ = now + (working || seeding_ ? config_.dht_interval_s : config_.dht_retry_s);
+  if (working || seeding_) {
+    dht_fruitless_ = 0;
+    dht_next_ = now + config_.dht_interval_s;
+    return;
+  }
+  const double backoff = config_.dht_first_retry_s * std::ldexp(1.0, std::min(dht_fruitless_, 16));
+  ++dht_fruitless_;
+  dht_next_ = now + std::min(backoff, config_.dht_retry_s);
 }
 
 void torrent_logic::connect_more(double now) {

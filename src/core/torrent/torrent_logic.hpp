@@ -97,12 +97,14 @@ struct torrent_config {
   std::int64_t max_open_piece_bytes = 16 << 20;  // open pieces, whatever the budget allows
   // BEP 5. dht_port: our DHT node's UDP port, sent in a `port` message to peers that set
   // the DHT bit (0: no DHT node). dht: look the torrent up (and announce it) in the DHT at
-  // start and every dht_interval_s, sooner (dht_retry_s) while lookups find no one for a
-  // torrent we download; never
-  // for a private torrent (BEP 27).
+  // start and every dht_interval_s; while lookups find no one to connect to for a torrent
+  // we download, again after dht_first_retry_s, doubling up to dht_retry_s (a lookup whose
+  // replies were lost, say to a flood that filled the socket's buffer, is not left for a
+  // minute); never for a private torrent (BEP 27).
   std::uint16_t dht_port = 0;
   bool dht = false;
   double dht_interval_s = 15 * 60;
+  double dht_first_retry_s = 5;
   double dht_retry_s = 60;
   swarm::choker_config choker;
   swarm::download_slots_config slots;
@@ -440,6 +442,7 @@ class torrent_logic {
   double last_tick_ = -1;
   bool dht_in_flight_ = false;
   double dht_next_ = 0;                // when the next lookup is due
+  int dht_fruitless_ = 0;              // lookups in a row that found no one to connect to
   std::int64_t downloaded_bytes_ = 0;  // payload received, wasted included
   std::int64_t uploaded_bytes_ = 0;
   std::int64_t upload_in_flight_ = 0;  // taken by the io layer, not yet sent (all peers)

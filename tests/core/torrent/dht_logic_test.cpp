@@ -32,16 +32,16 @@ TEST(DhtLogic, LooksUpAtStartThenEveryIntervalAndSoonerWhileNothingIsFound) {
   h.logic.on_tick(h.now + 1);  // one at a time
   EXPECT_EQ(lookups(h), 0u);
   h.now += 5;
-  h.logic.on_dht_done(0, h.now);  // nobody: again after dht_retry_s
-  h.logic.on_tick(h.now + 59);
+  h.logic.on_dht_done(0, h.now);  // nobody: again soon (dht_first_retry_s)
+  h.logic.on_tick(h.now + 4);
   EXPECT_EQ(lookups(h), 0u);
-  h.logic.on_tick(h.now + 61);
+  h.logic.on_tick(h.now + 5);
   EXPECT_EQ(lookups(h), 1u);
-  h.now += 61;
+  h.now += 5;
   h.logic.on_dht_done(3, h.now);  // found some, none connected: still soon
-  h.logic.on_tick(h.now + 61);
+  h.logic.on_tick(h.now + 10);
   EXPECT_EQ(lookups(h), 1u);
-  h.now += 61;
+  h.now += 10;
   h.connect();
   h.logic.on_dht_done(3, h.now);  // found some, and connected: again after dht_interval_s
   h.logic.on_tick(h.now + 899);
@@ -56,6 +56,33 @@ TEST(DhtLogic, LooksUpAtStartThenEveryIntervalAndSoonerWhileNothingIsFound) {
   EXPECT_EQ(lookups(h), 0u);
   h.logic.on_tick(h.now + 901);
   EXPECT_EQ(lookups(h), 1u);
+}
+
+// A lookup can find no one because its replies were lost (a flood filled the socket's
+// buffer, say): the next comes after 5 s, then 10, 20, 40, and every minute after that;
+// one that finds peers we connect to starts the count again.
+TEST(DhtLogic, LookupsThatFindNoOneAreRetriedAfter5SecondsDoublingToAMinute) {
+  harness h(8, 2, with_dht());
+  h.set_info();
+  h.logic.on_tick(h.now);
+  ASSERT_EQ(lookups(h), 1u);
+  const auto retried_after = [&](double gap) {
+    h.logic.on_dht_done(0, h.now);
+    h.logic.on_tick(h.now + gap - 0.5);
+    if (lookups(h) != 0) return false;
+    h.now += gap;
+    h.logic.on_tick(h.now);
+    return lookups(h) == 1;
+  };
+  for (const double gap : {5.0, 10.0, 20.0, 40.0, 60.0, 60.0})
+    EXPECT_TRUE(retried_after(gap)) << gap;
+  const auto peer = h.connect();
+  h.logic.on_dht_done(2, h.now);  // working: the whole interval, and the count starts again
+  h.now += 900;
+  h.logic.on_tick(h.now);
+  ASSERT_EQ(lookups(h), 1u);
+  h.logic.on_peer_closed(peer, h.now);
+  EXPECT_TRUE(retried_after(5.0));
 }
 
 TEST(DhtLogic, NoLookupWithoutDhtOrForAPrivateTorrentOrWhenStopping) {
