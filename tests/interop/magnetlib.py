@@ -303,11 +303,6 @@ def start_seed(swarm, torrent, content, label, peers=(), extra=(), kind=None, up
                   upload_limit=upload_limit)
 
 
-def seed_ready(seed):
-    """corrent seed: listening and done checking its data; ltpeer: seeding."""
-    return seed.is_ready()
-
-
 def listening(address):
     """True if something listens on this TCP address (from /proc/net/tcp: no connection
     is made, so no client sees a stray peer)."""
@@ -329,7 +324,7 @@ def wait_listening(peer, timeout=20):
 
 
 def wait_seed(seed, timeout=60):
-    ok = seedlib.wait_until(lambda: seed_ready(seed), timeout, what=f"{seed!r} ready",
+    ok = seedlib.wait_until(seed.is_ready, timeout, what=f"{seed!r} ready",
                             check=seed.check_alive)
     if not ok:
         raise sl.HarnessError(f"{seed!r} not ready after {timeout}s")
